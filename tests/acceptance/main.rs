@@ -1,0 +1,1 @@
+//! Acceptance tests: a real Terraform drives the provider against the Graph simulator.
