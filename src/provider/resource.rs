@@ -21,7 +21,11 @@ use super::state::{
 use super::timeouts::{timeout_for, validate_timeouts, Operation};
 
 /// First wait before asking Graph again about a write it doesn't show yet; doubles up to the cap.
-const FIRST_CONSISTENCY_WAIT: Duration = Duration::from_millis(500);
+const FIRST_CONSISTENCY_WAIT: Duration = if cfg!(test) {
+    Duration::from_millis(5)
+} else {
+    Duration::from_millis(500)
+};
 const MAX_CONSISTENCY_WAIT: Duration = Duration::from_secs(5);
 
 /// What every operation needs.
