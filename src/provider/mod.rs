@@ -266,10 +266,16 @@ impl Provider for MsGraphProvider {
             &req.config
         };
         let plan = plan::plan(&req.prior_state, config);
+        // A create (including the create half of a replacement) starts with no write history.
+        let planned_private = if req.prior_state.is_null() {
+            Vec::new()
+        } else {
+            req.prior_private
+        };
         PlanResponse {
             planned_state: plan.planned_state,
             requires_replace: plan.requires_replace,
-            planned_private: req.prior_private,
+            planned_private,
         }
     }
 
@@ -460,6 +466,40 @@ mod tests {
                 .as_deref(),
             Some("tenant_id")
         );
+    }
+
+    #[tokio::test]
+    async fn plan_passes_private_state_through_updates_only() {
+        let p = MsGraphProvider::new();
+        let state = state::resource_value(
+            guid::EXAMPLE_GUID,
+            guid::EXAMPLE_GUID,
+            Some("A"),
+            true,
+            Value::Null,
+        );
+        let plan = |prior: Value| PlanRequest {
+            type_name: TYPE_NAME.into(),
+            prior_state: prior,
+            proposed_new_state: state.clone(),
+            config: state.with_attr("id", Value::Null),
+            prior_private: b"last-write".to_vec(),
+        };
+        let ctx = || RequestContext {
+            stop: tokio_util::sync::CancellationToken::new(),
+        };
+        let mut diags = Diagnostics::new();
+        let update = p
+            .plan_resource_change(ctx(), plan(state.clone()), &mut diags)
+            .await;
+        assert_eq!(update.planned_state, state);
+        assert_eq!(update.planned_private, b"last-write");
+        let create = p
+            .plan_resource_change(ctx(), plan(Value::Null), &mut diags)
+            .await;
+        assert_eq!(create.planned_state, state);
+        assert!(create.planned_private.is_empty());
+        assert!(diags.0.is_empty());
     }
 
     #[test]
