@@ -148,6 +148,11 @@ fn api_advice(action: Action, status: u16, tenant_id: &str) -> String {
         403 => PERMISSION_ADVICE.into(),
         404 => match action {
             Action::Create => partner_missing_advice(tenant_id),
+            Action::Update => format!(
+                "The identity synchronization policy for partner tenant {tenant_id} no longer \
+                 exists; it was probably deleted outside Terraform. Run plan again: the refresh \
+                 removes it from state and plans to create it."
+            ),
             _ => format!(
                 "There is no identity synchronization policy for partner tenant {tenant_id}."
             ),

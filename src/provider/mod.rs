@@ -4,6 +4,8 @@
 
 pub mod api;
 pub mod data_source;
+#[cfg(test)]
+mod fake_graph;
 pub mod graph_diagnostics;
 pub mod guid;
 pub mod plan;
