@@ -8,6 +8,8 @@ pub mod data_source;
 mod fake_graph;
 pub mod graph_diagnostics;
 pub mod guid;
+#[cfg(test)]
+mod input_fuzz_tests;
 pub mod plan;
 pub mod plan_modifiers;
 pub mod private_state;
