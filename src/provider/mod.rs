@@ -1,94 +1,516 @@
 //! The msgraph provider: configuration, the `msgraph_cross_tenant_identity_sync` resource and
 //! data source, and the plan/diff logic. The only module that knows both Terraform and Graph.
+//! This file only dispatches by type name; each concern lives in its own file.
 
+pub mod api;
+pub mod data_source;
+#[cfg(test)]
+mod fake_graph;
+pub mod graph_diagnostics;
+pub mod guid;
+#[cfg(test)]
+mod input_fuzz_tests;
+pub mod plan;
+pub mod plan_modifiers;
+pub mod private_state;
+pub mod provider_config;
+pub mod resource;
+pub mod schema;
+pub mod state;
+pub mod timeouts;
+
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use crate::graph::GraphClient;
 use crate::plugin::{
     ApplyRequest, ApplyResponse, ConfigureRequest, Diagnostics, ImportedResource, PlanRequest,
     PlanResponse, Provider, ProviderSchema, ReadRequest, ReadResponse, RequestContext, Value,
 };
 
+use provider_config::{process_env, Resolution};
+use resource::Ops;
+use schema::TYPE_NAME;
+
+/// What ConfigureProvider left behind.
+#[derive(Debug, Default)]
+enum Configured {
+    #[default]
+    NotYet,
+    /// The provider block had values unknown until apply (from other resources).
+    Deferred,
+    Ready(Arc<Ready>),
+}
+
+#[derive(Debug)]
+struct Ready {
+    client: GraphClient,
+    consistency_window: Duration,
+    secrets: Vec<String>,
+}
+
 /// The provider.
 #[derive(Debug, Default)]
-pub struct MsGraphProvider {}
+pub struct MsGraphProvider {
+    configured: RwLock<Configured>,
+}
+
+enum Client {
+    Ready(Arc<Ready>),
+    Deferred,
+    Missing,
+}
 
 impl MsGraphProvider {
     pub fn new() -> MsGraphProvider {
         MsGraphProvider::default()
     }
+
+    fn client(&self) -> Client {
+        match self.configured.read() {
+            Ok(guard) => match &*guard {
+                Configured::Ready(r) => Client::Ready(r.clone()),
+                Configured::Deferred => Client::Deferred,
+                Configured::NotYet => Client::Missing,
+            },
+            Err(_) => Client::Missing,
+        }
+    }
+
+    fn set(&self, c: Configured) {
+        if let Ok(mut guard) = self.configured.write() {
+            *guard = c;
+        }
+    }
+
+    /// The configured client, or an error saying why there is none.
+    fn ready_or_error(&self, diags: &mut Diagnostics) -> Option<Arc<Ready>> {
+        match self.client() {
+            Client::Ready(r) => Some(r),
+            Client::Deferred => {
+                diags.error(
+                    "Provider configuration not known yet",
+                    "The msgraph provider block uses values that are only known after other \
+                     resources are applied. Apply those first (e.g. with -target), or configure \
+                     the provider with known values.",
+                );
+                None
+            }
+            Client::Missing => {
+                diags.error(
+                    "Provider not configured",
+                    "The msgraph provider was used before it was configured. This is a bug in \
+                     Terraform or the provider; please report it.",
+                );
+                None
+            }
+        }
+    }
+}
+
+fn unknown_type(kind: &str, type_name: &str, diags: &mut Diagnostics) {
+    diags.error(
+        format!("Unknown {kind} type"),
+        format!("The msgraph provider has no {kind} {type_name:?}; it has only {TYPE_NAME:?}."),
+    );
+}
+
+fn ops<'a>(ready: &'a Ready, ctx: &'a RequestContext) -> Ops<'a, GraphClient> {
+    Ops {
+        api: &ready.client,
+        stop: &ctx.stop,
+        consistency_window: ready.consistency_window,
+    }
 }
 
 impl Provider for MsGraphProvider {
     fn schema(&self) -> ProviderSchema {
-        ProviderSchema::default()
+        ProviderSchema {
+            provider: provider_config::provider_schema(),
+            resources: vec![(TYPE_NAME.to_string(), schema::resource_schema())],
+            data_sources: vec![(TYPE_NAME.to_string(), schema::data_source_schema())],
+        }
     }
-    fn validate_provider_config(&self, _config: &Value, _diags: &mut Diagnostics) {}
+
+    fn validate_provider_config(&self, config: &Value, diags: &mut Diagnostics) {
+        provider_config::validate(config, diags);
+    }
+
     async fn configure(
         &self,
         _ctx: RequestContext,
-        _req: ConfigureRequest,
-        _diags: &mut Diagnostics,
+        req: ConfigureRequest,
+        diags: &mut Diagnostics,
     ) {
-    }
-    fn validate_resource_config(&self, _t: &str, _c: &Value, _d: &mut Diagnostics) {}
-    fn validate_data_source_config(&self, _t: &str, _c: &Value, _d: &mut Diagnostics) {}
-    fn upgrade_resource_state(
-        &self,
-        _t: &str,
-        _v: i64,
-        state: Value,
-        _d: &mut Diagnostics,
-    ) -> Value {
-        state
-    }
-    async fn read_resource(
-        &self,
-        _ctx: RequestContext,
-        req: ReadRequest,
-        _d: &mut Diagnostics,
-    ) -> ReadResponse {
-        ReadResponse {
-            new_state: req.current_state,
-            private: req.private,
+        match provider_config::resolve(&req.config, &process_env, &req.terraform_version, diags) {
+            Resolution::Deferred => {
+                log::debug!("provider configuration has unknown values; deferring");
+                self.set(Configured::Deferred);
+            }
+            Resolution::Invalid => self.set(Configured::NotYet),
+            Resolution::Ready(resolved) => {
+                let provider_config::ResolvedConfig {
+                    client,
+                    consistency_window,
+                    secrets,
+                } = *resolved;
+                match GraphClient::new(client) {
+                    Ok(client) => self.set(Configured::Ready(Arc::new(Ready {
+                        client,
+                        consistency_window,
+                        secrets,
+                    }))),
+                    Err(e) => {
+                        self.set(Configured::NotYet);
+                        let mut own = Diagnostics::new();
+                        own.error(
+                            "Invalid provider configuration",
+                            format!("The Microsoft Graph client could not be set up: {e}"),
+                        );
+                        graph_diagnostics::redact(&mut own, &secrets);
+                        diags.extend(own);
+                    }
+                }
+            }
         }
     }
+
+    fn validate_resource_config(&self, type_name: &str, config: &Value, diags: &mut Diagnostics) {
+        if type_name != TYPE_NAME {
+            return unknown_type("resource", type_name, diags);
+        }
+        resource::validate_config(config, diags);
+    }
+
+    fn validate_data_source_config(
+        &self,
+        type_name: &str,
+        config: &Value,
+        diags: &mut Diagnostics,
+    ) {
+        if type_name != TYPE_NAME {
+            return unknown_type("data source", type_name, diags);
+        }
+        data_source::validate_config(config, diags);
+    }
+
+    fn upgrade_resource_state(
+        &self,
+        type_name: &str,
+        version: i64,
+        state: Value,
+        diags: &mut Diagnostics,
+    ) -> Value {
+        if type_name != TYPE_NAME {
+            unknown_type("resource", type_name, diags);
+        } else if version > schema::resource_schema().version {
+            diags.error(
+                "State from a newer provider",
+                format!(
+                    "This state was written by a newer msgraph provider (schema version \
+                     {version}). Use that provider version or newer."
+                ),
+            );
+        }
+        state
+    }
+
+    async fn read_resource(
+        &self,
+        ctx: RequestContext,
+        req: ReadRequest,
+        diags: &mut Diagnostics,
+    ) -> ReadResponse {
+        let unchanged = ReadResponse {
+            new_state: req.current_state.clone(),
+            private: req.private.clone(),
+        };
+        if req.type_name != TYPE_NAME {
+            unknown_type("resource", &req.type_name, diags);
+            return unchanged;
+        }
+        let ready = match self.client() {
+            // Provider values from other resources: keep state until they are known.
+            Client::Deferred => return unchanged,
+            _ => match self.ready_or_error(diags) {
+                Some(r) => r,
+                None => return unchanged,
+            },
+        };
+        let mut own = Diagnostics::new();
+        let (new_state, private) = ops(&ready, &ctx)
+            .read(&req.current_state, &req.private, &mut own)
+            .await;
+        graph_diagnostics::redact(&mut own, &ready.secrets);
+        diags.extend(own);
+        ReadResponse { new_state, private }
+    }
+
     async fn plan_resource_change(
         &self,
         _ctx: RequestContext,
         req: PlanRequest,
-        _d: &mut Diagnostics,
+        diags: &mut Diagnostics,
     ) -> PlanResponse {
+        if req.type_name != TYPE_NAME {
+            unknown_type("resource", &req.type_name, diags);
+            return PlanResponse {
+                planned_state: req.proposed_new_state,
+                requires_replace: vec![],
+                planned_private: req.prior_private,
+            };
+        }
+        if !req.config.is_null() {
+            // Values unknown at validate time may be known now.
+            resource::validate_config(&req.config, diags);
+        }
+        let config = if req.proposed_new_state.is_null() {
+            &Value::Null
+        } else {
+            &req.config
+        };
+        let plan = plan::plan(&req.prior_state, config);
+        // A create (including the create half of a replacement) starts with no write history.
+        let planned_private = if req.prior_state.is_null() {
+            Vec::new()
+        } else {
+            req.prior_private
+        };
         PlanResponse {
-            planned_state: req.proposed_new_state,
-            requires_replace: vec![],
-            planned_private: req.prior_private,
+            planned_state: plan.planned_state,
+            requires_replace: plan.requires_replace,
+            planned_private,
         }
     }
+
     async fn apply_resource_change(
         &self,
-        _ctx: RequestContext,
+        ctx: RequestContext,
         req: ApplyRequest,
-        _d: &mut Diagnostics,
+        diags: &mut Diagnostics,
     ) -> ApplyResponse {
-        ApplyResponse {
-            new_state: req.planned_state,
-            private: req.planned_private,
+        let unchanged = ApplyResponse {
+            new_state: req.prior_state.clone(),
+            private: req.planned_private.clone(),
+        };
+        if req.type_name != TYPE_NAME {
+            unknown_type("resource", &req.type_name, diags);
+            return unchanged;
         }
+        let Some(ready) = self.ready_or_error(diags) else {
+            return unchanged;
+        };
+        let ops = ops(&ready, &ctx);
+        let mut own = Diagnostics::new();
+        let (new_state, private) = if req.prior_state.is_null() {
+            ops.create(&req.planned_state, &mut own).await
+        } else if req.planned_state.is_null() {
+            ops.delete(&req.prior_state, &req.planned_private, &mut own)
+                .await
+        } else {
+            ops.update(
+                &req.prior_state,
+                &req.planned_state,
+                &req.planned_private,
+                &mut own,
+            )
+            .await
+        };
+        graph_diagnostics::redact(&mut own, &ready.secrets);
+        diags.extend(own);
+        ApplyResponse { new_state, private }
     }
+
     async fn import_resource_state(
         &self,
-        _ctx: RequestContext,
-        _t: &str,
-        _id: &str,
-        _d: &mut Diagnostics,
+        ctx: RequestContext,
+        type_name: &str,
+        id: &str,
+        diags: &mut Diagnostics,
     ) -> Vec<ImportedResource> {
-        vec![]
+        if type_name != TYPE_NAME {
+            unknown_type("resource", type_name, diags);
+            return vec![];
+        }
+        // A malformed ID is refused before anything else, configured or not.
+        if let Some(detail) = guid::guid_problem(id) {
+            diags.error(
+                "Invalid import ID",
+                format!(
+                    "{detail}\n\nImport with the partner tenant's ID:\n  terraform import \
+                     {TYPE_NAME}.example {}",
+                    guid::EXAMPLE_GUID
+                ),
+            );
+            return vec![];
+        }
+        let Some(ready) = self.ready_or_error(diags) else {
+            return vec![];
+        };
+        let mut own = Diagnostics::new();
+        let state = ops(&ready, &ctx).import(id, &mut own).await;
+        graph_diagnostics::redact(&mut own, &ready.secrets);
+        diags.extend(own);
+        state
+            .map(|state| ImportedResource {
+                type_name: TYPE_NAME.to_string(),
+                state,
+                private: Vec::new(),
+            })
+            .into_iter()
+            .collect()
     }
+
     async fn read_data_source(
         &self,
-        _ctx: RequestContext,
-        _t: &str,
+        ctx: RequestContext,
+        type_name: &str,
         config: Value,
-        _d: &mut Diagnostics,
+        diags: &mut Diagnostics,
     ) -> Value {
-        config
+        if type_name != TYPE_NAME {
+            unknown_type("data source", type_name, diags);
+            return config;
+        }
+        let Some(ready) = self.ready_or_error(diags) else {
+            return config;
+        };
+        let mut own = Diagnostics::new();
+        let value = data_source::read(&ops(&ready, &ctx), &config, &mut own).await;
+        graph_diagnostics::redact(&mut own, &ready.secrets);
+        diags.extend(own);
+        value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugin::Provider;
+
+    #[test]
+    fn schema_declares_the_resource_and_data_source() {
+        let s = MsGraphProvider::new().schema();
+        assert_eq!(s.resources.len(), 1);
+        assert_eq!(s.resources[0].0, "msgraph_cross_tenant_identity_sync");
+        assert_eq!(s.data_sources[0].0, "msgraph_cross_tenant_identity_sync");
+        assert!(!s.provider.block.attributes.is_empty());
+    }
+
+    #[tokio::test]
+    async fn use_before_configure_is_a_clear_error() {
+        let p = MsGraphProvider::new();
+        let ctx = RequestContext {
+            stop: tokio_util::sync::CancellationToken::new(),
+        };
+        let mut diags = Diagnostics::new();
+        let out = p
+            .read_data_source(
+                ctx,
+                TYPE_NAME,
+                Value::object([("tenant_id", Value::string(guid::EXAMPLE_GUID))]),
+                &mut diags,
+            )
+            .await;
+        assert_eq!(diags.0[0].summary, "Provider not configured");
+        assert!(out.attr("tenant_id").as_str().is_some());
+    }
+
+    #[tokio::test]
+    async fn malformed_import_id_is_refused_without_configuration() {
+        let p = MsGraphProvider::new();
+        let ctx = RequestContext {
+            stop: tokio_util::sync::CancellationToken::new(),
+        };
+        let mut diags = Diagnostics::new();
+        let out = p
+            .import_resource_state(ctx, TYPE_NAME, "contoso", &mut diags)
+            .await;
+        assert!(out.is_empty());
+        assert_eq!(diags.0.len(), 1);
+        assert_eq!(diags.0[0].summary, "Invalid import ID");
+        assert!(diags.0[0].detail.contains("terraform import"));
+    }
+
+    #[tokio::test]
+    async fn plan_validates_values_that_became_known() {
+        let p = MsGraphProvider::new();
+        let ctx = RequestContext {
+            stop: tokio_util::sync::CancellationToken::new(),
+        };
+        let config = Value::object([
+            ("id", Value::Null),
+            ("tenant_id", Value::string("not-a-guid")),
+            ("display_name", Value::Null),
+            (
+                "user_sync_inbound",
+                Value::object([("is_sync_allowed", Value::Bool(true))]),
+            ),
+            ("timeouts", Value::Null),
+        ]);
+        let mut diags = Diagnostics::new();
+        p.plan_resource_change(
+            ctx,
+            PlanRequest {
+                type_name: TYPE_NAME.into(),
+                prior_state: Value::Null,
+                proposed_new_state: config.clone(),
+                config,
+                prior_private: vec![],
+            },
+            &mut diags,
+        )
+        .await;
+        assert_eq!(diags.0.len(), 1);
+        assert_eq!(
+            diags.0[0]
+                .attribute
+                .as_ref()
+                .map(|p| p.to_string())
+                .as_deref(),
+            Some("tenant_id")
+        );
+    }
+
+    #[tokio::test]
+    async fn plan_passes_private_state_through_updates_only() {
+        let p = MsGraphProvider::new();
+        let state = state::resource_value(
+            guid::EXAMPLE_GUID,
+            guid::EXAMPLE_GUID,
+            Some("A"),
+            true,
+            Value::Null,
+        );
+        let plan = |prior: Value| PlanRequest {
+            type_name: TYPE_NAME.into(),
+            prior_state: prior,
+            proposed_new_state: state.clone(),
+            config: state.with_attr("id", Value::Null),
+            prior_private: b"last-write".to_vec(),
+        };
+        let ctx = || RequestContext {
+            stop: tokio_util::sync::CancellationToken::new(),
+        };
+        let mut diags = Diagnostics::new();
+        let update = p
+            .plan_resource_change(ctx(), plan(state.clone()), &mut diags)
+            .await;
+        assert_eq!(update.planned_state, state);
+        assert_eq!(update.planned_private, b"last-write");
+        let create = p
+            .plan_resource_change(ctx(), plan(Value::Null), &mut diags)
+            .await;
+        assert_eq!(create.planned_state, state);
+        assert!(create.planned_private.is_empty());
+        assert!(diags.0.is_empty());
+    }
+
+    #[test]
+    fn unknown_types_are_errors() {
+        let p = MsGraphProvider::new();
+        let mut diags = Diagnostics::new();
+        p.validate_resource_config("msgraph_other", &Value::Null, &mut diags);
+        assert!(diags.0[0].summary.contains("Unknown resource type"));
     }
 }

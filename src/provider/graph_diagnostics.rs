@@ -1,0 +1,407 @@
+//! Turning Graph errors, timeouts and cancellation into diagnostics users can act on.
+
+use std::time::Duration;
+
+use crate::graph::GraphError;
+use crate::plugin::Diagnostics;
+
+use super::api::Interrupted;
+
+/// What the provider was doing when something failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Create,
+    Read,
+    Update,
+    Delete,
+    Import,
+    ReadDataSource,
+}
+
+impl Action {
+    pub fn summary(self) -> &'static str {
+        match self {
+            Action::Create => "Could not create identity synchronization policy",
+            Action::Read => "Could not read identity synchronization policy",
+            Action::Update => "Could not update identity synchronization policy",
+            Action::Delete => "Could not delete identity synchronization policy",
+            Action::Import => "Could not import identity synchronization policy",
+            Action::ReadDataSource => "Could not read identity synchronization policy",
+        }
+    }
+
+    /// The `timeouts` attribute bounding this action, if the user can set one.
+    fn timeout_attribute(self) -> Option<&'static str> {
+        match self {
+            Action::Create => Some("create"),
+            Action::Read => Some("read"),
+            Action::Update => Some("update"),
+            Action::Delete => Some("delete"),
+            Action::Import | Action::ReadDataSource => None,
+        }
+    }
+
+    /// What is in state after this action failed, so users know nothing was lost.
+    fn state_note(self) -> &'static str {
+        match self {
+            Action::Create => {
+                "Nothing was recorded in the Terraform state; run apply again once the cause is fixed."
+            }
+            Action::Update => {
+                "The Terraform state keeps the previous values, so the next plan shows the change again."
+            }
+            Action::Delete => {
+                "The policy is still in the Terraform state; run destroy or apply again to retry."
+            }
+            Action::Read | Action::Import | Action::ReadDataSource => "",
+        }
+    }
+}
+
+fn join(parts: &[&str]) -> String {
+    parts
+        .iter()
+        .filter(|p| !p.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+const PERMISSION_ADVICE: &str = "The signed-in identity is not allowed to do this. Grant the \
+application the Microsoft Graph application permission Policy.ReadWrite.CrossTenantAccess (reading \
+alone needs Policy.Read.All) and grant admin consent. When signed in as a user (delegated, e.g. \
+Azure CLI), the user also needs the Security Administrator directory role.";
+
+/// Adds the diagnostic for `err` hit while doing `action` on partner tenant `tenant_id`.
+pub fn graph_error(action: Action, tenant_id: &str, err: &GraphError, diags: &mut Diagnostics) {
+    let detail = match err {
+        GraphError::Api {
+            status,
+            code,
+            message,
+            request_id,
+        } => {
+            let what = format!(
+                "Microsoft Graph answered HTTP {status} ({code}) for partner tenant {tenant_id}: {message}"
+            );
+            let request = match request_id {
+                Some(id) => format!("request-id: {id} (quote it when opening a support case)"),
+                None => String::new(),
+            };
+            let advice = api_advice(action, *status, tenant_id);
+            join(&[&what, &request, &advice, action.state_note()])
+        }
+        GraphError::Token { error, description } => {
+            let code = aadsts_code(description)
+                .map(|c| format!("Microsoft Entra error {c}. "))
+                .unwrap_or_default();
+            join(&[
+                &format!("The sign-in to Microsoft Entra failed: {error}: {description}"),
+                &format!(
+                    "{code}Check tenant_id, client_id and the credential (client secret, \
+                     certificate or OIDC token) of the provider configuration, or the matching \
+                     ARM_* environment variables."
+                ),
+                action.state_note(),
+            ])
+        }
+        GraphError::NoCredential { tried } => {
+            let list = tried
+                .iter()
+                .map(|t| format!("  - {t}"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            join(&[
+                &format!("No credential could be used to sign in. Tried:\n{list}"),
+                "Configure one of them in the provider block or through ARM_* environment variables.",
+                action.state_note(),
+            ])
+        }
+        GraphError::Config { message } => join(&[
+            &format!("The provider configuration cannot be used: {message}"),
+            action.state_note(),
+        ]),
+        GraphError::Transport { message } => join(&[
+            &format!("Microsoft Graph could not be reached: {message}"),
+            "The request was retried until its timeout. Check the network, proxy \
+             (HTTPS_PROXY / NO_PROXY) and graph_endpoint settings, then run again.",
+            action.state_note(),
+        ]),
+        GraphError::Decode { message } => join(&[
+            &format!("Microsoft Graph's answer could not be understood: {message}"),
+            "This is usually temporary (a proxy or gateway error page); run again. If it \
+             persists, report it with a TF_LOG=debug log.",
+            action.state_note(),
+        ]),
+        GraphError::DeadlineExceeded { operation } => {
+            join(&[&timeout_advice(action, operation), action.state_note()])
+        }
+    };
+    diags.error(action.summary(), detail);
+}
+
+fn api_advice(action: Action, status: u16, tenant_id: &str) -> String {
+    match status {
+        401 => "The access token was refused. Check the credentials of the provider \
+                configuration."
+            .into(),
+        403 => PERMISSION_ADVICE.into(),
+        404 => match action {
+            Action::Create => partner_missing_advice(tenant_id),
+            Action::Update => format!(
+                "The identity synchronization policy for partner tenant {tenant_id} no longer \
+                 exists; it was probably deleted outside Terraform. Run plan again: the refresh \
+                 removes it from state and plans to create it."
+            ),
+            _ => format!(
+                "There is no identity synchronization policy for partner tenant {tenant_id}."
+            ),
+        },
+        400 => "Graph refused the request. Check the values in the configuration.".into(),
+        409 => {
+            "Another change to the cross-tenant access policy was in progress; run again.".into()
+        }
+        429 => "Graph kept throttling the requests until the timeout. Raise the timeout in the \
+                resource's timeouts block or lower -parallelism, then run again."
+            .into(),
+        500..=599 => "Graph failed to handle the request; this is usually temporary. Run again \
+                      later."
+            .into(),
+        _ => String::new(),
+    }
+}
+
+/// Detail for a PUT answering 404: the partner configuration the policy lives under is missing.
+pub fn partner_missing_advice(tenant_id: &str) -> String {
+    format!(
+        "The partner configuration for tenant {tenant_id} does not exist, and the identity \
+         synchronization policy lives under it. Create the partner first: in the Microsoft Entra \
+         admin center under External Identities > Cross-tenant access settings > Add \
+         organization, or with\n  POST /policies/crossTenantAccessPolicy/partners\n  \
+         {{\"tenantId\": \"{tenant_id}\"}}\nthen run apply again."
+    )
+}
+
+fn timeout_advice(action: Action, operation: &str) -> String {
+    match action.timeout_attribute() {
+        Some(attr) => format!(
+            "{operation} did not finish before its timeout. Graph may be throttling or slow; \
+             raise the timeout, e.g. timeouts {{ {attr} = \"20m\" }}, and run again."
+        ),
+        None => format!("{operation} did not finish before its timeout; run again."),
+    }
+}
+
+/// Adds the diagnostic for a call interrupted by Ctrl-C or its timeout.
+pub fn interrupted(action: Action, why: Interrupted, timeout: Duration, diags: &mut Diagnostics) {
+    match why {
+        Interrupted::Cancelled => diags.error(
+            "Operation cancelled",
+            join(&[
+                "Terraform asked the provider to stop, so the request to Microsoft Graph was \
+                 abandoned.",
+                action.state_note(),
+            ]),
+        ),
+        Interrupted::TimedOut => diags.error(
+            action.summary(),
+            join(&[
+                &timeout_advice(
+                    action,
+                    &format!("The operation (timeout {})", format_duration(timeout)),
+                ),
+                action.state_note(),
+            ]),
+        ),
+    }
+}
+
+/// "AADSTS7000215" out of an Entra error description.
+pub fn aadsts_code(description: &str) -> Option<&str> {
+    let start = description.find("AADSTS")?;
+    let rest = &description[start..];
+    let end = 6 + rest[6..]
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len() - 6);
+    (end > 6).then(|| &rest[..end])
+}
+
+/// A duration as Go prints it ("10m0s" becomes "10m", "1h30m").
+pub fn format_duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs == 0 {
+        return format!("{}ms", d.as_millis());
+    }
+    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    let mut out = String::new();
+    if h > 0 {
+        out.push_str(&format!("{h}h"));
+    }
+    if m > 0 {
+        out.push_str(&format!("{m}m"));
+    }
+    if s > 0 {
+        out.push_str(&format!("{s}s"));
+    }
+    out
+}
+
+/// Replaces every occurrence of a secret in diagnostics with a marker: a last line of defence
+/// should a lower layer ever echo one.
+pub fn redact(diags: &mut Diagnostics, secrets: &[String]) {
+    for d in diags.0.iter_mut() {
+        for secret in secrets.iter().filter(|s| s.len() >= 4) {
+            if d.detail.contains(secret.as_str()) {
+                d.detail = d.detail.replace(secret.as_str(), "<redacted>");
+            }
+            if d.summary.contains(secret.as_str()) {
+                d.summary = d.summary.replace(secret.as_str(), "<redacted>");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TID: &str = "90e29127-71ad-49c7-9ce8-db3f41ea06f1";
+
+    fn one(action: Action, err: GraphError) -> (String, String) {
+        let mut diags = Diagnostics::new();
+        graph_error(action, TID, &err, &mut diags);
+        assert_eq!(diags.0.len(), 1);
+        assert!(diags.has_errors());
+        (diags.0[0].summary.clone(), diags.0[0].detail.clone())
+    }
+
+    #[test]
+    fn forbidden_names_the_permission_the_role_and_the_request_id() {
+        let (summary, detail) = one(
+            Action::Update,
+            GraphError::Api {
+                status: 403,
+                code: "Authorization_RequestDenied".into(),
+                message: "Insufficient privileges to complete the operation.".into(),
+                request_id: Some("abc-123".into()),
+            },
+        );
+        assert_eq!(summary, "Could not update identity synchronization policy");
+        for want in [
+            "HTTP 403",
+            "Authorization_RequestDenied",
+            "Insufficient privileges",
+            "request-id: abc-123",
+            "Policy.ReadWrite.CrossTenantAccess",
+            "Security Administrator",
+            "keeps the previous values",
+        ] {
+            assert!(detail.contains(want), "missing {want:?} in {detail}");
+        }
+    }
+
+    #[test]
+    fn create_404_explains_the_missing_partner() {
+        let (summary, detail) = one(
+            Action::Create,
+            GraphError::Api {
+                status: 404,
+                code: "Request_ResourceNotFound".into(),
+                message: "not found".into(),
+                request_id: None,
+            },
+        );
+        assert_eq!(summary, "Could not create identity synchronization policy");
+        assert!(detail.contains("partner configuration"));
+        assert!(detail.contains("POST /policies/crossTenantAccessPolicy/partners"));
+        assert!(detail.contains(&format!("{{\"tenantId\": \"{TID}\"}}")));
+        assert!(!detail.contains("request-id"));
+    }
+
+    #[test]
+    fn token_errors_show_the_aadsts_code_and_text() {
+        let (summary, detail) = one(
+            Action::Read,
+            GraphError::Token {
+                error: "invalid_client".into(),
+                description: "AADSTS7000215: Invalid client secret provided.".into(),
+            },
+        );
+        assert_eq!(summary, "Could not read identity synchronization policy");
+        assert!(detail.contains("Microsoft Entra error AADSTS7000215"));
+        assert!(detail.contains("Invalid client secret provided."));
+    }
+
+    #[test]
+    fn no_credential_lists_what_was_tried() {
+        let (_, detail) = one(
+            Action::Create,
+            GraphError::NoCredential {
+                tried: vec![
+                    "client secret: needs client_id".into(),
+                    "Azure CLI: az not found".into(),
+                ],
+            },
+        );
+        assert!(detail.contains("  - client secret: needs client_id\n  - Azure CLI"));
+        assert!(detail.contains("Nothing was recorded"));
+    }
+
+    #[test]
+    fn deadline_points_at_the_timeouts_block() {
+        let (_, detail) = one(
+            Action::Delete,
+            GraphError::DeadlineExceeded {
+                operation: "DELETE identitySynchronization".into(),
+            },
+        );
+        assert!(detail.contains("timeouts { delete = \"20m\" }"), "{detail}");
+    }
+
+    #[test]
+    fn cancellation_says_so() {
+        let mut diags = Diagnostics::new();
+        interrupted(
+            Action::Create,
+            Interrupted::Cancelled,
+            Duration::from_secs(600),
+            &mut diags,
+        );
+        assert_eq!(diags.0[0].summary, "Operation cancelled");
+        let mut diags = Diagnostics::new();
+        interrupted(
+            Action::Read,
+            Interrupted::TimedOut,
+            Duration::from_secs(300),
+            &mut diags,
+        );
+        assert!(diags.0[0].detail.contains("timeout 5m"));
+    }
+
+    #[test]
+    fn aadsts_extraction() {
+        assert_eq!(
+            aadsts_code("AADSTS700016: Application not found"),
+            Some("AADSTS700016")
+        );
+        assert_eq!(aadsts_code("x AADSTS90002: Tenant"), Some("AADSTS90002"));
+        assert_eq!(aadsts_code("AADSTS"), None);
+        assert_eq!(aadsts_code("nothing here"), None);
+    }
+
+    #[test]
+    fn durations_print_like_go() {
+        assert_eq!(format_duration(Duration::from_secs(600)), "10m");
+        assert_eq!(format_duration(Duration::from_secs(5400)), "1h30m");
+        assert_eq!(format_duration(Duration::from_secs(90)), "1m30s");
+        assert_eq!(format_duration(Duration::from_millis(300)), "300ms");
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        let mut diags = Diagnostics::new();
+        diags.error("x", "the secret s3cr3t-value leaked");
+        redact(&mut diags, &["s3cr3t-value".to_string()]);
+        assert_eq!(diags.0[0].detail, "the secret <redacted> leaked");
+    }
+}

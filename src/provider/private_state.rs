@@ -1,0 +1,123 @@
+//! Private state: when this provider last wrote the policy and what it wrote, as JSON bytes, so
+//! a read inside Graph's eventual-consistency window can tell a lagging answer from a real one.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+/// How long after our own write a 404 or stale answer is retried instead of believed.
+pub const DEFAULT_CONSISTENCY_WINDOW: Duration = Duration::from_secs(30);
+
+/// What this provider wrote and when. Empty private state means "nothing to wait for".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastWrite {
+    /// Wall-clock time of the write, milliseconds since the Unix epoch (private state crosses
+    /// processes, so a monotonic clock would not do).
+    pub written_at_unix_ms: u64,
+    /// The displayName we sent; `None` when we sent none (Graph may fill one in).
+    pub display_name: Option<String>,
+    pub is_sync_allowed: bool,
+}
+
+impl LastWrite {
+    pub fn now(display_name: Option<String>, is_sync_allowed: bool) -> LastWrite {
+        LastWrite {
+            written_at_unix_ms: unix_ms(SystemTime::now()),
+            display_name,
+            is_sync_allowed,
+        }
+    }
+
+    /// True while `now` is less than `window` after the write.
+    pub fn within_window(&self, now: SystemTime, window: Duration) -> bool {
+        let now_ms = unix_ms(now);
+        now_ms.saturating_sub(self.written_at_unix_ms) < window.as_millis() as u64
+    }
+
+    /// Time left of the window at `now`.
+    pub fn window_left(&self, now: SystemTime, window: Duration) -> Duration {
+        let end = self
+            .written_at_unix_ms
+            .saturating_add(window.as_millis() as u64);
+        Duration::from_millis(end.saturating_sub(unix_ms(now)))
+    }
+
+    /// True when Graph's answer shows what we wrote. A display name we did not send is not
+    /// compared: Graph may fill one in.
+    pub fn matches(&self, display_name: Option<&str>, is_sync_allowed: bool) -> bool {
+        let name_ok = match &self.display_name {
+            Some(written) => display_name == Some(written.as_str()),
+            None => true,
+        };
+        name_ok && is_sync_allowed == self.is_sync_allowed
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// `None` for empty, foreign or corrupt bytes: we then simply don't wait.
+    pub fn decode(bytes: &[u8]) -> Option<LastWrite> {
+        if bytes.is_empty() {
+            return None;
+        }
+        serde_json::from_slice(bytes).ok()
+    }
+}
+
+fn unix_ms(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_as_json() {
+        let w = LastWrite {
+            written_at_unix_ms: 1_700_000_000_123,
+            display_name: Some("Contoso".into()),
+            is_sync_allowed: true,
+        };
+        let bytes = w.encode();
+        let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(json["written_at_unix_ms"], 1_700_000_000_123u64);
+        assert_eq!(json["display_name"], "Contoso");
+        assert_eq!(LastWrite::decode(&bytes), Some(w));
+    }
+
+    #[test]
+    fn empty_or_corrupt_bytes_mean_nothing_to_wait_for() {
+        assert_eq!(LastWrite::decode(b""), None);
+        assert_eq!(LastWrite::decode(b"{not json"), None);
+        assert_eq!(LastWrite::decode(&[0xff, 0x00]), None);
+    }
+
+    #[test]
+    fn window_is_measured_from_the_write() {
+        let w = LastWrite::now(None, true);
+        let window = Duration::from_secs(30);
+        let now = SystemTime::now();
+        assert!(w.within_window(now, window));
+        assert!(w.window_left(now, window) <= window);
+        assert!(!w.within_window(now + Duration::from_secs(31), window));
+        assert_eq!(
+            w.window_left(now + Duration::from_secs(31), window),
+            Duration::ZERO
+        );
+    }
+
+    #[test]
+    fn matching_ignores_a_name_we_did_not_send() {
+        let unnamed = LastWrite::now(None, false);
+        assert!(unnamed.matches(Some("Filled in by Graph"), false));
+        assert!(!unnamed.matches(None, true));
+        let named = LastWrite::now(Some("A".into()), true);
+        assert!(named.matches(Some("A"), true));
+        assert!(!named.matches(Some("B"), true));
+        assert!(!named.matches(None, true));
+    }
+}

@@ -1,0 +1,432 @@
+//! The provider block: its schema, and resolving arguments plus ARM_*/AZURE_*/ACTIONS_*/SYSTEM_*/
+//! IDENTITY_* environment fallbacks into the Graph client's configuration.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::graph::{AuthConfig, ClientConfig, Cloud, Secret};
+use crate::plugin::{
+    Attribute, AttributePath, Block, DescriptionKind, Diagnostics, Schema, Type, Value,
+};
+
+use super::private_state::DEFAULT_CONSISTENCY_WINDOW;
+use super::timeouts::parse_go_duration;
+
+/// Looks up an environment variable (injectable so resolution is testable).
+pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// The process environment.
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// Overrides how long reads retry a 404 or stale answer after this provider's own write
+/// (a Go duration; "0s" turns the wait off). Meant for tests and unusually slow tenants.
+pub const CONSISTENCY_WINDOW_ENV: &str = "MSGRAPH_CONSISTENCY_WINDOW";
+
+#[derive(Clone, Copy)]
+struct Arg {
+    name: &'static str,
+    bool_type: bool,
+    sensitive: bool,
+    /// Environment fallbacks, first set one wins.
+    env: &'static [&'static str],
+    description: &'static str,
+}
+
+const ARGS: &[Arg] = &[
+    Arg { name: "tenant_id", bool_type: false, sensitive: false, env: &["ARM_TENANT_ID", "AZURE_TENANT_ID"],
+        description: "The tenant ID (GUID or domain) of the Microsoft Entra tenant to sign in to: the tenant whose cross-tenant access settings are managed." },
+    Arg { name: "client_id", bool_type: false, sensitive: false, env: &["ARM_CLIENT_ID", "AZURE_CLIENT_ID"],
+        description: "The application (client) ID to sign in as; with managed identity, the client ID of a user-assigned identity." },
+    Arg { name: "client_secret", bool_type: false, sensitive: true, env: &["ARM_CLIENT_SECRET"],
+        description: "A client secret of the application." },
+    Arg { name: "client_certificate_path", bool_type: false, sensitive: false, env: &["ARM_CLIENT_CERTIFICATE_PATH"],
+        description: "Path to the application's certificate with its private key: PEM, or PKCS#12 (.pfx/.p12). RSA keys only." },
+    Arg { name: "client_certificate", bool_type: false, sensitive: true, env: &["ARM_CLIENT_CERTIFICATE"],
+        description: "The application's certificate with its private key as base64-encoded PKCS#12. RSA keys only." },
+    Arg { name: "client_certificate_password", bool_type: false, sensitive: true, env: &["ARM_CLIENT_CERTIFICATE_PASSWORD"],
+        description: "The password of the PKCS#12 certificate, if it has one." },
+    Arg { name: "use_oidc", bool_type: true, sensitive: false, env: &["ARM_USE_OIDC"],
+        description: "Sign in with an OpenID Connect token (workload identity federation): GitHub Actions, Azure DevOps, AKS workload identity or a token/token file. Defaults to false, or true when AZURE_FEDERATED_TOKEN_FILE is set (AKS)." },
+    Arg { name: "oidc_token", bool_type: false, sensitive: true, env: &["ARM_OIDC_TOKEN"],
+        description: "An OIDC ID token to exchange for an access token." },
+    Arg { name: "oidc_token_file_path", bool_type: false, sensitive: false, env: &["ARM_OIDC_TOKEN_FILE_PATH", "AZURE_FEDERATED_TOKEN_FILE"],
+        description: "A file holding an OIDC ID token; read again on every sign-in, as it rotates." },
+    Arg { name: "oidc_request_url", bool_type: false, sensitive: false, env: &["ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL"],
+        description: "The URL to request an OIDC token from (GitHub Actions sets ACTIONS_ID_TOKEN_REQUEST_URL; in Azure DevOps with ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID, SYSTEM_OIDCREQUESTURI is used)." },
+    Arg { name: "oidc_request_token", bool_type: false, sensitive: true, env: &["ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"],
+        description: "The bearer token for oidc_request_url (in Azure DevOps, SYSTEM_ACCESSTOKEN is used)." },
+    Arg { name: "use_msi", bool_type: true, sensitive: false, env: &["ARM_USE_MSI"],
+        description: "Sign in with the managed identity of the Azure VM, App Service or Function running Terraform. Defaults to false." },
+    Arg { name: "msi_endpoint", bool_type: false, sensitive: false, env: &["ARM_MSI_ENDPOINT", "IDENTITY_ENDPOINT"],
+        description: "The managed identity token endpoint; defaults to the instance metadata service, or App Service's IDENTITY_ENDPOINT." },
+    Arg { name: "use_cli", bool_type: true, sensitive: false, env: &["ARM_USE_CLI"],
+        description: "Sign in with the Azure CLI's login (`az login`) when no other credential is configured. Defaults to true." },
+    Arg { name: "environment", bool_type: false, sensitive: false, env: &["ARM_ENVIRONMENT"],
+        description: "The Microsoft cloud: `public` (default), `usgovernment`, `dod` or `china`. Picks the Graph and login endpoints." },
+    Arg { name: "graph_endpoint", bool_type: false, sensitive: false, env: &["ARM_GRAPH_ENDPOINT"],
+        description: "Overrides the Microsoft Graph root of the chosen cloud, without a version (e.g. `https://graph.microsoft.com`). https only, except for loopback hosts." },
+    Arg { name: "authority_host", bool_type: false, sensitive: false, env: &["ARM_AUTHORITY_HOST", "AZURE_AUTHORITY_HOST"],
+        description: "Overrides the Microsoft Entra login root of the chosen cloud (e.g. `https://login.microsoftonline.com`). https only, except for loopback hosts." },
+];
+
+const ENVIRONMENTS: &str = "public, usgovernment, dod, china";
+
+/// The provider block's schema: every argument optional.
+pub fn provider_schema() -> Schema {
+    let attributes = ARGS
+        .iter()
+        .map(|a| Attribute {
+            name: a.name.into(),
+            ty: if a.bool_type {
+                Type::Bool
+            } else {
+                Type::String
+            },
+            description: format!(
+                "{} Environment: {}.",
+                a.description,
+                a.env
+                    .iter()
+                    .map(|e| format!("`{e}`"))
+                    .collect::<Vec<_>>()
+                    .join(", then ")
+            ),
+            description_kind: DescriptionKind::Markdown,
+            optional: true,
+            sensitive: a.sensitive,
+            ..Attribute::default()
+        })
+        .collect();
+    Schema {
+        version: 0,
+        block: Block {
+            attributes,
+            description: "Manages Microsoft Entra cross-tenant identity synchronization through \
+                          Microsoft Graph. Signs in like the azuread and azurerm providers: \
+                          certificate, client secret, OIDC, managed identity or Azure CLI, the \
+                          first configured one wins."
+                .into(),
+            description_kind: DescriptionKind::Markdown,
+            ..Block::default()
+        },
+    }
+}
+
+/// Checks the written arguments (unknown ones are left for configure).
+pub fn validate(config: &Value, diags: &mut Diagnostics) {
+    if let Some(env) = config.attr("environment").as_str() {
+        if !env.is_empty() && Cloud::named(env).is_none() {
+            diags.attribute_error(
+                AttributePath::attrs(["environment"]),
+                "Invalid environment",
+                format!("{env:?} is not a Microsoft cloud. Use one of: {ENVIRONMENTS}."),
+            );
+        }
+    }
+    // msi_endpoint is left alone: the metadata service is plain http on a link-local address.
+    for name in ["graph_endpoint", "authority_host"] {
+        if let Some(url) = config.attr(name).as_str() {
+            if let Some(problem) = endpoint_problem(url, true) {
+                diags.attribute_error(AttributePath::attrs([name]), "Invalid endpoint", problem);
+            }
+        }
+    }
+}
+
+/// Why `url` can't be an endpoint; `None` when fine. `root_only`: no version path allowed.
+fn endpoint_problem(url: &str, root_only: bool) -> Option<String> {
+    if url.is_empty() {
+        return None;
+    }
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Some(format!("{url:?} is not a URL."));
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = host_of(authority);
+    if host.is_empty() {
+        return Some(format!("{url:?} has no host."));
+    }
+    match scheme.to_ascii_lowercase().as_str() {
+        "https" => {}
+        "http" if is_loopback(host) => {}
+        "http" => {
+            return Some(format!(
+                "{url:?} uses http://, which is accepted only for loopback hosts \
+                 (localhost, 127.0.0.1, [::1]); credentials and tokens travel over https only."
+            ))
+        }
+        _ => return Some(format!("{url:?} must start with https://.")),
+    }
+    let path = rest[authority.len()..].trim_end_matches('/');
+    if root_only && (path.ends_with("/v1.0") || path.ends_with("/beta")) {
+        return Some(format!(
+            "{url:?} includes an API version; give the root only (e.g. https://graph.microsoft.com): \
+             the provider adds /v1.0 itself."
+        ));
+    }
+    None
+}
+
+fn host_of(authority: &str) -> &str {
+    let after_user = authority.rsplit('@').next().unwrap_or(authority);
+    if let Some(v6) = after_user.strip_prefix('[') {
+        return v6.split(']').next().unwrap_or("");
+    }
+    after_user.split(':').next().unwrap_or("")
+}
+
+fn is_loopback(host: &str) -> bool {
+    if host.eq_ignore_ascii_case("localhost") || host == "::1" {
+        return true;
+    }
+    host.parse::<std::net::Ipv4Addr>()
+        .map(|ip| ip.is_loopback())
+        .unwrap_or(false)
+}
+
+/// Everything configure produces.
+#[derive(Debug, Clone)]
+pub struct ResolvedConfig {
+    pub client: ClientConfig,
+    pub consistency_window: Duration,
+    /// Values never to show in diagnostics (client secret, certificate, tokens...).
+    pub secrets: Vec<String>,
+}
+
+/// The outcome of resolving the provider block.
+#[derive(Debug)]
+pub enum Resolution {
+    Ready(Box<ResolvedConfig>),
+    /// Some argument is unknown (it comes from a resource not yet created): configure again later.
+    Deferred,
+    /// Errors were added to the diagnostics.
+    Invalid,
+}
+
+struct Resolver<'a> {
+    config: &'a Value,
+    env: EnvLookup<'a>,
+}
+
+impl Resolver<'_> {
+    fn env_var(&self, name: &str) -> Option<String> {
+        (self.env)(name).filter(|v| !v.is_empty())
+    }
+
+    /// The argument, else its environment fallbacks; empty strings count as unset (as in the
+    /// SDKv2 providers, so `var.x` defaulting to "" still falls back to the environment).
+    fn string(&self, name: &str) -> Option<String> {
+        if let Some(v) = self.config.attr(name).as_str().filter(|v| !v.is_empty()) {
+            return Some(v.to_string());
+        }
+        let arg = ARGS.iter().find(|a| a.name == name)?;
+        arg.env.iter().find_map(|e| self.env_var(e))
+    }
+
+    fn boolean(&self, name: &str, diags: &mut Diagnostics) -> Option<bool> {
+        if let Some(b) = self.config.attr(name).as_bool() {
+            return Some(b);
+        }
+        let arg = ARGS.iter().find(|a| a.name == name)?;
+        for var in arg.env {
+            if let Some(text) = self.env_var(var) {
+                match parse_go_bool(&text) {
+                    Some(b) => return Some(b),
+                    None => {
+                        diags.error(
+                            "Invalid environment variable",
+                            format!("{var} is {text:?}; use true or false."),
+                        );
+                        return None;
+                    }
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Go's strconv.ParseBool, which the other Azure providers use for ARM_USE_*.
+fn parse_go_bool(text: &str) -> Option<bool> {
+    match text {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+/// Resolves the provider block and the environment into the Graph client's configuration.
+pub fn resolve(
+    config: &Value,
+    env: EnvLookup<'_>,
+    terraform_version: &str,
+    diags: &mut Diagnostics,
+) -> Resolution {
+    if config.contains_unknown() {
+        return Resolution::Deferred;
+    }
+    let before = diags.0.len();
+    validate(config, diags);
+    let r = Resolver { config, env };
+
+    let environment = r.string("environment").unwrap_or_else(|| "public".into());
+    let Some(mut cloud) = Cloud::named(&environment) else {
+        if config.attr("environment").is_null() || config.attr("environment").as_str() == Some("") {
+            diags.error(
+                "Invalid environment",
+                format!("ARM_ENVIRONMENT is {environment:?}, not a Microsoft cloud. Use one of: {ENVIRONMENTS}."),
+            );
+        }
+        return Resolution::Invalid;
+    };
+    for (name, target) in [
+        ("graph_endpoint", &mut cloud.graph_endpoint),
+        ("authority_host", &mut cloud.authority_host),
+    ] {
+        if let Some(url) = r.string(name) {
+            if config
+                .attr(name)
+                .as_str()
+                .filter(|v| !v.is_empty())
+                .is_none()
+            {
+                // Came from the environment: validate() did not see it.
+                if let Some(problem) = endpoint_problem(&url, true) {
+                    diags.error(
+                        "Invalid endpoint",
+                        format!("From the environment: {problem}"),
+                    );
+                }
+            }
+            *target = url.trim_end_matches('/').to_string();
+        }
+    }
+
+    let ado_connection = r
+        .env_var("ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID")
+        .or_else(|| r.env_var("ARM_OIDC_AZURE_SERVICE_CONNECTION_ID"));
+    let explicit_or_arm = |name: &str, arm: &str| {
+        config
+            .attr(name)
+            .as_str()
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+            .or_else(|| r.env_var(arm))
+    };
+    // Azure DevOps' request URL/token come before GitHub's when a service connection is named.
+    let (oidc_request_url, oidc_request_token) = match &ado_connection {
+        Some(_) => (
+            explicit_or_arm("oidc_request_url", "ARM_OIDC_REQUEST_URL")
+                .or_else(|| r.env_var("SYSTEM_OIDCREQUESTURI"))
+                .or_else(|| r.env_var("ACTIONS_ID_TOKEN_REQUEST_URL")),
+            explicit_or_arm("oidc_request_token", "ARM_OIDC_REQUEST_TOKEN")
+                .or_else(|| r.env_var("SYSTEM_ACCESSTOKEN"))
+                .or_else(|| r.env_var("ACTIONS_ID_TOKEN_REQUEST_TOKEN")),
+        ),
+        None => (r.string("oidc_request_url"), r.string("oidc_request_token")),
+    };
+
+    let use_oidc = r.boolean("use_oidc", diags);
+    let use_msi = r.boolean("use_msi", diags).unwrap_or(false);
+    let use_cli = r.boolean("use_cli", diags).unwrap_or(true);
+    let aks_token_file = r.env_var("AZURE_FEDERATED_TOKEN_FILE").is_some();
+
+    let secret = |name: &str| r.string(name).map(Secret::new);
+    let auth = AuthConfig {
+        tenant_id: r.string("tenant_id"),
+        client_id: r.string("client_id"),
+        client_secret: secret("client_secret"),
+        client_certificate_path: r.string("client_certificate_path").map(PathBuf::from),
+        client_certificate: secret("client_certificate"),
+        client_certificate_password: secret("client_certificate_password"),
+        use_oidc: use_oidc.unwrap_or(aks_token_file),
+        oidc_token: secret("oidc_token"),
+        oidc_token_file_path: r.string("oidc_token_file_path").map(PathBuf::from),
+        oidc_request_url,
+        oidc_request_token: oidc_request_token.map(Secret::new),
+        ado_service_connection_id: ado_connection,
+        use_msi,
+        msi_endpoint: r.string("msi_endpoint"),
+        msi_identity_header: r.env_var("IDENTITY_HEADER").map(Secret::new),
+        use_cli,
+        az_command: None,
+    };
+
+    let consistency_window = match r.env_var(CONSISTENCY_WINDOW_ENV) {
+        None => DEFAULT_CONSISTENCY_WINDOW,
+        Some(text) => match parse_go_duration(&text) {
+            Ok(d) => d,
+            Err(e) => {
+                diags.error(
+                    "Invalid environment variable",
+                    format!("{CONSISTENCY_WINDOW_ENV}: {e} Use a duration such as \"30s\"."),
+                );
+                DEFAULT_CONSISTENCY_WINDOW
+            }
+        },
+    };
+
+    if diags.0[before..]
+        .iter()
+        .any(|d| d.severity == crate::plugin::Severity::Error)
+    {
+        return Resolution::Invalid;
+    }
+    let secrets = secrets_of(&auth);
+    log::debug!(
+        "provider configured: environment={environment} graph_endpoint={} authority_host={} \
+         tenant_id_set={} client_id_set={} use_oidc={} use_msi={} use_cli={}",
+        cloud.graph_endpoint,
+        cloud.authority_host,
+        auth.tenant_id.is_some(),
+        auth.client_id.is_some(),
+        auth.use_oidc,
+        auth.use_msi,
+        auth.use_cli
+    );
+    Resolution::Ready(Box::new(ResolvedConfig {
+        client: client_config(cloud, auth, user_agent(terraform_version)),
+        consistency_window,
+        secrets,
+    }))
+}
+
+/// The one place a ClientConfig is built (its fields may grow).
+pub fn client_config(cloud: Cloud, auth: AuthConfig, user_agent: String) -> ClientConfig {
+    ClientConfig {
+        cloud,
+        auth,
+        user_agent,
+    }
+}
+
+fn user_agent(terraform_version: &str) -> String {
+    let version = env!("CARGO_PKG_VERSION");
+    if terraform_version.is_empty() {
+        format!("terraform-provider-msgraph/{version}")
+    } else {
+        format!("terraform-provider-msgraph/{version} Terraform/{terraform_version}")
+    }
+}
+
+/// Every secret value of `auth`, for redaction.
+pub fn secrets_of(auth: &AuthConfig) -> Vec<String> {
+    [
+        &auth.client_secret,
+        &auth.client_certificate,
+        &auth.client_certificate_password,
+        &auth.oidc_token,
+        &auth.oidc_request_token,
+        &auth.msi_identity_header,
+    ]
+    .into_iter()
+    .flatten()
+    .map(|s| s.expose().to_string())
+    .collect()
+}
+
+#[cfg(test)]
+#[path = "provider_config_tests.rs"]
+mod tests;
