@@ -86,10 +86,7 @@ fn verify_certificate(jwt: &Jwt, expected: &Expected<'_>) -> Result<(), Rejectio
         }
     };
     let (thumbprint, cert) = if let Some(t) = jwt.header_str("x5t#S256") {
-        (
-            t,
-            expected.app.certs.iter().find(|c| c.x5t_s256 == t),
-        )
+        (t, expected.app.certs.iter().find(|c| c.x5t_s256 == t))
     } else if let Some(t) = jwt.header_str("x5t") {
         (t, expected.app.certs.iter().find(|c| c.x5t == t))
     } else {
@@ -153,7 +150,9 @@ fn verify_federated(jwt: &Jwt, expected: &Expected<'_>) -> Result<(), Rejection>
             format!("Invalid JWT token. '{alg}' is not a supported signature algorithm."),
         ));
     }
-    if issuer != crate::FEDERATION_ISSUER || alg != "HS256" || !jwt.verify_hs256(expected.federation_key)
+    if issuer != crate::FEDERATION_ISSUER
+        || alg != "HS256"
+        || !jwt.verify_hs256(expected.federation_key)
     {
         return Err(reject(
             "invalid_client",

@@ -114,9 +114,18 @@ mod tests {
         q.push_back(Fault::status(429, Some("1")).method("put").times(2));
         q.push_back(Fault::new(FaultKind::Hang).path("/token"));
         assert_eq!(take_matching(&mut q, "GET", "/v1.0/x"), None);
-        assert!(matches!(take_matching(&mut q, "PUT", "/v1.0/x"), Some(FaultKind::Status { status: 429, .. })));
-        assert!(matches!(take_matching(&mut q, "PUT", "/t/token"), Some(FaultKind::Status { status: 429, .. })));
-        assert_eq!(take_matching(&mut q, "PUT", "/t/token"), Some(FaultKind::Hang));
+        assert!(matches!(
+            take_matching(&mut q, "PUT", "/v1.0/x"),
+            Some(FaultKind::Status { status: 429, .. })
+        ));
+        assert!(matches!(
+            take_matching(&mut q, "PUT", "/t/token"),
+            Some(FaultKind::Status { status: 429, .. })
+        ));
+        assert_eq!(
+            take_matching(&mut q, "PUT", "/t/token"),
+            Some(FaultKind::Hang)
+        );
         assert_eq!(take_matching(&mut q, "PUT", "/t/token"), None);
         assert!(q.is_empty());
     }

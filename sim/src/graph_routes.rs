@@ -32,7 +32,7 @@ pub(crate) fn handle(sim: &Sim, req: &Req) -> Resp {
     };
     let segments: Vec<&str> = segments.collect();
     if let Err(resp) = authenticate(sim, req) {
-        return resp;
+        return *resp;
     }
     let is_partners = segments.len() >= 3
         && segments
@@ -52,12 +52,12 @@ pub(crate) fn handle(sim: &Sim, req: &Req) -> Resp {
         [] => partners_collection(sim, req, version),
         [tenant] => match parse_tenant(req, tenant) {
             Ok(tenant) => partner(sim, req, version, &tenant),
-            Err(resp) => resp,
+            Err(resp) => *resp,
         },
         [tenant, leaf] if leaf.eq_ignore_ascii_case("identitySynchronization") => {
             match parse_tenant(req, tenant) {
                 Ok(tenant) => identity_sync(sim, req, version, &tenant),
-                Err(resp) => resp,
+                Err(resp) => *resp,
             }
         }
         [_, leaf, ..] => reply::graph_error(
@@ -70,9 +70,14 @@ pub(crate) fn handle(sim: &Sim, req: &Req) -> Resp {
 }
 
 /// Bearer token issued by this simulator and not expired.
-fn authenticate(sim: &Sim, req: &Req) -> Result<(), Resp> {
+fn authenticate(sim: &Sim, req: &Req) -> Result<(), Box<Resp>> {
     let unauthorized = |message: &str| {
-        let mut resp = reply::graph_error(req, 401, "InvalidAuthenticationToken", message);
+        let mut resp = Box::new(reply::graph_error(
+            req,
+            401,
+            "InvalidAuthenticationToken",
+            message,
+        ));
         resp.headers_mut().insert(
             "www-authenticate",
             hyper::header::HeaderValue::from_static(
@@ -98,7 +103,7 @@ fn authenticate(sim: &Sim, req: &Req) -> Result<(), Resp> {
 }
 
 /// A GUID in any case, returned lower-case; anything else is Graph's 400.
-fn parse_tenant(req: &Req, raw: &str) -> Result<String, Resp> {
+fn parse_tenant(req: &Req, raw: &str) -> Result<String, Box<Resp>> {
     let decoded: String = form_urlencoded::parse(format!("x={raw}").as_bytes())
         .next()
         .map(|(_, v)| v.into_owned())
@@ -106,12 +111,12 @@ fn parse_tenant(req: &Req, raw: &str) -> Result<String, Resp> {
     if is_guid(&decoded) {
         Ok(decoded.to_ascii_lowercase())
     } else {
-        Err(reply::graph_error(
+        Err(Box::new(reply::graph_error(
             req,
             400,
             "Request_BadRequest",
             &format!("Invalid object identifier '{decoded}'."),
-        ))
+        )))
     }
 }
 
@@ -276,7 +281,8 @@ fn partner(sim: &Sim, req: &Req, version: Version, tenant: &str) -> Resp {
 }
 
 fn identity_sync(sim: &Sim, req: &Req, version: Version, tenant: &str) -> Resp {
-    let path_name = format!("policies/crossTenantAccessPolicy/partners('{tenant}')/identitySynchronization");
+    let path_name =
+        format!("policies/crossTenantAccessPolicy/partners('{tenant}')/identitySynchronization");
     match req.method {
         Method::GET => {
             let visible = {
@@ -323,7 +329,7 @@ fn identity_sync(sim: &Sim, req: &Req, version: Version, tenant: &str) -> Resp {
             let is_put = req.method == Method::PUT;
             let fields = match validate_body(req, version, tenant, is_put) {
                 Ok(fields) => fields,
-                Err(resp) => return resp,
+                Err(resp) => return *resp,
             };
             {
                 let mut state = sim.lock();
@@ -388,9 +394,11 @@ fn validate_body(
     version: Version,
     tenant: &str,
     is_put: bool,
-) -> Result<Map<String, Value>, Resp> {
-    let bad = |message: String| reply::graph_error(req, 400, "Request_BadRequest", &message);
-    let body: Value = serde_json::from_slice(&req.body).map_err(|e| invalid_json(req, &e))?;
+) -> Result<Map<String, Value>, Box<Resp>> {
+    let bad =
+        |message: String| Box::new(reply::graph_error(req, 400, "Request_BadRequest", &message));
+    let body: Value =
+        serde_json::from_slice(&req.body).map_err(|e| Box::new(invalid_json(req, &e)))?;
     let Value::Object(body) = body else {
         return Err(bad("The request body must be a JSON object.".into()));
     };
@@ -432,9 +440,7 @@ fn validate_body(
         }
     }
     if is_put && !fields.contains_key("userSyncInbound") {
-        return Err(bad(
-            "The property 'userSyncInbound' is required.".into(),
-        ));
+        return Err(bad("The property 'userSyncInbound' is required.".into()));
     }
     Ok(fields)
 }
@@ -462,9 +468,7 @@ fn check_sync_inbound(key: &str, value: &Value) -> Result<(), String> {
         }
     }
     if !obj.contains_key("isSyncAllowed") {
-        return Err(format!(
-            "The property '{key}.isSyncAllowed' is required."
-        ));
+        return Err(format!("The property '{key}.isSyncAllowed' is required."));
     }
     Ok(())
 }

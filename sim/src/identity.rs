@@ -16,11 +16,22 @@ fn msi_error(status: u16, error: &str, description: &str) -> Resp {
 }
 
 /// The managed identity a request names (`client_id`), or the system-assigned one.
-fn managed_identity(sim: &Sim, req: &Req) -> Result<String, Resp> {
+fn managed_identity(sim: &Sim, req: &Req) -> Result<String, Box<Resp>> {
     match req.query_param("client_id") {
         None => Ok(crate::MSI_CLIENT_ID.to_owned()),
-        Some(id) if sim.lock().managed_identities.contains(&id.to_ascii_lowercase()) => Ok(id),
-        Some(_) => Err(msi_error(400, "invalid_request", "Identity not found")),
+        Some(id)
+            if sim
+                .lock()
+                .managed_identities
+                .contains(&id.to_ascii_lowercase()) =>
+        {
+            Ok(id)
+        }
+        Some(_) => Err(Box::new(msi_error(
+            400,
+            "invalid_request",
+            "Identity not found",
+        ))),
     }
 }
 
@@ -44,7 +55,7 @@ fn msi_token(sim: &Sim, req: &Req, flow: &str, api_version: &str) -> Resp {
     };
     let client_id = match managed_identity(sim, req) {
         Ok(id) => id,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let (token, expires_in) = crate::token::issue(
         &mut sim.lock(),

@@ -107,7 +107,11 @@ mod tests {
 
     #[test]
     fn hs256_round_trip_and_tamper() {
-        let t = sign_hs256(b"k", "id", &serde_json::json!({"sub": "x", "aud": ["a", "b"]}));
+        let t = sign_hs256(
+            b"k",
+            "id",
+            &serde_json::json!({"sub": "x", "aud": ["a", "b"]}),
+        );
         let jwt = Jwt::parse(&t).expect("parses");
         assert!(jwt.verify_hs256(b"k"));
         assert!(!jwt.verify_hs256(b"other"));

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 
-const USAGE: &str = "usage: msgraph-sim [--listen 127.0.0.1:PORT] [--state-file FILE] [--partner GUID]...
+const USAGE: &str =
+    "usage: msgraph-sim [--listen 127.0.0.1:PORT] [--state-file FILE] [--partner GUID]...
 
   --listen ADDR       address to listen on (default 127.0.0.1:0, a free port)
   --state-file FILE   load partners and policies from FILE and save them there on every change

@@ -319,14 +319,13 @@ impl Sim {
     pub(crate) fn persist(&self) {
         let snapshot = {
             let state = self.lock();
-            match &state.state_file {
-                Some(path) => Some((
+            state.state_file.as_ref().map(|path| {
+                (
                     path.clone(),
                     persistence::next_version(),
                     persistence::snapshot(&state),
-                )),
-                None => None,
-            }
+                )
+            })
         };
         if let Some((path, version, snapshot)) = snapshot {
             if let Err(e) = persistence::write(&path, version, &snapshot) {

@@ -152,7 +152,6 @@ impl State {
             return false;
         };
         partner.stale = None;
-        let existed = partner.policy.take().is_some();
-        existed
+        partner.policy.take().is_some()
     }
 }

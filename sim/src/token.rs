@@ -151,7 +151,7 @@ pub(crate) fn handle(sim: &Sim, req: &Req, tenant: &str) -> Resp {
             )
         }
         (Some(secret), None) => {
-            if !app.secrets.iter().any(|s| *s == secret) {
+            if !app.secrets.contains(&secret) {
                 return reply::entra_error(
                     401,
                     "invalid_client",

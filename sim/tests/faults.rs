@@ -49,14 +49,24 @@ async fn throttling_with_retry_after_then_normal() {
 #[tokio::test]
 async fn status_fault_with_custom_body_and_token_endpoint_faults() {
     let server = Sim::start().await;
-    server.inject(Fault::new(FaultKind::Status {
-        status: 400,
-        retry_after: None,
-        body: Some(r#"{"error":"temporarily_unavailable","error_description":"AADSTS50196: loop"}"#.into()),
-        content_type: None,
-    })
-    .path("/oauth2/v2.0/token"));
-    let resp = token_request(&server, msgraph_sim::TENANT_ID, &[("grant_type", "client_credentials")]).await;
+    server.inject(
+        Fault::new(FaultKind::Status {
+            status: 400,
+            retry_after: None,
+            body: Some(
+                r#"{"error":"temporarily_unavailable","error_description":"AADSTS50196: loop"}"#
+                    .into(),
+            ),
+            content_type: None,
+        })
+        .path("/oauth2/v2.0/token"),
+    );
+    let resp = token_request(
+        &server,
+        msgraph_sim::TENANT_ID,
+        &[("grant_type", "client_credentials")],
+    )
+    .await;
     assert_eq!(resp.status, 400);
     assert_eq!(resp.json()["error"], "temporarily_unavailable");
     assert_eq!(resp.header("content-type"), Some("application/json"));
@@ -109,7 +119,11 @@ async fn hang_never_answers_and_shutdown_still_completes() {
     assert!(hung.is_err(), "a hung request must not answer");
     // The fault fired once; the next request is answered.
     assert_eq!(graph(&server, &t, "GET", SYNC_PATH, None).await.status, 404);
-    assert_eq!(server.requests()[1].status, 0, "no status recorded for a hang");
+    assert_eq!(
+        server.requests()[1].status,
+        0,
+        "no status recorded for a hang"
+    );
 
     // A request hanging while the server stops does not keep it alive.
     server.inject(Fault::new(FaultKind::Hang));
@@ -123,7 +137,10 @@ async fn hang_never_answers_and_shutdown_still_completes() {
         .await
         .expect("client released")
         .expect("task");
-    assert!(outcome.is_err(), "hung request ends without a response: {outcome:?}");
+    assert!(
+        outcome.is_err(),
+        "hung request ends without a response: {outcome:?}"
+    );
 }
 
 #[tokio::test]
@@ -134,7 +151,14 @@ async fn reset_drops_the_connection_without_a_response() {
     server.inject(Fault::new(FaultKind::Reset).method("PUT").times(2));
     for _ in 0..2 {
         let auth = format!("Bearer {t}");
-        let outcome = send(&server.url, "PUT", SYNC_PATH, &[("Authorization", &auth)], Some(BODY)).await;
+        let outcome = send(
+            &server.url,
+            "PUT",
+            SYNC_PATH,
+            &[("Authorization", &auth)],
+            Some(BODY),
+        )
+        .await;
         let err = outcome.expect_err("no response after a reset");
         assert!(
             matches!(
@@ -145,7 +169,12 @@ async fn reset_drops_the_connection_without_a_response() {
         );
     }
     assert_eq!(server.policy(PARTNER), None);
-    assert_eq!(graph(&server, &t, "PUT", SYNC_PATH, Some(BODY)).await.status, 204);
+    assert_eq!(
+        graph(&server, &t, "PUT", SYNC_PATH, Some(BODY))
+            .await
+            .status,
+        204
+    );
 }
 
 #[tokio::test]
@@ -156,18 +185,35 @@ async fn consistency_delay_serves_404_then_stale_values() {
     let window = Duration::from_millis(600);
     server.set_consistency_delay(window);
 
-    assert_eq!(graph(&server, &t, "PUT", SYNC_PATH, Some(BODY)).await.status, 204);
+    assert_eq!(
+        graph(&server, &t, "PUT", SYNC_PATH, Some(BODY))
+            .await
+            .status,
+        204
+    );
     let resp = graph(&server, &t, "GET", SYNC_PATH, None).await;
     assert_graph_error(&resp, 404, "Request_ResourceNotFound");
     assert!(server.policy(PARTNER).is_some(), "the write itself landed");
     tokio::time::sleep(window + Duration::from_millis(50)).await;
-    assert_eq!(graph(&server, &t, "GET", SYNC_PATH, None).await.json()["displayName"], "A");
+    assert_eq!(
+        graph(&server, &t, "GET", SYNC_PATH, None).await.json()["displayName"],
+        "A"
+    );
 
     let patch = r#"{"displayName":"B"}"#;
-    assert_eq!(graph(&server, &t, "PATCH", SYNC_PATH, Some(patch)).await.status, 204);
+    assert_eq!(
+        graph(&server, &t, "PATCH", SYNC_PATH, Some(patch))
+            .await
+            .status,
+        204
+    );
     let stale = graph(&server, &t, "GET", SYNC_PATH, None).await;
     assert_eq!(stale.status, 200);
-    assert_eq!(stale.json()["displayName"], "A", "stale value inside the window");
+    assert_eq!(
+        stale.json()["displayName"],
+        "A",
+        "stale value inside the window"
+    );
     tokio::time::sleep(window + Duration::from_millis(50)).await;
     let fresh = graph(&server, &t, "GET", SYNC_PATH, None).await.json();
     assert_eq!(fresh["displayName"], "B");

@@ -43,7 +43,10 @@ async fn put_get_patch_delete_lifecycle() {
     assert_eq!(body["tenantId"], PARTNER);
     assert_eq!(body["displayName"], "Fabrikam");
     assert_eq!(body["userSyncInbound"], json!({"isSyncAllowed": true}));
-    assert!(body.get("groupSyncInbound").is_none(), "v1.0 has no groupSyncInbound");
+    assert!(
+        body.get("groupSyncInbound").is_none(),
+        "v1.0 has no groupSyncInbound"
+    );
 
     // PATCH merges only what it names.
     let patch = graph(
@@ -57,7 +60,9 @@ async fn put_get_patch_delete_lifecycle() {
     assert_eq!(patch.status, 204, "{}", patch.body);
     assert_eq!(
         server.policy(PARTNER),
-        Some(json!({"tenantId": PARTNER, "displayName": "Fabrikam", "userSyncInbound": {"isSyncAllowed": false}}))
+        Some(
+            json!({"tenantId": PARTNER, "displayName": "Fabrikam", "userSyncInbound": {"isSyncAllowed": false}})
+        )
     );
 
     // PUT replaces: an omitted displayName becomes null.
@@ -102,7 +107,11 @@ async fn partner_must_exist_and_ids_are_case_insensitive() {
     let put = graph(&server, &t, "PUT", &upper, Some(body)).await;
     assert_eq!(put.status, 204, "{}", put.body);
     let got = graph(&server, &t, "GET", SYNC_PATH, None).await;
-    assert_eq!(got.json()["tenantId"], PARTNER, "tenantId comes back lower-case");
+    assert_eq!(
+        got.json()["tenantId"],
+        PARTNER,
+        "tenantId comes back lower-case"
+    );
     assert!(server.policy(&PARTNER.to_ascii_uppercase()).is_some());
 }
 
@@ -127,7 +136,11 @@ async fn body_validation() {
     }
     let not_json = graph(&server, &t, "PUT", SYNC_PATH, Some("{nope")).await;
     assert_graph_error(&not_json, 400, "BadRequest");
-    assert_eq!(server.policy(PARTNER), None, "nothing stored by refused writes");
+    assert_eq!(
+        server.policy(PARTNER),
+        None,
+        "nothing stored by refused writes"
+    );
 
     let upper_tenant = format!(
         r#"{{"tenantId":"{}","userSyncInbound":{{"isSyncAllowed":true}}}}"#,
@@ -135,7 +148,14 @@ async fn body_validation() {
     );
     let ok = graph(&server, &t, "PUT", SYNC_PATH, Some(&upper_tenant)).await;
     assert_eq!(ok.status, 204, "{}", ok.body);
-    let bad_patch = graph(&server, &t, "PATCH", SYNC_PATH, Some(r#"{"userSyncInbound":null}"#)).await;
+    let bad_patch = graph(
+        &server,
+        &t,
+        "PATCH",
+        SYNC_PATH,
+        Some(r#"{"userSyncInbound":null}"#),
+    )
+    .await;
     assert_graph_error(&bad_patch, 400, "Request_BadRequest");
 }
 
@@ -169,24 +189,45 @@ async fn partners_collection_and_delete_rules() {
         &t,
         "POST",
         partners,
-        Some(&format!(r#"{{"tenantId":"{}"}}"#, PARTNER.to_ascii_uppercase())),
+        Some(&format!(
+            r#"{{"tenantId":"{}"}}"#,
+            PARTNER.to_ascii_uppercase()
+        )),
     )
     .await;
     assert_eq!(created.status, 201, "{}", created.body);
     assert_eq!(created.json()["tenantId"], PARTNER);
-    let dup = graph(&server, &t, "POST", partners, Some(&format!(r#"{{"tenantId":"{PARTNER}"}}"#))).await;
+    let dup = graph(
+        &server,
+        &t,
+        "POST",
+        partners,
+        Some(&format!(r#"{{"tenantId":"{PARTNER}"}}"#)),
+    )
+    .await;
     assert_eq!(dup.status, 409);
     let list = graph(&server, &t, "GET", partners, None).await.json();
     assert_eq!(list["value"][0]["tenantId"], PARTNER);
-    assert_eq!(graph(&server, &t, "GET", PARTNER_PATH, None).await.status, 200);
+    assert_eq!(
+        graph(&server, &t, "GET", PARTNER_PATH, None).await.status,
+        200
+    );
 
     server.set_policy(PARTNER, json!({"tenantId": PARTNER, "displayName": null, "userSyncInbound": {"isSyncAllowed": true}}));
     let refused = graph(&server, &t, "DELETE", PARTNER_PATH, None).await;
     assert_graph_error(&refused, 400, "Request_BadRequest");
     assert!(server.has_partner(PARTNER));
 
-    assert_eq!(graph(&server, &t, "DELETE", SYNC_PATH, None).await.status, 204);
-    assert_eq!(graph(&server, &t, "DELETE", PARTNER_PATH, None).await.status, 204);
+    assert_eq!(
+        graph(&server, &t, "DELETE", SYNC_PATH, None).await.status,
+        204
+    );
+    assert_eq!(
+        graph(&server, &t, "DELETE", PARTNER_PATH, None)
+            .await
+            .status,
+        204
+    );
     let gone = graph(&server, &t, "GET", PARTNER_PATH, None).await;
     assert_graph_error(&gone, 404, "Request_ResourceNotFound");
     let gone = graph(&server, &t, "GET", SYNC_PATH, None).await;
@@ -210,7 +251,9 @@ async fn beta_serves_group_sync_inbound() {
     assert_eq!(put.status, 204, "{}", put.body);
     let body = graph(&server, &t, "GET", &beta, None).await.json();
     assert_eq!(body["groupSyncInbound"], json!({"isSyncAllowed": false}));
-    assert!(body["@odata.context"].as_str().is_some_and(|c| c.contains("/beta/$metadata#")));
+    assert!(body["@odata.context"]
+        .as_str()
+        .is_some_and(|c| c.contains("/beta/$metadata#")));
     let v1 = graph(&server, &t, "GET", SYNC_PATH, None).await.json();
     assert!(v1.get("groupSyncInbound").is_none());
 }
@@ -222,7 +265,14 @@ async fn bearer_token_required() {
     let none = request(&server.url, "GET", SYNC_PATH, &[], None).await;
     assert_graph_error(&none, 401, "InvalidAuthenticationToken");
     assert!(none.header("www-authenticate").is_some());
-    let forged = graph(&server, "eyJ0eXAiOiJKV1QifQ.e30.c2ln", "GET", SYNC_PATH, None).await;
+    let forged = graph(
+        &server,
+        "eyJ0eXAiOiJKV1QifQ.e30.c2ln",
+        "GET",
+        SYNC_PATH,
+        None,
+    )
+    .await;
     assert_graph_error(&forged, 401, "InvalidAuthenticationToken");
 
     let t = token(&server).await;
@@ -257,12 +307,20 @@ async fn request_log_records_everything_with_status() {
     assert_eq!(log[0].method, "POST");
     assert!(log[0].path.ends_with("/oauth2/v2.0/token"));
     assert_eq!(log[0].status, 200);
-    assert!(log[0].form().iter().any(|(k, v)| k == "client_secret" && v == msgraph_sim::CLIENT_SECRET));
+    assert!(log[0]
+        .form()
+        .iter()
+        .any(|(k, v)| k == "client_secret" && v == msgraph_sim::CLIENT_SECRET));
     assert_eq!(log[1].method, "PUT");
     assert_eq!(log[1].path, SYNC_PATH);
     assert_eq!(log[1].status, 204);
-    assert_eq!(log[1].json(), Some(json!({"userSyncInbound": {"isSyncAllowed": true}})));
-    assert!(log[1].header("authorization").is_some_and(|a| a.starts_with("Bearer ")));
+    assert_eq!(
+        log[1].json(),
+        Some(json!({"userSyncInbound": {"isSyncAllowed": true}}))
+    );
+    assert!(log[1]
+        .header("authorization")
+        .is_some_and(|a| a.starts_with("Bearer ")));
     assert_eq!(server.tokens_issued(), 1);
     server.clear_requests();
     assert!(server.requests().is_empty());

@@ -21,7 +21,12 @@ async fn state_survives_a_restart() {
     let server = first.spawn().await;
     server.add_partner(PARTNER);
     let t = token(&server).await;
-    assert_eq!(graph(&server, &t, "PUT", SYNC_PATH, Some(BODY)).await.status, 204);
+    assert_eq!(
+        graph(&server, &t, "PUT", SYNC_PATH, Some(BODY))
+            .await
+            .status,
+        204
+    );
     let saved: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&file).expect("written")).expect("json");
     assert_eq!(saved["partners"][0]["tenantId"], PARTNER);
@@ -31,11 +36,16 @@ async fn state_survives_a_restart() {
     second.use_state_file(&file).expect("loads");
     assert_eq!(
         second.policy(PARTNER),
-        Some(json!({"tenantId": PARTNER, "displayName": "Fabrikam", "userSyncInbound": {"isSyncAllowed": true}}))
+        Some(
+            json!({"tenantId": PARTNER, "displayName": "Fabrikam", "userSyncInbound": {"isSyncAllowed": true}})
+        )
     );
     let server = second.spawn().await;
     let t = token(&server).await;
-    assert_eq!(graph(&server, &t, "DELETE", SYNC_PATH, None).await.status, 204);
+    assert_eq!(
+        graph(&server, &t, "DELETE", SYNC_PATH, None).await.status,
+        204
+    );
     let third = Sim::new();
     third.use_state_file(&file).expect("loads");
     assert_eq!(third.policy(PARTNER), None);
@@ -62,10 +72,13 @@ async fn start_binary(args: &[&str]) -> (tokio::process::Child, String) {
         .expect("spawn msgraph-sim");
     let stdout = child.stdout.take().expect("stdout");
     let mut line = String::new();
-    tokio::time::timeout(Duration::from_secs(30), BufReader::new(stdout).read_line(&mut line))
-        .await
-        .expect("listening line in time")
-        .expect("read stdout");
+    tokio::time::timeout(
+        Duration::from_secs(30),
+        BufReader::new(stdout).read_line(&mut line),
+    )
+    .await
+    .expect("listening line in time")
+    .expect("read stdout");
     let url = line
         .trim()
         .strip_prefix("msgraph-sim listening on ")
@@ -107,9 +120,15 @@ async fn binary_serves_persists_and_stops_on_sigterm() {
         )),
     )
     .await;
-    let access = tok.json()["access_token"].as_str().expect("token").to_owned();
+    let access = tok.json()["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
     let auth = format!("Bearer {access}");
-    let headers = [("Authorization", auth.as_str()), ("Content-Type", "application/json")];
+    let headers = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+    ];
     let put = request(&url, "PUT", SYNC_PATH, &headers, Some(BODY)).await;
     assert_eq!(put.status, 204, "{}", put.body);
     terminate(child).await;
@@ -127,7 +146,10 @@ async fn binary_serves_persists_and_stops_on_sigterm() {
         )),
     )
     .await;
-    let auth = format!("Bearer {}", tok.json()["access_token"].as_str().expect("token"));
+    let auth = format!(
+        "Bearer {}",
+        tok.json()["access_token"].as_str().expect("token")
+    );
     let got = request(&url, "GET", SYNC_PATH, &[("Authorization", &auth)], None).await;
     assert_eq!(got.status, 200, "{}", got.body);
     assert_eq!(got.json()["displayName"], "Fabrikam");

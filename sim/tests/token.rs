@@ -29,8 +29,13 @@ fn assert_entra_error(resp: &HttpResponse, status: u16, error: &str, code: u64) 
     let body = resp.json();
     assert_eq!(body["error"], error, "{}", resp.body);
     assert_eq!(body["error_codes"], json!([code]), "{}", resp.body);
-    let description = body["error_description"].as_str().expect("error_description");
-    assert!(description.starts_with(&format!("AADSTS{code}: ")), "{description}");
+    let description = body["error_description"]
+        .as_str()
+        .expect("error_description");
+    assert!(
+        description.starts_with(&format!("AADSTS{code}: ")),
+        "{description}"
+    );
     for field in ["timestamp", "trace_id", "correlation_id"] {
         assert!(body[field].is_string(), "{field} missing: {}", resp.body);
     }
@@ -39,7 +44,12 @@ fn assert_entra_error(resp: &HttpResponse, status: u16, error: &str, code: u64) 
 #[tokio::test]
 async fn client_secret_ok_and_token_works_on_graph() {
     let server = Sim::start().await;
-    let resp = token_request(&server, TENANT_ID, &secret_form(CLIENT_ID, msgraph_sim::CLIENT_SECRET)).await;
+    let resp = token_request(
+        &server,
+        TENANT_ID,
+        &secret_form(CLIENT_ID, msgraph_sim::CLIENT_SECRET),
+    )
+    .await;
     assert_eq!(resp.status, 200, "{}", resp.body);
     let body = resp.json();
     assert_eq!(body["token_type"], "Bearer");
@@ -51,7 +61,10 @@ async fn client_secret_ok_and_token_works_on_graph() {
     assert_eq!(info.flow, "client_secret");
     assert_eq!(info.client_id, CLIENT_ID);
     server.add_partner(PARTNER);
-    assert_eq!(graph(&server, access, "GET", SYNC_PATH, None).await.status, 404);
+    assert_eq!(
+        graph(&server, access, "GET", SYNC_PATH, None).await.status,
+        404
+    );
 
     // Any cloud's /.default scope is accepted, and recorded.
     let gov = token_request(
@@ -66,7 +79,10 @@ async fn client_secret_ok_and_token_works_on_graph() {
     )
     .await;
     assert_eq!(gov.status, 200, "{}", gov.body);
-    assert_eq!(server.issued_tokens()[1].scope, "https://graph.microsoft.us/.default");
+    assert_eq!(
+        server.issued_tokens()[1].scope,
+        "https://graph.microsoft.us/.default"
+    );
     assert_eq!(server.tokens_issued(), 2);
 }
 
@@ -92,7 +108,11 @@ async fn credential_errors_look_like_entra() {
     let no_credential = token_request(
         &server,
         TENANT_ID,
-        &[("grant_type", "client_credentials"), ("client_id", CLIENT_ID), ("scope", SCOPE)],
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", CLIENT_ID),
+            ("scope", SCOPE),
+        ],
     )
     .await;
     assert_entra_error(&no_credential, 401, "invalid_client", 7000218);
@@ -111,7 +131,11 @@ async fn credential_errors_look_like_entra() {
     let no_scope = token_request(
         &server,
         TENANT_ID,
-        &[("grant_type", "client_credentials"), ("client_id", CLIENT_ID), ("client_secret", "x")],
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", CLIENT_ID),
+            ("client_secret", "x"),
+        ],
     )
     .await;
     assert_entra_error(&no_scope, 400, "invalid_request", 900144);
@@ -122,13 +146,27 @@ async fn credential_errors_look_like_entra() {
 async fn token_lifetime_can_be_shortened() {
     let server = Sim::start().await;
     server.set_token_lifetime(std::time::Duration::from_secs(2));
-    let resp = token_request(&server, TENANT_ID, &secret_form(CLIENT_ID, msgraph_sim::CLIENT_SECRET)).await;
+    let resp = token_request(
+        &server,
+        TENANT_ID,
+        &secret_form(CLIENT_ID, msgraph_sim::CLIENT_SECRET),
+    )
+    .await;
     assert_eq!(resp.json()["expires_in"], 2);
-    let access = resp.json()["access_token"].as_str().expect("token").to_owned();
+    let access = resp.json()["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
     server.add_partner(PARTNER);
-    assert_eq!(graph(&server, &access, "GET", SYNC_PATH, None).await.status, 404);
+    assert_eq!(
+        graph(&server, &access, "GET", SYNC_PATH, None).await.status,
+        404
+    );
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    assert_eq!(graph(&server, &access, "GET", SYNC_PATH, None).await.status, 401);
+    assert_eq!(
+        graph(&server, &access, "GET", SYNC_PATH, None).await.status,
+        401
+    );
 }
 
 // ----- certificate assertions -----
@@ -203,12 +241,22 @@ fn sign_rsa(cert: &TestCert, alg: &str, header: Value, claims: &Value) -> String
 
 fn rs256(cert: &TestCert, claims: &Value) -> String {
     let x5t = digest_b64(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, &cert.der);
-    sign_rsa(cert, "RS256", json!({"alg": "RS256", "typ": "JWT", "x5t": x5t}), claims)
+    sign_rsa(
+        cert,
+        "RS256",
+        json!({"alg": "RS256", "typ": "JWT", "x5t": x5t}),
+        claims,
+    )
 }
 
 fn ps256(cert: &TestCert, claims: &Value) -> String {
     let x5t = digest_b64(&aws_lc_rs::digest::SHA256, &cert.der);
-    sign_rsa(cert, "PS256", json!({"alg": "PS256", "typ": "JWT", "x5t#S256": x5t}), claims)
+    sign_rsa(
+        cert,
+        "PS256",
+        json!({"alg": "PS256", "typ": "JWT", "x5t#S256": x5t}),
+        claims,
+    )
 }
 
 async fn assertion_request(server: &SimServer, assertion: &str, client_id: &str) -> HttpResponse {
@@ -219,7 +267,10 @@ async fn assertion_request(server: &SimServer, assertion: &str, client_id: &str)
             ("grant_type", "client_credentials"),
             ("client_id", client_id),
             ("scope", SCOPE),
-            ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
             ("client_assertion", assertion),
         ],
     )
@@ -236,12 +287,20 @@ async fn certificate_assertions_rs256_and_ps256() {
     assert_eq!(ok.status, 200, "{}", ok.body);
     let ok = assertion_request(&server, &ps256(&cert, &claims(&server)), CERT_CLIENT).await;
     assert_eq!(ok.status, 200, "{}", ok.body);
-    assert!(server.issued_tokens().iter().all(|t| t.flow == "client_certificate"));
+    assert!(server
+        .issued_tokens()
+        .iter()
+        .all(|t| t.flow == "client_certificate"));
 
     // Signed by another key with the registered thumbprint: bad signature.
     let other = rsa_cert();
     let x5t = digest_b64(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, &cert.der);
-    let forged = sign_rsa(&other, "RS256", json!({"alg": "RS256", "x5t": x5t}), &claims(&server));
+    let forged = sign_rsa(
+        &other,
+        "RS256",
+        json!({"alg": "RS256", "x5t": x5t}),
+        &claims(&server),
+    );
     let resp = assertion_request(&server, &forged, CERT_CLIENT).await;
     assert_entra_error(&resp, 401, "invalid_client", 700027);
 
@@ -296,7 +355,9 @@ async fn es256_assertions_are_refused() {
     let key = EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &cert.pkcs8)
         .expect("ec pkcs8");
     assert!(!key.public_key().as_ref().is_empty());
-    let sig = key.sign(&SystemRandom::new(), input.as_bytes()).expect("sign");
+    let sig = key
+        .sign(&SystemRandom::new(), input.as_bytes())
+        .expect("sign");
     let assertion = format!("{input}.{}", B64.encode(sig.as_ref()));
     let resp = assertion_request(&server, &assertion, CERT_CLIENT).await;
     assert_entra_error(&resp, 400, "invalid_request", 5002738);
@@ -338,6 +399,11 @@ async fn federated_assertions() {
 
     // Apps added later accept their own federated tokens.
     server.add_app(TENANT_ID, CERT_CLIENT);
-    let ok = assertion_request(&server, &server.mint_federated_token(CERT_CLIENT), CERT_CLIENT).await;
+    let ok = assertion_request(
+        &server,
+        &server.mint_federated_token(CERT_CLIENT),
+        CERT_CLIENT,
+    )
+    .await;
     assert_eq!(ok.status, 200, "{}", ok.body);
 }

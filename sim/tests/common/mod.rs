@@ -62,7 +62,9 @@ pub async fn send(
 fn parse(raw: &[u8]) -> std::io::Result<HttpResponse> {
     let bad = |m: &str| std::io::Error::new(std::io::ErrorKind::UnexpectedEof, m.to_owned());
     let text = String::from_utf8_lossy(raw);
-    let (head, body) = text.split_once("\r\n\r\n").ok_or_else(|| bad("no response head"))?;
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| bad("no response head"))?;
     let mut lines = head.split("\r\n");
     let status_line = lines.next().ok_or_else(|| bad("no status line"))?;
     let status = status_line
@@ -151,7 +153,10 @@ pub async fn graph(
         &server.url,
         method,
         path,
-        &[("Authorization", &auth), ("Content-Type", "application/json")],
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
         body,
     )
     .await
@@ -162,7 +167,9 @@ pub fn assert_graph_error(resp: &HttpResponse, status: u16, code: &str) {
     assert_eq!(resp.status, status, "{}", resp.body);
     let body = resp.json();
     assert_eq!(body["error"]["code"], code, "{}", resp.body);
-    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert!(body["error"]["message"]
+        .as_str()
+        .is_some_and(|m| !m.is_empty()));
     let request_id = resp.header("request-id").expect("request-id header");
     assert_eq!(body["error"]["innerError"]["request-id"], request_id);
     assert!(body["error"]["innerError"]["date"].is_string());
