@@ -74,6 +74,17 @@ pub(crate) async fn handle(sim: Sim, control: Arc<ConnControl>, req: Request<Inc
             control.reset();
             std::future::pending().await
         }
+        Some(FaultKind::Garbage(bytes)) => {
+            control.send_garbage(bytes);
+            std::future::pending().await
+        }
+        Some(FaultKind::Redirect { status, location }) => {
+            let mut resp = reply::empty(status);
+            if let Ok(value) = HeaderValue::from_str(&location) {
+                resp.headers_mut().insert("location", value);
+            }
+            resp
+        }
         Some(FaultKind::Status {
             status,
             retry_after,

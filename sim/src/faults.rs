@@ -31,6 +31,11 @@ pub enum FaultKind {
     Hang,
     /// Close the TCP connection with a reset, without any response.
     Reset,
+    /// Write these bytes instead of an HTTP response (not HTTP at all, e.g. a TLS alert), then
+    /// close the connection.
+    Garbage(Vec<u8>),
+    /// Redirect with this status (301/302/307/308) to `location`, which may be another host.
+    Redirect { status: u16, location: String },
     /// Answer exactly this (an HTML error page, truncated JSON, ...).
     RawBody {
         status: u16,

@@ -23,10 +23,17 @@ use crate::sim::Sim;
 #[derive(Debug, Default)]
 pub(crate) struct ConnControl {
     reset: AtomicBool,
+    garbage: std::sync::Mutex<Option<Vec<u8>>>,
     notify: Notify,
 }
 
 impl ConnControl {
+    /// Writes `bytes` instead of an HTTP response, then closes the connection.
+    pub(crate) fn send_garbage(&self, bytes: Vec<u8>) {
+        *self.garbage.lock().unwrap_or_else(|e| e.into_inner()) = Some(bytes);
+        self.notify.notify_one();
+    }
+
     /// Closes the connection with a TCP reset and no response.
     pub(crate) fn reset(&self) {
         self.reset.store(true, Ordering::SeqCst);
@@ -108,7 +115,17 @@ pub(crate) async fn serve(
     Ok(())
 }
 
+/// The stream plus a duplicate handle, so a Garbage fault can write past hyper.
+fn with_raw_handle(stream: TcpStream) -> std::io::Result<(TcpStream, std::net::TcpStream)> {
+    let std_stream = stream.into_std()?;
+    let raw = std_stream.try_clone()?;
+    Ok((TcpStream::from_std(std_stream)?, raw))
+}
+
 async fn serve_connection(sim: Sim, stream: TcpStream) {
+    let Ok((stream, raw)) = with_raw_handle(stream) else {
+        return;
+    };
     let control = Arc::new(ConnControl::default());
     let io = ResettableStream {
         inner: stream,
@@ -125,6 +142,15 @@ async fn serve_connection(sim: Sim, stream: TcpStream) {
         .serve_connection(TokioIo::new(io), service);
     tokio::select! {
         _ = connection => {}
-        () = control.notify.notified() => {}
+        () = control.notify.notified() => {
+            let garbage = control.garbage.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(bytes) = garbage {
+                if let Ok(mut raw) = TcpStream::from_std(raw) {
+                    use tokio::io::AsyncWriteExt;
+                    let _ = raw.write_all(&bytes).await;
+                    let _ = raw.shutdown().await;
+                }
+            }
+        }
     }
 }

@@ -245,3 +245,33 @@ async fn latency_does_not_serialise_parallel_clients() {
     // Serialised, 50 requests would take 20 s; a generous bound far below that.
     assert!(elapsed < latency * 8, "took {elapsed:?}");
 }
+
+#[tokio::test]
+async fn garbage_replaces_the_http_response() {
+    let server = Sim::start().await;
+    // A TLS alert record: what a client gets talking HTTP to a TLS port, and vice versa.
+    let garbage = vec![0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46];
+    server.inject(Fault::new(FaultKind::Garbage(garbage.clone())));
+    let bytes = tokio::time::timeout(Duration::from_secs(10), raw_get(&server.url, SYNC_PATH))
+        .await
+        .expect("connection closed after the garbage")
+        .expect("read");
+    assert_eq!(bytes, garbage);
+    let next = request(&server.url, "GET", SYNC_PATH, &[], None).await;
+    assert_eq!(next.status, 401, "later requests are answered normally");
+}
+
+#[tokio::test]
+async fn redirect_points_elsewhere() {
+    let server = Sim::start().await;
+    server.inject(Fault::new(FaultKind::Redirect {
+        status: 307,
+        location: "http://127.0.0.2:9/v1.0/elsewhere".into(),
+    }));
+    let resp = request(&server.url, "GET", SYNC_PATH, &[], None).await;
+    assert_eq!(resp.status, 307);
+    assert_eq!(
+        resp.header("location"),
+        Some("http://127.0.0.2:9/v1.0/elsewhere")
+    );
+}

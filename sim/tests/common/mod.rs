@@ -59,6 +59,17 @@ pub async fn send(
     parse(&raw)
 }
 
+/// Sends a bare GET and returns every byte the server wrote before closing.
+pub async fn raw_get(base: &str, path: &str) -> std::io::Result<Vec<u8>> {
+    let host = base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(host).await?;
+    let head = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    stream.write_all(head.as_bytes()).await?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await?;
+    Ok(raw)
+}
+
 fn parse(raw: &[u8]) -> std::io::Result<HttpResponse> {
     let bad = |m: &str| std::io::Error::new(std::io::ErrorKind::UnexpectedEof, m.to_owned());
     let text = String::from_utf8_lossy(raw);
