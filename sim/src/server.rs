@@ -101,6 +101,7 @@ pub(crate) async fn serve(
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
                     let _ = stream.set_nodelay(true);
+                    sim.lock().connections_accepted += 1;
                     connections.spawn(serve_connection(sim.clone(), stream));
                 }
                 // Out of file descriptors and the like: back off instead of spinning.

@@ -26,6 +26,8 @@ pub struct Sim {
 /// An access token the simulator issued (token endpoint, IMDS or App Service).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssuedToken {
+    /// The token itself (for scanning logs for leaks).
+    pub access_token: String,
     pub tenant_id: String,
     pub client_id: String,
     /// The scope (token endpoint) or resource (managed identity) it was issued for; it tells
@@ -169,7 +171,19 @@ impl Sim {
             "exp": now + 3600,
             "jti": uuid::Uuid::new_v4().to_string(),
         });
-        crate::jwt::sign_hs256(&key, "sim-federation", &claims)
+        let token = crate::jwt::sign_hs256(&key, "sim-federation", &claims);
+        self.lock().federated_minted.push(token.clone());
+        token
+    }
+
+    /// Every federated token minted so far (API and OIDC endpoints), for leak scans.
+    pub fn federated_tokens_minted(&self) -> Vec<String> {
+        self.lock().federated_minted.clone()
+    }
+
+    /// How many TCP connections the server accepted (connection reuse checks).
+    pub fn connections_accepted(&self) -> usize {
+        self.lock().connections_accepted
     }
 
     /// `ACTIONS_ID_TOKEN_REQUEST_TOKEN` for the GitHub OIDC endpoint.

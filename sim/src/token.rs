@@ -43,6 +43,7 @@ pub(crate) fn issue(
     });
     let token = sign_hs256(&state.keys.access_key, "sim-access", &claims);
     let info = IssuedToken {
+        access_token: token.clone(),
         tenant_id: tenant.to_owned(),
         client_id: client_id.to_owned(),
         scope: scope.to_owned(),

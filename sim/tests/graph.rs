@@ -322,6 +322,11 @@ async fn request_log_records_everything_with_status() {
         .header("authorization")
         .is_some_and(|a| a.starts_with("Bearer ")));
     assert_eq!(server.tokens_issued(), 1);
+    assert_eq!(
+        server.connections_accepted(),
+        2,
+        "the raw test client closes each connection"
+    );
     server.clear_requests();
     assert!(server.requests().is_empty());
 }

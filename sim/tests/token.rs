@@ -60,6 +60,7 @@ async fn client_secret_ok_and_token_works_on_graph() {
     assert_eq!(info.scope, SCOPE);
     assert_eq!(info.flow, "client_secret");
     assert_eq!(info.client_id, CLIENT_ID);
+    assert_eq!(info.access_token, access);
     server.add_partner(PARTNER);
     assert_eq!(
         graph(&server, access, "GET", SYNC_PATH, None).await.status,
@@ -383,7 +384,9 @@ async fn es256_assertions_are_refused() {
 #[tokio::test]
 async fn federated_assertions() {
     let server = Sim::start().await;
-    let ok = assertion_request(&server, &server.mint_federated_token(CLIENT_ID), CLIENT_ID).await;
+    let minted = server.mint_federated_token(CLIENT_ID);
+    assert_eq!(server.federated_tokens_minted(), vec![minted.clone()]);
+    let ok = assertion_request(&server, &minted, CLIENT_ID).await;
     assert_eq!(ok.status, 200, "{}", ok.body);
     assert_eq!(server.issued_tokens()[0].flow, "federated");
 
