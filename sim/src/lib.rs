@@ -1,5 +1,15 @@
 //! A Microsoft Graph simulator for cross-tenant identity synchronization: Graph routes, an Entra
 //! token endpoint, managed identity and OIDC endpoints, fault injection and a request log.
+//!
+//! One plain-http loopback origin serves everything:
+//! - Graph: `/{v1.0|beta}/policies/crossTenantAccessPolicy/partners[/{tid}[/identitySynchronization]]`
+//!   (bearer token issued by this simulator required);
+//! - Entra: `POST /{tenant}/oauth2/v2.0/token` (client secret, certificate or federated assertion);
+//! - IMDS `GET /metadata/identity/oauth2/token`, App Service `GET /msi/token`;
+//! - GitHub Actions OIDC `GET /github/oidc`, Azure DevOps OIDC `POST /ado/oidc`.
+//!
+//! Tests start one with [`Sim::start`], drive it through the [`Sim`] handle (drift, faults,
+//! request log) and point the client at [`SimServer::url`].
 
 mod assertion;
 mod der;

@@ -36,6 +36,21 @@ impl RecordedRequest {
     }
 }
 
+/// One line: `METHOD /path?query -> status  body` (status 0: no response).
+impl std::fmt::Display for RecordedRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.method, self.path)?;
+        if !self.query.is_empty() {
+            write!(f, "?{}", self.query)?;
+        }
+        write!(f, " -> {}", self.status)?;
+        if !self.body.is_empty() {
+            write!(f, "  {}", self.body.replace('\n', " "))?;
+        }
+        Ok(())
+    }
+}
+
 /// The log itself; entries carry a sequence number so a status can be filled in later.
 #[derive(Debug, Default)]
 pub(crate) struct RequestLog {

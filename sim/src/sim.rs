@@ -285,6 +285,11 @@ impl Sim {
         self.lock().log.all()
     }
 
+    /// The request log as text, one request a line, for test failure output.
+    pub fn request_log_text(&self) -> String {
+        self.requests().iter().map(|r| format!("{r}\n")).collect()
+    }
+
     pub fn clear_requests(&self) {
         self.lock().log.clear();
     }

@@ -330,3 +330,14 @@ async fn request_log_records_everything_with_status() {
     server.clear_requests();
     assert!(server.requests().is_empty());
 }
+
+#[tokio::test]
+async fn keep_alive_connections_are_reused() {
+    let server = Sim::start().await;
+    server.add_partner(PARTNER);
+    let t = token(&server).await;
+    let before = server.connections_accepted();
+    let statuses = keep_alive_gets(&server.url, SYNC_PATH, &format!("Bearer {t}"), 3).await;
+    assert_eq!(statuses, vec![404, 404, 404]);
+    assert_eq!(server.connections_accepted(), before + 1);
+}

@@ -188,3 +188,38 @@ pub fn assert_graph_error(resp: &HttpResponse, status: u16, code: &str) {
 }
 
 pub const SHORT: Duration = Duration::from_millis(300);
+
+/// Sends `count` GETs one after another on ONE keep-alive connection; returns the statuses.
+pub async fn keep_alive_gets(base: &str, path: &str, auth: &str, count: usize) -> Vec<u16> {
+    let host = base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(host).await.expect("connect");
+    let mut statuses = Vec::new();
+    let mut pending = Vec::new();
+    for _ in 0..count {
+        let head = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: {auth}\r\n\r\n");
+        stream.write_all(head.as_bytes()).await.expect("write");
+        // Read exactly one response: head, then Content-Length bytes.
+        loop {
+            if let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&pending[..end]).into_owned();
+                let length: usize = head
+                    .lines()
+                    .filter_map(|l| l.split_once(':'))
+                    .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+                    .and_then(|(_, v)| v.trim().parse().ok())
+                    .unwrap_or(0);
+                if pending.len() >= end + 4 + length {
+                    let resp = parse(&pending[..end + 4 + length]).expect("response");
+                    statuses.push(resp.status);
+                    pending.drain(..end + 4 + length);
+                    break;
+                }
+            }
+            let mut buf = [0u8; 4096];
+            let n = stream.read(&mut buf).await.expect("read");
+            assert!(n > 0, "server closed a keep-alive connection");
+            pending.extend_from_slice(&buf[..n]);
+        }
+    }
+    statuses
+}
