@@ -129,9 +129,12 @@ impl Sim {
             .push(secret.to_owned());
     }
 
-    /// Registers (or extends) an app with a certificate (DER). Its key is checked when an
-    /// assertion names it; a certificate whose key cannot be read refuses every assertion.
+    /// Registers (or extends) an app with a certificate: DER, or PEM (its first CERTIFICATE
+    /// block; a private key beside it is ignored). A certificate whose key cannot be read
+    /// refuses every assertion that names it.
     pub fn add_app_certificate(&self, tenant: &str, client_id: &str, cert_der: &[u8]) {
+        let pem_der = pem_certificate(cert_der);
+        let cert_der = pem_der.as_deref().unwrap_or(cert_der);
         let x5t = B64URL.encode(digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, cert_der));
         let x5t_s256 = B64URL.encode(digest::digest(&digest::SHA256, cert_der));
         let key = crate::der::certificate_key(cert_der).unwrap_or(crate::der::CertKey::Other);
@@ -352,6 +355,15 @@ impl Sim {
             }
         }
     }
+}
+
+/// The DER inside the first PEM CERTIFICATE block, if `bytes` is PEM.
+fn pem_certificate(bytes: &[u8]) -> Option<Vec<u8>> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let start = text.find("-----BEGIN CERTIFICATE-----")? + "-----BEGIN CERTIFICATE-----".len();
+    let end = start + text[start..].find("-----END CERTIFICATE-----")?;
+    let b64: String = text[start..end].split_whitespace().collect();
+    base64::engine::general_purpose::STANDARD.decode(b64).ok()
 }
 
 /// The subject `mint_federated_token` puts in a token for `client_id`.

@@ -87,6 +87,7 @@ async fn start_binary(args: &[&str]) -> (tokio::process::Child, String) {
     (child, url)
 }
 
+#[cfg(unix)]
 async fn terminate(mut child: tokio::process::Child) {
     let pid = child.id().expect("pid").to_string();
     let status = tokio::process::Command::new("kill")
@@ -102,6 +103,7 @@ async fn terminate(mut child: tokio::process::Child) {
     assert!(exit.success(), "{exit:?}");
 }
 
+#[cfg(unix)]
 #[tokio::test]
 async fn binary_serves_persists_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().expect("tempdir");

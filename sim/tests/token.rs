@@ -174,6 +174,7 @@ async fn token_lifetime_can_be_shortened() {
 
 struct TestCert {
     der: Vec<u8>,
+    pem: String,
     pkcs8: Vec<u8>,
 }
 
@@ -186,6 +187,7 @@ fn rsa_cert() -> TestCert {
         .expect("self-signed");
     TestCert {
         der: cert.der().to_vec(),
+        pem: cert.pem(),
         pkcs8: key.serialize_der(),
     }
 }
@@ -198,6 +200,7 @@ fn ec_cert() -> TestCert {
         .expect("self-signed");
     TestCert {
         der: cert.der().to_vec(),
+        pem: cert.pem(),
         pkcs8: key.serialize_der(),
     }
 }
@@ -337,6 +340,20 @@ async fn certificate_assertions_rs256_and_ps256() {
     let resp = assertion_request(&server, "not-a-jwt", CERT_CLIENT).await;
     assert_entra_error(&resp, 400, "invalid_request", 50027);
     assert_eq!(server.tokens_issued(), 2);
+
+    // A PEM registration (with the key beside it, as in a client_certificate_path file) works.
+    let pem_cert = rsa_cert();
+    let other_client = "c0ffee00-1111-4222-8333-444455556667";
+    let pem = format!(
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n{}",
+        pem_cert.pem
+    );
+    server.add_app_certificate(TENANT_ID, other_client, pem.as_bytes());
+    let mut c = claims(&server);
+    c["iss"] = json!(other_client);
+    c["sub"] = json!(other_client);
+    let ok = assertion_request(&server, &rs256(&pem_cert, &c), other_client).await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
 }
 
 #[tokio::test]
