@@ -1,0 +1,474 @@
+//! Graph routes: partner configurations and their identitySynchronization object, with Graph's
+//! semantics (PUT creates or replaces, PATCH merges, 404/400/405 where Graph gives them).
+
+use hyper::Method;
+use serde_json::{json, Map, Value};
+
+use crate::reply::{self, Req, Resp};
+use crate::sim::Sim;
+
+const PARTNERS: [&str; 3] = ["policies", "crossTenantAccessPolicy", "partners"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Version {
+    V1,
+    Beta,
+}
+
+impl Version {
+    fn as_str(self) -> &'static str {
+        match self {
+            Version::V1 => "v1.0",
+            Version::Beta => "beta",
+        }
+    }
+}
+
+pub(crate) fn handle(sim: &Sim, req: &Req) -> Resp {
+    let mut segments = req.path.split('/').filter(|s| !s.is_empty());
+    let version = match segments.next() {
+        Some("v1.0") => Version::V1,
+        _ => Version::Beta,
+    };
+    let segments: Vec<&str> = segments.collect();
+    if let Err(resp) = authenticate(sim, req) {
+        return *resp;
+    }
+    let is_partners = segments.len() >= 3
+        && segments
+            .iter()
+            .zip(PARTNERS)
+            .all(|(s, p)| s.eq_ignore_ascii_case(p));
+    if !is_partners {
+        let segment = segments.first().copied().unwrap_or("");
+        return reply::graph_error(
+            req,
+            400,
+            "BadRequest",
+            &format!("Resource not found for the segment '{segment}'."),
+        );
+    }
+    match &segments[3..] {
+        [] => partners_collection(sim, req, version),
+        [tenant] => match parse_tenant(req, tenant) {
+            Ok(tenant) => partner(sim, req, version, &tenant),
+            Err(resp) => *resp,
+        },
+        [tenant, leaf] if leaf.eq_ignore_ascii_case("identitySynchronization") => {
+            match parse_tenant(req, tenant) {
+                Ok(tenant) => identity_sync(sim, req, version, &tenant),
+                Err(resp) => *resp,
+            }
+        }
+        [_, leaf, ..] => reply::graph_error(
+            req,
+            400,
+            "BadRequest",
+            &format!("Resource not found for the segment '{leaf}'."),
+        ),
+    }
+}
+
+/// Bearer token issued by this simulator and not expired.
+fn authenticate(sim: &Sim, req: &Req) -> Result<(), Box<Resp>> {
+    let unauthorized = |message: &str| {
+        let mut resp = Box::new(reply::graph_error(
+            req,
+            401,
+            "InvalidAuthenticationToken",
+            message,
+        ));
+        resp.headers_mut().insert(
+            "www-authenticate",
+            hyper::header::HeaderValue::from_static(
+                "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\"",
+            ),
+        );
+        resp
+    };
+    let Some(token) = req.bearer() else {
+        return Err(unauthorized("Access token is empty."));
+    };
+    let state = sim.lock();
+    match state.tokens.get(token) {
+        None if !token.contains('.') => Err(unauthorized(
+            "IDX14100: JWT is not well formed, there are no dots (.).",
+        )),
+        None => Err(unauthorized("Invalid signature.")),
+        Some(t) if std::time::Instant::now() >= t.expires => Err(unauthorized(
+            "Lifetime validation failed, the token is expired.",
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+/// A GUID in any case, returned lower-case; anything else is Graph's 400.
+fn parse_tenant(req: &Req, raw: &str) -> Result<String, Box<Resp>> {
+    let decoded: String = form_urlencoded::parse(format!("x={raw}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    if is_guid(&decoded) {
+        Ok(decoded.to_ascii_lowercase())
+    } else {
+        Err(Box::new(reply::graph_error(
+            req,
+            400,
+            "Request_BadRequest",
+            &format!("Invalid object identifier '{decoded}'."),
+        )))
+    }
+}
+
+pub(crate) fn is_guid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+fn not_found(req: &Req, what: &str) -> Resp {
+    reply::graph_error(
+        req,
+        404,
+        "Request_ResourceNotFound",
+        &format!("Resource '{what}' does not exist or one of its queried reference-property objects are not present."),
+    )
+}
+
+fn method_not_allowed(req: &Req) -> Resp {
+    let mut resp = reply::graph_error(
+        req,
+        405,
+        "Request_BadRequest",
+        "Specified HTTP method is not allowed for the request target.",
+    );
+    resp.headers_mut().insert(
+        "allow",
+        hyper::header::HeaderValue::from_static("GET, PUT, PATCH, DELETE"),
+    );
+    resp
+}
+
+fn partner_json(tenant: &str) -> Value {
+    json!({
+        "tenantId": tenant,
+        "isServiceProvider": null,
+        "isInMultiTenantOrganization": false,
+        "inboundTrust": null,
+        "b2bCollaborationOutbound": null,
+        "b2bCollaborationInbound": null,
+        "b2bDirectConnectOutbound": null,
+        "b2bDirectConnectInbound": null,
+        "tenantRestrictions": null,
+        "automaticUserConsentSettings": {"inboundAllowed": null, "outboundAllowed": null},
+    })
+}
+
+fn partners_collection(sim: &Sim, req: &Req, version: Version) -> Resp {
+    let context = format!(
+        "{}/{}/$metadata#policies/crossTenantAccessPolicy/partners",
+        req.origin(),
+        version.as_str()
+    );
+    match req.method {
+        Method::GET => {
+            let value: Vec<Value> = sim
+                .lock()
+                .partners
+                .keys()
+                .map(|t| partner_json(t))
+                .collect();
+            reply::graph_json(200, &json!({"@odata.context": context, "value": value}))
+        }
+        Method::POST => {
+            let body: Value = match serde_json::from_slice(&req.body) {
+                Ok(v) => v,
+                Err(e) => return invalid_json(req, &e),
+            };
+            let Some(tenant) = body.get("tenantId").and_then(Value::as_str) else {
+                return reply::graph_error(
+                    req,
+                    400,
+                    "Request_BadRequest",
+                    "The property 'tenantId' is required.",
+                );
+            };
+            if !is_guid(tenant) {
+                return reply::graph_error(
+                    req,
+                    400,
+                    "Request_BadRequest",
+                    &format!("Invalid value specified for property 'tenantId': '{tenant}'."),
+                );
+            }
+            let tenant = tenant.to_ascii_lowercase();
+            {
+                let mut state = sim.lock();
+                if state.partners.contains_key(&tenant) {
+                    drop(state);
+                    return reply::graph_error(
+                        req,
+                        409,
+                        "Request_MultipleObjectsWithSameKeyValue",
+                        &format!("A partner configuration for tenant '{tenant}' already exists."),
+                    );
+                }
+                state.partners.insert(tenant.clone(), Default::default());
+            }
+            sim.persist();
+            let mut body = partner_json(&tenant);
+            if let Some(obj) = body.as_object_mut() {
+                obj.insert(
+                    "@odata.context".into(),
+                    Value::String(format!("{context}/$entity")),
+                );
+            }
+            reply::graph_json(201, &body)
+        }
+        _ => method_not_allowed(req),
+    }
+}
+
+fn partner(sim: &Sim, req: &Req, version: Version, tenant: &str) -> Resp {
+    match req.method {
+        Method::GET => {
+            if !sim.lock().partners.contains_key(tenant) {
+                return not_found(req, tenant);
+            }
+            let mut body = partner_json(tenant);
+            if let Some(obj) = body.as_object_mut() {
+                obj.insert(
+                    "@odata.context".into(),
+                    Value::String(format!(
+                        "{}/{}/$metadata#policies/crossTenantAccessPolicy/partners/$entity",
+                        req.origin(),
+                        version.as_str()
+                    )),
+                );
+            }
+            reply::graph_json(200, &body)
+        }
+        Method::DELETE => {
+            {
+                let mut state = sim.lock();
+                match state.partners.get(tenant) {
+                    None => {
+                        drop(state);
+                        return not_found(req, tenant);
+                    }
+                    Some(p) if p.policy.is_some() => {
+                        drop(state);
+                        return reply::graph_error(
+                            req,
+                            400,
+                            "Request_BadRequest",
+                            "The partner configuration cannot be deleted while its identity synchronization policy exists. Delete the identitySynchronization object first.",
+                        );
+                    }
+                    Some(_) => {
+                        state.partners.remove(tenant);
+                    }
+                }
+            }
+            sim.persist();
+            reply::empty(204)
+        }
+        _ => method_not_allowed(req),
+    }
+}
+
+fn identity_sync(sim: &Sim, req: &Req, version: Version, tenant: &str) -> Resp {
+    let path_name =
+        format!("policies/crossTenantAccessPolicy/partners('{tenant}')/identitySynchronization");
+    match req.method {
+        Method::GET => {
+            let visible = {
+                let mut state = sim.lock();
+                if !state.partners.contains_key(tenant) {
+                    None
+                } else {
+                    Some(state.visible_policy(tenant))
+                }
+            };
+            let policy = match visible {
+                None => return not_found(req, tenant),
+                Some(None) => return not_found(req, &path_name),
+                Some(Some(policy)) => policy,
+            };
+            let mut body = Map::new();
+            body.insert(
+                "@odata.context".into(),
+                Value::String(format!(
+                    "{}/{}/$metadata#{path_name}/$entity",
+                    req.origin(),
+                    version.as_str()
+                )),
+            );
+            match policy {
+                Value::Object(fields) => {
+                    for (k, v) in fields {
+                        if version == Version::V1 && k == "groupSyncInbound" {
+                            continue;
+                        }
+                        body.insert(k, v);
+                    }
+                    if version == Version::Beta && body.contains_key("userSyncInbound") {
+                        body.entry("groupSyncInbound").or_insert(Value::Null);
+                    }
+                }
+                other => {
+                    body.insert("value".into(), other);
+                }
+            }
+            reply::graph_json(200, &Value::Object(body))
+        }
+        Method::PUT | Method::PATCH => {
+            let is_put = req.method == Method::PUT;
+            let fields = match validate_body(req, version, tenant, is_put) {
+                Ok(fields) => fields,
+                Err(resp) => return *resp,
+            };
+            {
+                let mut state = sim.lock();
+                let Some(partner) = state.partners.get(tenant) else {
+                    drop(state);
+                    return not_found(req, tenant);
+                };
+                let current = partner.policy.clone();
+                let new = if is_put {
+                    let mut obj = Map::new();
+                    obj.insert("tenantId".into(), Value::String(tenant.to_owned()));
+                    obj.insert("displayName".into(), Value::Null);
+                    obj.extend(fields);
+                    Value::Object(obj)
+                } else {
+                    let Some(Value::Object(mut obj)) = current else {
+                        drop(state);
+                        return not_found(req, &path_name);
+                    };
+                    obj.extend(fields);
+                    Value::Object(obj)
+                };
+                state.write_policy(tenant, new);
+            }
+            sim.persist();
+            reply::empty(204)
+        }
+        Method::DELETE => {
+            let outcome = {
+                let mut state = sim.lock();
+                if !state.partners.contains_key(tenant) {
+                    None
+                } else {
+                    Some(state.delete_policy(tenant))
+                }
+            };
+            match outcome {
+                None => not_found(req, tenant),
+                Some(false) => not_found(req, &path_name),
+                Some(true) => {
+                    sim.persist();
+                    reply::empty(204)
+                }
+            }
+        }
+        _ => method_not_allowed(req),
+    }
+}
+
+fn invalid_json(req: &Req, e: &serde_json::Error) -> Resp {
+    reply::graph_error(
+        req,
+        400,
+        "BadRequest",
+        &format!("Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format. ({e})"),
+    )
+}
+
+/// Checks a PUT/PATCH body; returns the properties to store (tenantId excluded).
+fn validate_body(
+    req: &Req,
+    version: Version,
+    tenant: &str,
+    is_put: bool,
+) -> Result<Map<String, Value>, Box<Resp>> {
+    let bad =
+        |message: String| Box::new(reply::graph_error(req, 400, "Request_BadRequest", &message));
+    let body: Value =
+        serde_json::from_slice(&req.body).map_err(|e| Box::new(invalid_json(req, &e)))?;
+    let Value::Object(body) = body else {
+        return Err(bad("The request body must be a JSON object.".into()));
+    };
+    let mut fields = Map::new();
+    for (key, value) in body {
+        match key.as_str() {
+            k if k.starts_with("@odata.") => {}
+            "tenantId" => match value.as_str() {
+                Some(t) if t.eq_ignore_ascii_case(tenant) => {}
+                _ => {
+                    return Err(bad(format!(
+                        "The tenantId in the request body ({value}) does not match the partner tenant '{tenant}' in the URL."
+                    )))
+                }
+            },
+            "displayName" => {
+                if !(value.is_string() || value.is_null()) {
+                    return Err(bad(format!(
+                        "Invalid value specified for property 'displayName': {value}."
+                    )));
+                }
+                fields.insert(key, value);
+            }
+            "userSyncInbound" => {
+                check_sync_inbound(&key, &value).map_err(bad)?;
+                fields.insert(key, value);
+            }
+            "groupSyncInbound" if version == Version::Beta => {
+                if !value.is_null() {
+                    check_sync_inbound(&key, &value).map_err(bad)?;
+                }
+                fields.insert(key, value);
+            }
+            _ => {
+                return Err(bad(format!(
+                    "Invalid property '{key}'. The property does not exist on type 'microsoft.graph.crossTenantIdentitySyncPolicyPartner'."
+                )))
+            }
+        }
+    }
+    if is_put && !fields.contains_key("userSyncInbound") {
+        return Err(bad("The property 'userSyncInbound' is required.".into()));
+    }
+    Ok(fields)
+}
+
+fn check_sync_inbound(key: &str, value: &Value) -> Result<(), String> {
+    let Some(obj) = value.as_object() else {
+        return Err(format!(
+            "Invalid value specified for property '{key}': {value}. Expected an object with a Boolean 'isSyncAllowed'."
+        ));
+    };
+    for (k, v) in obj {
+        match k.as_str() {
+            "isSyncAllowed" if v.is_boolean() => {}
+            "isSyncAllowed" => {
+                return Err(format!(
+                    "Invalid value specified for property '{key}.isSyncAllowed': {v}. Expected a Boolean."
+                ))
+            }
+            k if k.starts_with("@odata.") => {}
+            _ => {
+                return Err(format!(
+                    "Invalid property '{k}' in '{key}'."
+                ))
+            }
+        }
+    }
+    if !obj.contains_key("isSyncAllowed") {
+        return Err(format!("The property '{key}.isSyncAllowed' is required."));
+    }
+    Ok(())
+}

@@ -1,0 +1,161 @@
+//! The simulator's state: registered apps, partners and their sync policies, issued tokens,
+//! injected faults and the request log. Plain data, always behind the `Sim` mutex.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::der::CertKey;
+use crate::faults::Fault;
+use crate::log::RequestLog;
+use crate::sim::IssuedToken;
+
+/// A certificate registered on an app.
+#[derive(Debug, Clone)]
+pub(crate) struct RegisteredCert {
+    /// base64url SHA-1 of the DER (`x5t`).
+    pub x5t: String,
+    /// base64url SHA-256 of the DER (`x5t#S256`).
+    pub x5t_s256: String,
+    pub key: CertKey,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct App {
+    pub secrets: Vec<String>,
+    pub certs: Vec<RegisteredCert>,
+}
+
+/// What a GET sees while a write has not yet "replicated".
+#[derive(Debug, Clone)]
+pub(crate) struct StaleView {
+    pub until: Instant,
+    /// The value before the write; `None` means it did not exist (GET answers 404).
+    pub prior: Option<Value>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Partner {
+    pub policy: Option<Value>,
+    pub stale: Option<StaleView>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct LiveToken {
+    pub info: IssuedToken,
+    pub expires: Instant,
+}
+
+/// Random per-simulator secrets.
+#[derive(Debug, Clone)]
+pub(crate) struct Keys {
+    pub federation_key: Vec<u8>,
+    pub access_key: Vec<u8>,
+    pub github_request_token: String,
+    pub ado_access_token: String,
+    pub identity_header: String,
+}
+
+#[derive(Debug)]
+pub(crate) struct State {
+    /// Keyed by (tenant, client id), both lower-case.
+    pub apps: HashMap<(String, String), App>,
+    pub managed_identities: HashSet<String>,
+    /// Keyed by lower-case tenant ID.
+    pub partners: BTreeMap<String, Partner>,
+    pub tokens: HashMap<String, LiveToken>,
+    pub issued: Vec<IssuedToken>,
+    pub federated_minted: Vec<String>,
+    pub connections_accepted: usize,
+    pub token_lifetime: Duration,
+    pub latency: Duration,
+    pub consistency_delay: Duration,
+    pub faults: VecDeque<Fault>,
+    pub log: RequestLog,
+    pub keys: Keys,
+    /// `http://127.0.0.1:PORT` once serving.
+    pub base_url: Option<String>,
+    pub state_file: Option<PathBuf>,
+}
+
+pub(crate) const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3599);
+
+impl State {
+    pub(crate) fn new(keys: Keys) -> State {
+        State {
+            apps: HashMap::new(),
+            managed_identities: HashSet::new(),
+            partners: BTreeMap::new(),
+            tokens: HashMap::new(),
+            issued: Vec::new(),
+            federated_minted: Vec::new(),
+            connections_accepted: 0,
+            token_lifetime: DEFAULT_TOKEN_LIFETIME,
+            latency: Duration::ZERO,
+            consistency_delay: Duration::ZERO,
+            faults: VecDeque::new(),
+            log: RequestLog::default(),
+            keys,
+            base_url: None,
+            state_file: None,
+        }
+    }
+
+    pub(crate) fn app_mut(&mut self, tenant: &str, client_id: &str) -> &mut App {
+        self.apps
+            .entry((tenant.to_ascii_lowercase(), client_id.to_ascii_lowercase()))
+            .or_default()
+    }
+
+    pub(crate) fn app(&self, tenant: &str, client_id: &str) -> Option<&App> {
+        self.apps
+            .get(&(tenant.to_ascii_lowercase(), client_id.to_ascii_lowercase()))
+    }
+
+    pub(crate) fn tenant_known(&self, tenant: &str) -> bool {
+        let tenant = tenant.to_ascii_lowercase();
+        self.apps.keys().any(|(t, _)| *t == tenant)
+    }
+
+    /// The policy as a GET sees it now (honouring the consistency window).
+    pub(crate) fn visible_policy(&mut self, tenant: &str) -> Option<Value> {
+        let partner = self.partners.get_mut(tenant)?;
+        if let Some(stale) = &partner.stale {
+            if Instant::now() < stale.until {
+                return stale.prior.clone();
+            }
+            partner.stale = None;
+        }
+        partner.policy.clone()
+    }
+
+    /// Stores a written policy, opening a consistency window when one is configured.
+    pub(crate) fn write_policy(&mut self, tenant: &str, policy: Value) {
+        let delay = self.consistency_delay;
+        let partner = self.partners.entry(tenant.to_owned()).or_default();
+        if delay.is_zero() {
+            partner.stale = None;
+        } else {
+            let now = Instant::now();
+            let prior = match &partner.stale {
+                Some(s) if now < s.until => s.prior.clone(),
+                _ => partner.policy.clone(),
+            };
+            partner.stale = Some(StaleView {
+                until: now + delay,
+                prior,
+            });
+        }
+        partner.policy = Some(policy);
+    }
+
+    pub(crate) fn delete_policy(&mut self, tenant: &str) -> bool {
+        let Some(partner) = self.partners.get_mut(tenant) else {
+            return false;
+        };
+        partner.stale = None;
+        partner.policy.take().is_some()
+    }
+}
