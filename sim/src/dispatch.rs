@@ -1,4 +1,5 @@
-//! Every request passes here: read, log, apply faults and latency, route, stamp request IDs.
+//! Every request passes here: read, hand `/_sim/` to the control API, log, apply faults and
+//! latency, route, stamp request IDs.
 
 use std::sync::Arc;
 
@@ -10,7 +11,7 @@ use hyper::Request;
 use crate::faults::{self, FaultKind};
 use crate::log::RecordedRequest;
 use crate::reply::{self, Req, Resp};
-use crate::server::ConnControl;
+use crate::server::{ConnControl, ControlOnlyChange};
 use crate::sim::Sim;
 
 const MAX_BODY: usize = 1 << 20;
@@ -41,6 +42,18 @@ pub(crate) async fn handle(sim: Sim, control: Arc<ConnControl>, req: Request<Inc
         request_id: uuid::Uuid::new_v4().to_string(),
         client_request_id,
     };
+    let is_control = crate::control::is_control_path(&req.path);
+    match control.note_request(is_control) {
+        ControlOnlyChange::Became => sim.lock().control_only_connections += 1,
+        ControlOnlyChange::Stopped => {
+            let mut state = sim.lock();
+            state.control_only_connections = state.control_only_connections.saturating_sub(1);
+        }
+        ControlOnlyChange::Unchanged => {}
+    }
+    if is_control {
+        return crate::control::handle(&sim, &req);
+    }
     let recorded = RecordedRequest {
         method: req.method.as_str().to_owned(),
         path: req.path.clone(),

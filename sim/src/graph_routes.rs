@@ -235,7 +235,7 @@ fn partners_collection(sim: &Sim, req: &Req, version: Version) -> Resp {
 fn partner(sim: &Sim, req: &Req, version: Version, tenant: &str) -> Resp {
     match req.method {
         Method::GET => {
-            if !sim.lock().partners.contains_key(tenant) {
+            if !sim.lock().partner_exists(tenant) {
                 return not_found(req, tenant);
             }
             let mut body = partner_json(tenant);
@@ -255,6 +255,8 @@ fn partner(sim: &Sim, req: &Req, version: Version, tenant: &str) -> Resp {
             {
                 let mut state = sim.lock();
                 match state.partners.get(tenant) {
+                    // With auto partners every GUID "exists"; deleting an implied one is a no-op.
+                    None if state.auto_partners => {}
                     None => {
                         drop(state);
                         return not_found(req, tenant);
@@ -287,7 +289,7 @@ fn identity_sync(sim: &Sim, req: &Req, version: Version, tenant: &str) -> Resp {
         Method::GET => {
             let visible = {
                 let mut state = sim.lock();
-                if !state.partners.contains_key(tenant) {
+                if !state.partner_exists(tenant) {
                     None
                 } else {
                     Some(state.visible_policy(tenant))
@@ -333,11 +335,11 @@ fn identity_sync(sim: &Sim, req: &Req, version: Version, tenant: &str) -> Resp {
             };
             {
                 let mut state = sim.lock();
-                let Some(partner) = state.partners.get(tenant) else {
+                if !state.partner_exists(tenant) {
                     drop(state);
                     return not_found(req, tenant);
-                };
-                let current = partner.policy.clone();
+                }
+                let current = state.partners.get(tenant).and_then(|p| p.policy.clone());
                 let new = if is_put {
                     let mut obj = Map::new();
                     obj.insert("tenantId".into(), Value::String(tenant.to_owned()));
@@ -360,7 +362,7 @@ fn identity_sync(sim: &Sim, req: &Req, version: Version, tenant: &str) -> Resp {
         Method::DELETE => {
             let outcome = {
                 let mut state = sim.lock();
-                if !state.partners.contains_key(tenant) {
+                if !state.partner_exists(tenant) {
                     None
                 } else {
                     Some(state.delete_policy(tenant))

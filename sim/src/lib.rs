@@ -6,12 +6,16 @@
 //!   (bearer token issued by this simulator required);
 //! - Entra: `POST /{tenant}/oauth2/v2.0/token` (client secret, certificate or federated assertion);
 //! - IMDS `GET /metadata/identity/oauth2/token`, App Service `GET /msi/token`;
-//! - GitHub Actions OIDC `GET /github/oidc`, Azure DevOps OIDC `POST /ado/oidc`.
+//! - GitHub Actions OIDC `GET /github/oidc`, Azure DevOps OIDC `POST /ado/oidc`;
+//! - control API for out-of-process drivers (not Graph, no token, not logged):
+//!   `GET /_sim/stats`, `POST /_sim/reset-log`, `POST /_sim/latency?ms=N`,
+//!   `POST /_sim/consistency-delay?ms=N`.
 //!
 //! Tests start one with [`Sim::start`], drive it through the [`Sim`] handle (drift, faults,
 //! request log) and point the client at [`SimServer::url`].
 
 mod assertion;
+mod control;
 mod der;
 mod dispatch;
 mod faults;

@@ -1,21 +1,41 @@
 //! The `msgraph-sim` binary: parses flags, serves the simulator until Ctrl-C or SIGTERM.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 
-const USAGE: &str =
-    "usage: msgraph-sim [--listen 127.0.0.1:PORT] [--state-file FILE] [--partner GUID]...
+const USAGE: &str = "usage: msgraph-sim [--listen 127.0.0.1:PORT] [--state-file FILE] [--partner GUID]...
+                   [--auto-partners] [--latency-ms N] [--consistency-delay-ms N]
 
-  --listen ADDR       address to listen on (default 127.0.0.1:0, a free port)
-  --state-file FILE   load partners and policies from FILE and save them there on every change
-  --partner GUID      create this partner configuration at start (repeatable)
-  --help              show this help";
+  --listen ADDR              address to listen on (default 127.0.0.1:0, a free port)
+  --state-file FILE          load partners and policies from FILE and save them there on every change
+  --partner GUID             create this partner configuration at start (repeatable)
+  --auto-partners            treat every well-formed partner GUID as an existing partner configuration
+  --latency-ms N             delay every Graph response by N milliseconds
+  --consistency-delay-ms N   for N ms after a PUT/PATCH, GETs see the previous state (404 after a create)
+  --help                     show this help
+
+Control API (not Graph, no token needed, not in the request log):
+  GET  /_sim/stats                  request log, tokens issued, connections accepted
+  POST /_sim/reset-log              clear the request log
+  POST /_sim/latency?ms=N           set the Graph latency
+  POST /_sim/consistency-delay?ms=N set the consistency delay";
 
 struct Args {
     listen: String,
     state_file: Option<PathBuf>,
     partners: Vec<String>,
+    auto_partners: bool,
+    latency: Duration,
+    consistency_delay: Duration,
+}
+
+fn millis(flag: &str, value: &str) -> anyhow::Result<Duration> {
+    let ms: u64 = value
+        .parse()
+        .with_context(|| format!("{flag} needs a whole number of milliseconds, got '{value}'"))?;
+    Ok(Duration::from_millis(ms))
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> anyhow::Result<Option<Args>> {
@@ -23,6 +43,9 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> anyhow::Result<Option<A
         listen: "127.0.0.1:0".into(),
         state_file: None,
         partners: Vec::new(),
+        auto_partners: false,
+        latency: Duration::ZERO,
+        consistency_delay: Duration::ZERO,
     };
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -40,6 +63,16 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> anyhow::Result<Option<A
             "--listen" => parsed.listen = value("--listen")?,
             "--state-file" => parsed.state_file = Some(PathBuf::from(value("--state-file")?)),
             "--partner" => parsed.partners.push(value("--partner")?),
+            "--auto-partners" => {
+                if inline.is_some() {
+                    bail!("--auto-partners takes no value\n\n{USAGE}");
+                }
+                parsed.auto_partners = true;
+            }
+            "--latency-ms" => parsed.latency = millis(&flag, &value(&flag)?)?,
+            "--consistency-delay-ms" => {
+                parsed.consistency_delay = millis(&flag, &value(&flag)?)?;
+            }
             other => bail!("unknown argument '{other}'\n\n{USAGE}"),
         }
     }
@@ -82,6 +115,9 @@ async fn main() -> anyhow::Result<()> {
     for partner in &args.partners {
         sim.add_partner(partner);
     }
+    sim.set_auto_partners(args.auto_partners);
+    sim.set_latency(args.latency);
+    sim.set_consistency_delay(args.consistency_delay);
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("binding {}", args.listen))?;

@@ -4,7 +4,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -19,15 +19,49 @@ use tokio::task::JoinSet;
 
 use crate::sim::Sim;
 
-/// Lets a request handler kill its own connection.
+/// What a connection carried so far (see [`ConnControl::note_request`]).
+const CARRIED_NOTHING: u8 = 0;
+const CARRIED_CONTROL_ONLY: u8 = 1;
+const CARRIED_OTHER: u8 = 2;
+
+/// Lets a request handler kill its own connection; tracks whether it carried only `/_sim/`
+/// control requests so those connections can be left out of the connection count.
 #[derive(Debug, Default)]
 pub(crate) struct ConnControl {
     reset: AtomicBool,
     garbage: std::sync::Mutex<Option<Vec<u8>>>,
     notify: Notify,
+    carried: AtomicU8,
+}
+
+/// How a request changes the number of control-only connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ControlOnlyChange {
+    Became,
+    Stopped,
+    Unchanged,
 }
 
 impl ConnControl {
+    /// Records a request on this connection.
+    pub(crate) fn note_request(&self, is_control: bool) -> ControlOnlyChange {
+        if is_control {
+            match self.carried.compare_exchange(
+                CARRIED_NOTHING,
+                CARRIED_CONTROL_ONLY,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                Ok(_) => ControlOnlyChange::Became,
+                Err(_) => ControlOnlyChange::Unchanged,
+            }
+        } else if self.carried.swap(CARRIED_OTHER, Ordering::SeqCst) == CARRIED_CONTROL_ONLY {
+            ControlOnlyChange::Stopped
+        } else {
+            ControlOnlyChange::Unchanged
+        }
+    }
+
     /// Writes `bytes` instead of an HTTP response, then closes the connection.
     pub(crate) fn send_garbage(&self, bytes: Vec<u8>) {
         *self.garbage.lock().unwrap_or_else(|e| e.into_inner()) = Some(bytes);

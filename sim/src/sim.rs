@@ -184,9 +184,13 @@ impl Sim {
         self.lock().federated_minted.clone()
     }
 
-    /// How many TCP connections the server accepted (connection reuse checks).
+    /// How many TCP connections the server accepted (connection reuse checks), not counting
+    /// connections that carried only `/_sim/` control requests.
     pub fn connections_accepted(&self) -> usize {
-        self.lock().connections_accepted
+        let state = self.lock();
+        state
+            .connections_accepted
+            .saturating_sub(state.control_only_connections)
     }
 
     /// `ACTIONS_ID_TOKEN_REQUEST_TOKEN` for the GitHub OIDC endpoint.
@@ -245,7 +249,19 @@ impl Sim {
         self.persist();
     }
 
-    /// Whether the partner configuration exists.
+    /// When on, any well-formed partner GUID counts as an existing partner configuration, so
+    /// identitySynchronization can be written for any tenant without creating partners first.
+    pub fn set_auto_partners(&self, on: bool) {
+        self.lock().auto_partners = on;
+    }
+
+    /// Whether [`Sim::set_auto_partners`] is on.
+    pub fn auto_partners(&self) -> bool {
+        self.lock().auto_partners
+    }
+
+    /// Whether the partner configuration was created (partners implied by auto partners only
+    /// count once written to).
     pub fn has_partner(&self, tenant_id: &str) -> bool {
         self.lock()
             .partners
@@ -302,6 +318,16 @@ impl Sim {
     /// Delay before every Graph request is answered.
     pub fn set_latency(&self, d: Duration) {
         self.lock().latency = d;
+    }
+
+    /// The current Graph latency.
+    pub fn latency(&self) -> Duration {
+        self.lock().latency
+    }
+
+    /// The current consistency delay.
+    pub fn consistency_delay(&self) -> Duration {
+        self.lock().consistency_delay
     }
 
     /// For `d` after a PUT/PATCH, GETs of that object answer 404 (after a create) or the

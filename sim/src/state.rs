@@ -69,6 +69,10 @@ pub(crate) struct State {
     pub issued: Vec<IssuedToken>,
     pub federated_minted: Vec<String>,
     pub connections_accepted: usize,
+    /// Connections that so far carried only `/_sim/` control requests.
+    pub control_only_connections: usize,
+    /// Any well-formed partner GUID counts as an existing partner configuration.
+    pub auto_partners: bool,
     pub token_lifetime: Duration,
     pub latency: Duration,
     pub consistency_delay: Duration,
@@ -92,6 +96,8 @@ impl State {
             issued: Vec::new(),
             federated_minted: Vec::new(),
             connections_accepted: 0,
+            control_only_connections: 0,
+            auto_partners: false,
             token_lifetime: DEFAULT_TOKEN_LIFETIME,
             latency: Duration::ZERO,
             consistency_delay: Duration::ZERO,
@@ -117,6 +123,11 @@ impl State {
     pub(crate) fn tenant_known(&self, tenant: &str) -> bool {
         let tenant = tenant.to_ascii_lowercase();
         self.apps.keys().any(|(t, _)| *t == tenant)
+    }
+
+    /// Whether the partner configuration exists (or is implied by `auto_partners`).
+    pub(crate) fn partner_exists(&self, tenant: &str) -> bool {
+        self.auto_partners || self.partners.contains_key(tenant)
     }
 
     /// The policy as a GET sees it now (honouring the consistency window).

@@ -2,13 +2,9 @@
 
 mod common;
 
-use std::process::Stdio;
-use std::time::Duration;
-
 use common::*;
 use msgraph_sim::Sim;
 use serde_json::json;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 const BODY: &str = r#"{"displayName":"Fabrikam","userSyncInbound":{"isSyncAllowed":true}}"#;
 
@@ -59,48 +55,6 @@ async fn a_corrupt_state_file_is_an_error() {
     std::fs::write(&file, "{not json").expect("write");
     let err = Sim::new().use_state_file(&file).expect_err("refused");
     assert!(err.to_string().contains("bad.json"), "{err}");
-}
-
-/// Starts the binary and returns it with its URL.
-async fn start_binary(args: &[&str]) -> (tokio::process::Child, String) {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_msgraph-sim"))
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn msgraph-sim");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    tokio::time::timeout(
-        Duration::from_secs(30),
-        BufReader::new(stdout).read_line(&mut line),
-    )
-    .await
-    .expect("listening line in time")
-    .expect("read stdout");
-    let url = line
-        .trim()
-        .strip_prefix("msgraph-sim listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-        .to_owned();
-    (child, url)
-}
-
-#[cfg(unix)]
-async fn terminate(mut child: tokio::process::Child) {
-    let pid = child.id().expect("pid").to_string();
-    let status = tokio::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .await
-        .expect("kill");
-    assert!(status.success());
-    let exit = tokio::time::timeout(Duration::from_secs(10), child.wait())
-        .await
-        .expect("exits on SIGTERM")
-        .expect("wait");
-    assert!(exit.success(), "{exit:?}");
 }
 
 #[cfg(unix)]

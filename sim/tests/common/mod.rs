@@ -1,11 +1,12 @@
 //! Test helpers: a tiny HTTP/1.1 client over a raw loopback TcpStream, and token helpers.
 #![allow(dead_code)]
 
+use std::process::Stdio;
 use std::time::Duration;
 
 use msgraph_sim::SimServer;
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 pub const PARTNER: &str = "90e29127-71ad-49c7-9ce8-db3f41ea06f1";
@@ -191,11 +192,16 @@ pub const SHORT: Duration = Duration::from_millis(300);
 
 /// Sends `count` GETs one after another on ONE keep-alive connection; returns the statuses.
 pub async fn keep_alive_gets(base: &str, path: &str, auth: &str, count: usize) -> Vec<u16> {
+    keep_alive_get_paths(base, &vec![path; count], auth).await
+}
+
+/// GETs each path in turn on ONE keep-alive connection; returns the statuses.
+pub async fn keep_alive_get_paths(base: &str, paths: &[&str], auth: &str) -> Vec<u16> {
     let host = base.trim_start_matches("http://");
     let mut stream = TcpStream::connect(host).await.expect("connect");
     let mut statuses = Vec::new();
     let mut pending = Vec::new();
-    for _ in 0..count {
+    for path in paths {
         let head = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: {auth}\r\n\r\n");
         stream.write_all(head.as_bytes()).await.expect("write");
         // Read exactly one response: head, then Content-Length bytes.
@@ -222,4 +228,68 @@ pub async fn keep_alive_gets(base: &str, path: &str, auth: &str, count: usize) -
         }
     }
     statuses
+}
+
+/// Starts the binary and returns it with its URL.
+pub async fn start_binary(args: &[&str]) -> (tokio::process::Child, String) {
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_msgraph-sim"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn msgraph-sim");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    tokio::time::timeout(
+        Duration::from_secs(30),
+        BufReader::new(stdout).read_line(&mut line),
+    )
+    .await
+    .expect("listening line in time")
+    .expect("read stdout");
+    let url = line
+        .trim()
+        .strip_prefix("msgraph-sim listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .to_owned();
+    (child, url)
+}
+
+#[cfg(unix)]
+pub async fn terminate(mut child: tokio::process::Child) {
+    let pid = child.id().expect("pid").to_string();
+    let status = tokio::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .expect("kill");
+    assert!(status.success());
+    let exit = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("exits on SIGTERM")
+        .expect("wait");
+    assert!(exit.success(), "{exit:?}");
+}
+
+/// A Graph access token from a simulator at `url` (the default app, client secret).
+pub async fn token_at(url: &str) -> String {
+    let resp = request(
+        url,
+        "POST",
+        &format!("/{}/oauth2/v2.0/token", msgraph_sim::TENANT_ID),
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        Some(&form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", msgraph_sim::CLIENT_ID),
+            ("client_secret", msgraph_sim::CLIENT_SECRET),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ])),
+    )
+    .await;
+    assert_eq!(resp.status, 200, "{}", resp.body);
+    resp.json()["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_owned()
 }
