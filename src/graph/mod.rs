@@ -17,6 +17,8 @@ mod retry;
 mod send;
 
 #[cfg(test)]
+mod client_tests;
+#[cfg(test)]
 mod testutil;
 
 pub use client::GraphClient;
