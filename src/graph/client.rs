@@ -206,7 +206,9 @@ impl Inner {
             },
             |response| match response.status {
                 429 | 503 | 504 => Verdict::Retry,
-                409 if error_code(response).as_deref() == Some("Directory_ConcurrencyViolation") => {
+                409 if error_code(response).as_deref()
+                    == Some("Directory_ConcurrencyViolation") =>
+                {
                     Verdict::Retry
                 }
                 401 => {
@@ -288,7 +290,11 @@ fn api_error(op: &str, response: &RawResponse) -> GraphError {
     } else {
         None
     };
-    if let Some(error) = json.as_ref().and_then(|j| j.get("error")).filter(|e| e.is_object()) {
+    if let Some(error) = json
+        .as_ref()
+        .and_then(|j| j.get("error"))
+        .filter(|e| e.is_object())
+    {
         let field = |name: &str| error.get(name).and_then(|v| v.as_str()).map(str::to_string);
         let inner_request_id = error
             .get("innerError")
@@ -310,7 +316,10 @@ fn api_error(op: &str, response: &RawResponse) -> GraphError {
             "" => "no content type".to_string(),
             ct => ct.to_string(),
         };
-        format!("not a Graph error body ({kind}): {}", excerpt(&response.body))
+        format!(
+            "not a Graph error body ({kind}): {}",
+            excerpt(&response.body)
+        )
     };
     GraphError::Api {
         status,

@@ -62,9 +62,7 @@ fn is_token(r: &Recorded) -> bool {
 }
 
 /// Token endpoint answering `tok-1`, `tok-2`, ...; everything else goes to `graph`.
-async fn server(
-    graph: impl Fn(&Recorded) -> Reply + Send + Sync + 'static,
-) -> CannedServer {
+async fn server(graph: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> CannedServer {
     let tokens = Counter::default();
     CannedServer::start(move |r| {
         if is_token(r) {
@@ -77,7 +75,11 @@ async fn server(
 }
 
 fn graph_requests(server: &CannedServer) -> Vec<Recorded> {
-    server.requests().into_iter().filter(|r| !is_token(r)).collect()
+    server
+        .requests()
+        .into_iter()
+        .filter(|r| !is_token(r))
+        .collect()
 }
 
 fn policy() -> IdentitySyncPolicy {
@@ -109,13 +111,18 @@ async fn get_reads_the_policy_tolerating_extra_fields() {
     assert_eq!(field("grant_type"), Some("client_credentials"));
     assert_eq!(field("client_id"), Some("client-1"));
     assert_eq!(field("client_secret"), Some("the-client-secret"));
-    assert_eq!(field("scope"), Some(format!("{}/.default", server.url).as_str()));
+    assert_eq!(
+        field("scope"),
+        Some(format!("{}/.default", server.url).as_str())
+    );
 
     let get = &requests[1];
     assert_eq!(get.method, "GET");
     assert_eq!(
         get.path(),
-        format!("/v1.0/policies/crossTenantAccessPolicy/partners/{PARTNER}/identitySynchronization")
+        format!(
+            "/v1.0/policies/crossTenantAccessPolicy/partners/{PARTNER}/identitySynchronization"
+        )
     );
     assert_eq!(get.header("authorization"), Some("Bearer tok-1"));
     assert_eq!(get.header("user-agent"), Some("msgraph-test/1"));
@@ -193,10 +200,7 @@ async fn writes_send_the_exact_bodies() {
             ("DELETE".into(), serde_json::Value::Null),
         ]
     );
-    assert_eq!(
-        requests[0].header("content-type"),
-        Some("application/json")
-    );
+    assert_eq!(requests[0].header("content-type"), Some("application/json"));
 }
 
 /// 429 (seconds), 503 (HTTP-date), 504 (no header), then success; on every verb.
@@ -205,28 +209,33 @@ async fn throttling_and_unavailability_are_retried_on_every_verb_and_writes_land
     let attempts = Counter::default();
     let landed = Counter::default();
     let (a, l) = (attempts.clone(), landed.clone());
-    let server = server(move |r| {
-        match a.next() % 4 {
-            0 => Reply::json(429, r#"{"error":{"code":"TooManyRequests","message":"slow down"}}"#)
-                .with_header("Retry-After", "0"),
-            1 => Reply::empty(503).with_header(
-                "Retry-After",
-                &httpdate::fmt_http_date(std::time::SystemTime::now()),
-            ),
-            2 => Reply::empty(504),
-            _ => {
-                l.next();
-                if r.method == "GET" {
-                    Reply::json(200, POLICY_JSON)
-                } else {
-                    Reply::empty(204)
-                }
+    let server = server(move |r| match a.next() % 4 {
+        0 => Reply::json(
+            429,
+            r#"{"error":{"code":"TooManyRequests","message":"slow down"}}"#,
+        )
+        .with_header("Retry-After", "0"),
+        1 => Reply::empty(503).with_header(
+            "Retry-After",
+            &httpdate::fmt_http_date(std::time::SystemTime::now()),
+        ),
+        2 => Reply::empty(504),
+        _ => {
+            l.next();
+            if r.method == "GET" {
+                Reply::json(200, POLICY_JSON)
+            } else {
+                Reply::empty(204)
             }
         }
     })
     .await;
     let c = client(&server);
-    assert!(c.get_identity_sync(PARTNER, soon(20)).await.unwrap().is_some());
+    assert!(c
+        .get_identity_sync(PARTNER, soon(20))
+        .await
+        .unwrap()
+        .is_some());
     c.put_identity_sync(&policy(), soon(20)).await.unwrap();
     c.patch_identity_sync(PARTNER, &IdentitySyncPatch::default(), soon(20))
         .await
@@ -235,7 +244,11 @@ async fn throttling_and_unavailability_are_retried_on_every_verb_and_writes_land
     assert_eq!(attempts.get(), 16, "four attempts per verb");
     assert_eq!(landed.get(), 4, "each operation succeeded exactly once");
     for method in ["GET", "PUT", "PATCH", "DELETE"] {
-        assert_eq!(server.count(method, "identitySynchronization"), 4, "{method}");
+        assert_eq!(
+            server.count(method, "identitySynchronization"),
+            4,
+            "{method}"
+        );
     }
 }
 
@@ -267,8 +280,11 @@ async fn retry_after_seconds_is_waited() {
 #[tokio::test]
 async fn a_retry_after_beyond_the_deadline_returns_at_once() {
     let server = server(|_| {
-        Reply::json(429, r#"{"error":{"code":"TooManyRequests","message":"throttled"}}"#)
-            .with_header("Retry-After", "60")
+        Reply::json(
+            429,
+            r#"{"error":{"code":"TooManyRequests","message":"throttled"}}"#,
+        )
+        .with_header("Retry-After", "60")
     })
     .await;
     let started = std::time::Instant::now();
@@ -276,7 +292,11 @@ async fn a_retry_after_beyond_the_deadline_returns_at_once() {
         .patch_identity_sync(PARTNER, &IdentitySyncPatch::default(), soon(2))
         .await
         .unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
     match &err {
         GraphError::DeadlineExceeded { operation } => {
             assert!(operation.contains("wait 60 s"), "{operation}");
@@ -295,7 +315,10 @@ async fn concurrency_violations_are_retried_other_conflicts_are_not() {
     let a = attempts.clone();
     let server = server(move |_| {
         if a.next() == 0 {
-            Reply::json(409, r#"{"error":{"code":"Directory_ConcurrencyViolation","message":"busy"}}"#)
+            Reply::json(
+                409,
+                r#"{"error":{"code":"Directory_ConcurrencyViolation","message":"busy"}}"#,
+            )
         } else {
             Reply::empty(204)
         }
@@ -308,14 +331,19 @@ async fn concurrency_violations_are_retried_other_conflicts_are_not() {
     assert_eq!(attempts.get(), 2);
 
     let other = self::server(|_| {
-        Reply::json(409, r#"{"error":{"code":"Request_MultipleObjectsWithSameKeyValue","message":"exists"}}"#)
+        Reply::json(
+            409,
+            r#"{"error":{"code":"Request_MultipleObjectsWithSameKeyValue","message":"exists"}}"#,
+        )
     })
     .await;
     let err = client(&other)
         .put_identity_sync(&policy(), soon(10))
         .await
         .unwrap_err();
-    assert!(matches!(err, GraphError::Api { status: 409, ref code, .. } if code == "Request_MultipleObjectsWithSameKeyValue"));
+    assert!(
+        matches!(err, GraphError::Api { status: 409, ref code, .. } if code == "Request_MultipleObjectsWithSameKeyValue")
+    );
     assert_eq!(graph_requests(&other).len(), 1);
 }
 
@@ -369,8 +397,15 @@ async fn a_request_hanging_until_the_deadline_returns_promptly() {
         .delete_identity_sync(PARTNER, soon(1))
         .await
         .unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
-    assert!(matches!(err, GraphError::DeadlineExceeded { .. }), "{err:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        matches!(err, GraphError::DeadlineExceeded { .. }),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -433,7 +468,10 @@ async fn html_pages_and_bad_json_are_clear_errors() {
     }
     match c.get_identity_sync(PARTNER, soon(10)).await.unwrap_err() {
         GraphError::Decode { message } => {
-            assert!(message.contains("HTTP 200") && message.contains("text/html"), "{message}")
+            assert!(
+                message.contains("HTTP 200") && message.contains("text/html"),
+                "{message}"
+            )
         }
         other => panic!("{other:?}"),
     }
@@ -442,7 +480,10 @@ async fn html_pages_and_bad_json_are_clear_errors() {
         (r#"{"tenantId":"x","userSyncInb"#, "EOF"),
         (r#"{"tenantId":"x","displayName":"y"}"#, "userSyncInbound"),
         (r#"{"tenantId":"x","userSyncInbound":{}}"#, "isSyncAllowed"),
-        (r#"{"tenantId":"x","userSyncInbound":{"isSyncAllowed":"yes"}}"#, "invalid type"),
+        (
+            r#"{"tenantId":"x","userSyncInbound":{"isSyncAllowed":"yes"}}"#,
+            "invalid type",
+        ),
         ("", "EOF"),
     ] {
         let server = self::server(move |_| Reply::json(200, body)).await;
@@ -486,7 +527,10 @@ async fn graph_errors_carry_code_message_request_id_and_a_403_hint() {
         }
     );
     let hint = err.summary_hint().unwrap();
-    assert!(hint.contains("Policy.ReadWrite.CrossTenantAccess"), "{hint}");
+    assert!(
+        hint.contains("Policy.ReadWrite.CrossTenantAccess"),
+        "{hint}"
+    );
     assert!(hint.contains("Security Administrator"), "{hint}");
     assert!(err.to_string().contains("request-id: req-inner"));
 
@@ -559,18 +603,28 @@ async fn a_token_near_expiry_is_refreshed() {
 async fn a_rejected_token_is_replaced_once() {
     let server = server(|r| {
         if r.header("authorization") == Some("Bearer tok-1") {
-            Reply::json(401, r#"{"error":{"code":"InvalidAuthenticationToken","message":"expired"}}"#)
+            Reply::json(
+                401,
+                r#"{"error":{"code":"InvalidAuthenticationToken","message":"expired"}}"#,
+            )
         } else {
             Reply::json(200, POLICY_JSON)
         }
     })
     .await;
     let c = client(&server);
-    assert!(c.get_identity_sync(PARTNER, soon(10)).await.unwrap().is_some());
+    assert!(c
+        .get_identity_sync(PARTNER, soon(10))
+        .await
+        .unwrap()
+        .is_some());
     assert_eq!(server.count("POST", "/oauth2/v2.0/token"), 2);
 
     let always = self::server(|_| {
-        Reply::json(401, r#"{"error":{"code":"InvalidAuthenticationToken","message":"bad audience"}}"#)
+        Reply::json(
+            401,
+            r#"{"error":{"code":"InvalidAuthenticationToken","message":"bad audience"}}"#,
+        )
     })
     .await;
     let err = client(&always)
@@ -579,7 +633,11 @@ async fn a_rejected_token_is_replaced_once() {
         .unwrap_err();
     assert_eq!(err.status(), Some(401));
     assert!(err.summary_hint().unwrap().contains("tenant_id"));
-    assert_eq!(graph_requests(&always).len(), 2, "one fresh-token retry only");
+    assert_eq!(
+        graph_requests(&always).len(),
+        2,
+        "one fresh-token retry only"
+    );
 }
 
 #[tokio::test]
@@ -602,7 +660,11 @@ async fn token_errors_show_aadsts_without_the_secret() {
     assert!(shown.contains("invalid_client"), "{shown}");
     assert!(!shown.contains("wrong-secret-xyz"), "{shown}");
     assert!(graph_requests(&server).is_empty());
-    assert_eq!(server.count("POST", "token"), 1, "4xx token errors are not retried");
+    assert_eq!(
+        server.count("POST", "token"),
+        1,
+        "4xx token errors are not retried"
+    );
 }
 
 #[test]
@@ -610,17 +672,24 @@ fn plain_http_is_refused_for_non_loopback_hosts() {
     let mut config = config_for("http://127.0.0.1:1", secret_auth("s"));
     config.cloud.graph_endpoint = "http://graph.example.com".into();
     match GraphClient::new(config) {
-        Err(GraphError::Config { message }) => assert!(message.contains("graph_endpoint"), "{message}"),
+        Err(GraphError::Config { message }) => {
+            assert!(message.contains("graph_endpoint"), "{message}")
+        }
         other => panic!("{other:?}"),
     }
     let mut config = config_for("http://127.0.0.1:1", secret_auth("s"));
     config.cloud.authority_host = "http://login.example.com".into();
     match GraphClient::new(config) {
-        Err(GraphError::Config { message }) => assert!(message.contains("authority_host"), "{message}"),
+        Err(GraphError::Config { message }) => {
+            assert!(message.contains("authority_host"), "{message}")
+        }
         other => panic!("{other:?}"),
     }
     let config = ClientConfig::new(Cloud::default(), secret_auth("s"), "ua");
-    assert!(GraphClient::new(config).is_ok(), "https public cloud is accepted");
+    assert!(
+        GraphClient::new(config).is_ok(),
+        "https public cloud is accepted"
+    );
 }
 
 #[tokio::test]
@@ -640,9 +709,17 @@ async fn redirects_to_another_host_do_not_carry_the_bearer() {
     .await;
     let c = client(&server);
     let err = c.get_identity_sync(PARTNER, soon(10)).await.unwrap_err();
-    assert!(elsewhere.requests().is_empty(), "nothing reached the other host");
+    assert!(
+        elsewhere.requests().is_empty(),
+        "nothing reached the other host"
+    );
     match &err {
-        GraphError::Api { status: 302, code, message, .. } => {
+        GraphError::Api {
+            status: 302,
+            code,
+            message,
+            ..
+        } => {
             assert_eq!(code, "Redirect");
             assert!(message.contains("not followed"), "{message}");
         }
@@ -667,7 +744,10 @@ async fn secrets_and_tokens_never_reach_logs_debug_or_errors() {
         if is_token(r) {
             Reply::token(token, 3599)
         } else if r.method == "PUT" {
-            Reply::json(403, r#"{"error":{"code":"Authorization_RequestDenied","message":"denied"}}"#)
+            Reply::json(
+                403,
+                r#"{"error":{"code":"Authorization_RequestDenied","message":"denied"}}"#,
+            )
         } else {
             Reply::json(200, POLICY_JSON)
         }
@@ -681,7 +761,8 @@ async fn secrets_and_tokens_never_reach_logs_debug_or_errors() {
 
     let logs = captured_logs();
     assert!(
-        logs.iter().any(|l| l.contains(&server.url) && l.contains("-> 200")),
+        logs.iter()
+            .any(|l| l.contains(&server.url) && l.contains("-> 200")),
         "the request was logged"
     );
     assert!(

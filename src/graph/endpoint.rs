@@ -220,7 +220,10 @@ mod tests {
     #[test]
     fn query_appending() {
         assert_eq!(append_query("https://x/a", "b=1"), "https://x/a?b=1");
-        assert_eq!(append_query("https://x/a?x=1", "b=1"), "https://x/a?x=1&b=1");
+        assert_eq!(
+            append_query("https://x/a?x=1", "b=1"),
+            "https://x/a?x=1&b=1"
+        );
         assert_eq!(append_query("https://x/a?", "b=1"), "https://x/a?b=1");
     }
 }

@@ -102,9 +102,9 @@ impl GraphError {
     /// all. Never contains secrets.
     pub fn summary_hint(&self) -> Option<String> {
         match self {
-            GraphError::Api { status: 403, .. } => Some(format!(
-                "Access denied: {WRITE_PERMISSION_HINT}."
-            )),
+            GraphError::Api { status: 403, .. } => {
+                Some(format!("Access denied: {WRITE_PERMISSION_HINT}."))
+            }
             GraphError::Api { status: 401, .. } => Some(
                 "Graph rejected the access token: check tenant_id and the environment (cloud), \
                  and that the credential belongs to an app registered in that tenant."
@@ -118,7 +118,9 @@ impl GraphError {
                  resource's timeouts, or lower -parallelism."
                     .into(),
             ),
-            GraphError::Api { status: 300..=399, .. } => Some(
+            GraphError::Api {
+                status: 300..=399, ..
+            } => Some(
                 "Check graph_endpoint: it should be the Graph root of your cloud, such as \
                  https://graph.microsoft.com."
                     .into(),

@@ -119,12 +119,14 @@ impl Http {
             builder = builder.header(name, value);
         }
         if let Some(token) = request.bearer {
-            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
-                .map_err(|_| TransportFailure {
-                    message: "the access token contains characters not allowed in a header"
-                        .into(),
-                    fatal: true,
-                    timed_out: false,
+            let mut value =
+                HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+                    TransportFailure {
+                        message: "the access token contains characters not allowed in a header"
+                            .into(),
+                        fatal: true,
+                        timed_out: false,
+                    }
                 })?;
             value.set_sensitive(true);
             builder = builder.header(reqwest::header::AUTHORIZATION, value);
@@ -182,9 +184,7 @@ impl Http {
                 Ok(response)
             }
             Ok(Err(status)) => Err(TransportFailure {
-                message: format!(
-                    "HTTP {status} response body larger than {MAX_BODY_BYTES} bytes"
-                ),
+                message: format!("HTTP {status} response body larger than {MAX_BODY_BYTES} bytes"),
                 fatal: true,
                 timed_out: false,
             }),
@@ -302,7 +302,10 @@ mod tests {
 
     #[test]
     fn excerpts_are_short_and_flat() {
-        assert_eq!(excerpt(b"<html>\n<title>Bad</title>\n</html>"), "<html> <title>Bad</title> </html>");
+        assert_eq!(
+            excerpt(b"<html>\n<title>Bad</title>\n</html>"),
+            "<html> <title>Bad</title> </html>"
+        );
         let long = vec![b'a'; 1000];
         assert_eq!(excerpt(&long).len(), 203);
     }

@@ -113,14 +113,8 @@ mod tests {
     #[test]
     fn retry_after_seconds() {
         let now = SystemTime::now();
-        assert_eq!(
-            parse_retry_after("41", now),
-            Some(Duration::from_secs(41))
-        );
-        assert_eq!(
-            parse_retry_after(" 0 ", now),
-            Some(Duration::ZERO)
-        );
+        assert_eq!(parse_retry_after("41", now), Some(Duration::from_secs(41)));
+        assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
         assert_eq!(
             parse_retry_after("1.5", now),
             Some(Duration::from_millis(1500))
@@ -196,9 +190,14 @@ mod tests {
     async fn a_wait_inside_the_deadline_sleeps() {
         let deadline = Instant::now() + Duration::from_secs(30);
         let started = std::time::Instant::now();
-        wait_before_retry("op", Wait::Backoff(Duration::from_millis(20)), deadline, "x")
-            .await
-            .unwrap();
+        wait_before_retry(
+            "op",
+            Wait::Backoff(Duration::from_millis(20)),
+            deadline,
+            "x",
+        )
+        .await
+        .unwrap();
         assert!(started.elapsed() >= Duration::from_millis(20));
     }
 

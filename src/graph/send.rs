@@ -106,7 +106,10 @@ where
                     Verdict::RetryNow => return Ok(response),
                     Verdict::Retry => {
                         status_retries += 1;
-                        if limits.status_attempts.is_some_and(|max| status_retries >= max) {
+                        if limits
+                            .status_attempts
+                            .is_some_and(|max| status_retries >= max)
+                        {
                             return Ok(response);
                         }
                         last = describe_response(&response);
@@ -133,7 +136,9 @@ where
                 if failure.timed_out && budget < tuning.request_timeout {
                     // The deadline, not the per-request timeout, cut this attempt short.
                     return Err(GraphError::DeadlineExceeded {
-                        operation: format!("{operation} (last attempt: timed out waiting for an answer)"),
+                        operation: format!(
+                            "{operation} (last attempt: timed out waiting for an answer)"
+                        ),
                     });
                 }
                 transport_failures += 1;

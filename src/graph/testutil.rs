@@ -144,8 +144,12 @@ impl Drop for CannedServer {
 }
 
 impl CannedServer {
-    pub async fn start(handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> CannedServer {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+    pub async fn start(
+        handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static,
+    ) -> CannedServer {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
         let url = format!("http://{}", listener.local_addr().expect("local addr"));
         let requests = Arc::new(Mutex::new(Vec::new()));
         let handler: Arc<Handler> = Arc::new(handler);
@@ -292,7 +296,10 @@ impl TestIdentity {
         let cert = p12_keystore::Certificate::from_der(&self.cert_der).expect("cert");
         let chain = p12_keystore::PrivateKeyChain::new(b"key-1".as_slice(), key, [cert]);
         let mut store = p12_keystore::KeyStore::new();
-        store.add_entry("client", p12_keystore::KeyStoreEntry::PrivateKeyChain(chain));
+        store.add_entry(
+            "client",
+            p12_keystore::KeyStoreEntry::PrivateKeyChain(chain),
+        );
         store.writer(password).write().expect("write pkcs12")
     }
 }
@@ -417,7 +424,10 @@ pub(crate) fn capture_logs() {
         }
         ok
     });
-    assert!(ok, "another logger is installed; log scans would be vacuous");
+    assert!(
+        ok,
+        "another logger is installed; log scans would be vacuous"
+    );
 }
 
 pub(crate) fn captured_logs() -> Vec<String> {

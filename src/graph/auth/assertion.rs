@@ -94,7 +94,10 @@ mod tests {
 
     fn check(pss: bool) {
         let id = rsa_identity();
-        let file = write_temp("a.pem", format!("{}{}", id.cert_pem, id.key_pem_pkcs8).as_bytes());
+        let file = write_temp(
+            "a.pem",
+            format!("{}{}", id.cert_pem, id.key_pem_pkcs8).as_bytes(),
+        );
         let cert = certificate::load(Some(file.path()), None, None).unwrap();
         let url = "http://127.0.0.1:1/tenant/oauth2/v2.0/token";
         let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);

@@ -93,7 +93,9 @@ impl TokenCache {
             }
             Err(e) => match self.still_valid() {
                 Some(old) => {
-                    log::warn!("token refresh failed, using the current token until it expires: {e}");
+                    log::warn!(
+                        "token refresh failed, using the current token until it expires: {e}"
+                    );
                     Ok(old)
                 }
                 None => Err(e),
@@ -140,7 +142,10 @@ mod tests {
                     .get(|| async move {
                         fetches.fetch_add(1, Ordering::SeqCst);
                         tokio::time::sleep(Duration::from_millis(50)).await;
-                        Ok(AccessToken::new(Secret::new("tok"), Duration::from_secs(3600)))
+                        Ok(AccessToken::new(
+                            Secret::new("tok"),
+                            Duration::from_secs(3600),
+                        ))
                     })
                     .await
             }));
@@ -161,7 +166,12 @@ mod tests {
             .unwrap();
         assert_eq!(first.expose(), "one");
         let second = cache
-            .get(|| async { Ok(AccessToken::new(Secret::new("two"), Duration::from_secs(3600))) })
+            .get(|| async {
+                Ok(AccessToken::new(
+                    Secret::new("two"),
+                    Duration::from_secs(3600),
+                ))
+            })
             .await
             .unwrap();
         assert_eq!(second.expose(), "two");
@@ -183,7 +193,10 @@ mod tests {
         assert_eq!(kept.expose(), "two");
 
         cache.invalidate(&Secret::new("other"));
-        assert!(cache.still_valid().is_some(), "only the named token is dropped");
+        assert!(
+            cache.still_valid().is_some(),
+            "only the named token is dropped"
+        );
         cache.invalidate(&Secret::new("two"));
         let err = cache
             .get(|| async {

@@ -49,8 +49,8 @@ pub(crate) fn load(
     let password = password.map(Secret::expose).unwrap_or("");
     if let Some(path) = path {
         let source = format!("client_certificate_path ({})", path.display());
-        let bytes = std::fs::read(path)
-            .map_err(|e| config(format!("could not read {source}: {e}")))?;
+        let bytes =
+            std::fs::read(path).map_err(|e| config(format!("could not read {source}: {e}")))?;
         let ext = path
             .extension()
             .and_then(|e| e.to_str())
@@ -123,7 +123,11 @@ fn from_pem(bytes: &[u8], source: &str) -> Result<ClientCertificate, GraphError>
     pair_with_certificate(key, certs, source)
 }
 
-fn from_pkcs12(bytes: &[u8], password: &str, source: &str) -> Result<ClientCertificate, GraphError> {
+fn from_pkcs12(
+    bytes: &[u8],
+    password: &str,
+    source: &str,
+) -> Result<ClientCertificate, GraphError> {
     let archive = p12_keystore::Pkcs12Archive::from_pkcs12(bytes, password).map_err(|e| {
         let why = match e {
             p12_keystore::error::Error::MacError(_) => {
@@ -131,7 +135,9 @@ fn from_pkcs12(bytes: &[u8], password: &str, source: &str) -> Result<ClientCerti
             }
             other => other.to_string(),
         };
-        config(format!("{source} could not be read as PKCS#12 (.pfx): {why}"))
+        config(format!(
+            "{source} could not be read as PKCS#12 (.pfx): {why}"
+        ))
     })?;
     let Some(bag) = archive.keys.first() else {
         return Err(config(format!(
@@ -161,7 +167,9 @@ fn rsa_from_pkcs8(der: &[u8], source: &str) -> Result<RsaKeyPair, GraphError> {
         } else if contains(head, ED25519_OID) || contains(head, ED448_OID) {
             rsa_only(source, "EdDSA")
         } else {
-            config(format!("{source}: the private key is not a usable RSA key: {e}"))
+            config(format!(
+                "{source}: the private key is not a usable RSA key: {e}"
+            ))
         }
     })
 }
@@ -210,7 +218,10 @@ mod tests {
     #[test]
     fn pem_with_pkcs8_key_loads() {
         let id = rsa_identity();
-        let file = write_temp("client.pem", format!("{}{}", id.cert_pem, id.key_pem_pkcs8).as_bytes());
+        let file = write_temp(
+            "client.pem",
+            format!("{}{}", id.cert_pem, id.key_pem_pkcs8).as_bytes(),
+        );
         let cert = load(Some(file.path()), None, None).unwrap();
         assert_eq!(cert.cert_der, id.cert_der);
     }
@@ -260,14 +271,21 @@ mod tests {
     #[test]
     fn ec_keys_are_refused_as_rsa_only() {
         let id = ec_identity();
-        let file = write_temp("ec.pem", format!("{}{}", id.cert_pem, id.key_pem_pkcs8).as_bytes());
+        let file = write_temp(
+            "ec.pem",
+            format!("{}{}", id.cert_pem, id.key_pem_pkcs8).as_bytes(),
+        );
         let message = expect_config(load(Some(file.path()), None, None));
         assert!(message.contains("RSA"), "{message}");
         assert!(message.contains("EC"), "{message}");
 
         let sec1 = write_temp(
             "ec1.pem",
-            format!("{}-----BEGIN EC PRIVATE KEY-----\nMAA=\n-----END EC PRIVATE KEY-----\n", id.cert_pem).as_bytes(),
+            format!(
+                "{}-----BEGIN EC PRIVATE KEY-----\nMAA=\n-----END EC PRIVATE KEY-----\n",
+                id.cert_pem
+            )
+            .as_bytes(),
         );
         let message = expect_config(load(Some(sec1.path()), None, None));
         assert!(message.contains("only RSA"), "{message}");
@@ -283,7 +301,10 @@ mod tests {
         assert!(expect_config(load(Some(only_key.path()), None, None)).contains("no certificate"));
 
         let other = rsa_identity_other();
-        let mismatched = write_temp("mismatch.pem", format!("{}{}", other.cert_pem, id.key_pem_pkcs8).as_bytes());
+        let mismatched = write_temp(
+            "mismatch.pem",
+            format!("{}{}", other.cert_pem, id.key_pem_pkcs8).as_bytes(),
+        );
         assert!(expect_config(load(Some(mismatched.path()), None, None)).contains("matches"));
 
         let garbage = write_temp("garbage.pfx", b"not a certificate");

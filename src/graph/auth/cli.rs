@@ -30,7 +30,14 @@ impl AzureCli {
     ) -> Result<AccessToken, String> {
         let mut command = tokio::process::Command::new(&self.command);
         command
-            .args(["account", "get-access-token", "--scope", scope, "-o", "json"])
+            .args([
+                "account",
+                "get-access-token",
+                "--scope",
+                scope,
+                "-o",
+                "json",
+            ])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -46,7 +53,9 @@ impl AzureCli {
                 .map(|t| format!(" --tenant {t}"))
                 .unwrap_or_default()
         );
-        let child = command.spawn().map_err(|e| spawn_error(&self.command, &e))?;
+        let child = spawn(&mut command)
+            .await
+            .map_err(|e| spawn_error(&self.command, &e))?;
         let until = deadline.min(Instant::now() + timeout);
         let output = match tokio::time::timeout_at(until, child.wait_with_output()).await {
             Ok(Ok(output)) => output,
@@ -73,6 +82,22 @@ impl AzureCli {
     }
 }
 
+/// Spawns, retrying briefly on ETXTBSY (the executable was just written, and a concurrent fork
+/// still holds it open).
+async fn spawn(command: &mut tokio::process::Command) -> std::io::Result<tokio::process::Child> {
+    const ETXTBSY: i32 = 26;
+    let mut tries = 0;
+    loop {
+        match command.spawn() {
+            Err(e) if e.raw_os_error() == Some(ETXTBSY) && tries < 5 => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 fn spawn_error(command: &Path, e: &std::io::Error) -> String {
     if e.kind() == std::io::ErrorKind::NotFound {
         format!(
@@ -88,7 +113,11 @@ fn spawn_error(command: &Path, e: &std::io::Error) -> String {
 /// The line of az's stderr that says what is wrong ("ERROR: Please run 'az login' ...").
 fn stderr_message(stderr: &[u8]) -> String {
     let text = String::from_utf8_lossy(stderr);
-    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     let line = lines
         .iter()
         .find(|l| l.starts_with("ERROR"))
@@ -102,8 +131,9 @@ fn stderr_message(stderr: &[u8]) -> String {
 /// `{"accessToken": "...", "expires_on": 1700000000, "expiresOn": "2023-11-14 22:13:20.000000"}`.
 fn parse_output(stdout: &[u8]) -> Result<AccessToken, String> {
     // Never echo stdout: it holds the token.
-    let json: serde_json::Value = serde_json::from_slice(stdout)
-        .map_err(|_| "`az account get-access-token` printed something that is not JSON".to_string())?;
+    let json: serde_json::Value = serde_json::from_slice(stdout).map_err(|_| {
+        "`az account get-access-token` printed something that is not JSON".to_string()
+    })?;
     let token = json
         .get("accessToken")
         .and_then(|t| t.as_str())
@@ -130,8 +160,14 @@ mod tests {
 
     #[test]
     fn output_with_expires_on_and_expires_on_local() {
-        let at = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() + 3000;
-        let out = format!(r#"{{"accessToken":"tok","expires_on":{at},"expiresOn":"2099-01-01 00:00:00.000000","tokenType":"Bearer"}}"#);
+        let at = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + 3000;
+        let out = format!(
+            r#"{{"accessToken":"tok","expires_on":{at},"expiresOn":"2099-01-01 00:00:00.000000","tokenType":"Bearer"}}"#
+        );
         let token = parse_output(out.as_bytes()).unwrap();
         assert_eq!(token.token.expose(), "tok");
         assert!(token.expires_at > Instant::now() + Duration::from_secs(2990));

@@ -76,6 +76,12 @@ pub(crate) enum Credential {
     },
 }
 
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Credential({})", self.describe())
+    }
+}
+
 impl Credential {
     pub fn describe(&self) -> &'static str {
         match self {
@@ -164,7 +170,10 @@ pub(crate) fn select(auth: &AuthConfig) -> Result<Credential, GraphError> {
         let (tenant_id, client_id) = app_identity(auth).map_err(|missing| {
             incomplete(
                 tried.clone(),
-                format!("{}: configured, but {missing} is also needed", source.describe()),
+                format!(
+                    "{}: configured, but {missing} is also needed",
+                    source.describe()
+                ),
             )
         })?;
         return Ok(Credential::Oidc {
@@ -277,7 +286,11 @@ impl Authenticator {
         self.cache.invalidate(token);
     }
 
-    async fn fetch(&self, ctx: &AuthContext<'_>, deadline: Instant) -> Result<AccessToken, GraphError> {
+    async fn fetch(
+        &self,
+        ctx: &AuthContext<'_>,
+        deadline: Instant,
+    ) -> Result<AccessToken, GraphError> {
         let token = match &self.credential {
             Credential::Certificate {
                 tenant_id,
@@ -293,8 +306,14 @@ impl Authenticator {
                     *pss,
                     SystemTime::now(),
                 )?;
-                client_credentials(ctx, deadline, tenant_id, client_id, ClientProof::Assertion(jwt))
-                    .await?
+                client_credentials(
+                    ctx,
+                    deadline,
+                    tenant_id,
+                    client_id,
+                    ClientProof::Assertion(jwt),
+                )
+                .await?
             }
             Credential::Secret {
                 tenant_id,
@@ -327,7 +346,11 @@ impl Authenticator {
             }
             Credential::ManagedIdentity(msi) => msi.token(ctx, deadline).await?,
             Credential::AzureCli { cli, skipped } => cli
-                .token(&graph_scope(ctx.graph_root), deadline, ctx.tuning.cli_timeout)
+                .token(
+                    &graph_scope(ctx.graph_root),
+                    deadline,
+                    ctx.tuning.cli_timeout,
+                )
                 .await
                 .map_err(|why| {
                     let mut tried = skipped.clone();

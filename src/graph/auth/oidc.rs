@@ -22,14 +22,8 @@ pub(crate) const AUDIENCE: &str = "api://AzureADTokenExchange";
 pub(crate) enum OidcSource {
     Token(Secret),
     File(PathBuf),
-    GitHub {
-        url: Url,
-        request_token: Secret,
-    },
-    AzureDevOps {
-        url: Url,
-        request_token: Secret,
-    },
+    GitHub { url: Url, request_token: Secret },
+    AzureDevOps { url: Url, request_token: Secret },
 }
 
 impl std::fmt::Debug for OidcSource {
@@ -83,14 +77,15 @@ impl OidcSource {
         match self {
             OidcSource::Token(token) => Ok(token.clone()),
             OidcSource::File(path) => {
-                let text = tokio::fs::read_to_string(path).await.map_err(|e| {
-                    GraphError::Config {
-                        message: format!(
-                            "could not read the OIDC token file {} (oidc_token_file_path): {e}",
-                            path.display()
-                        ),
-                    }
-                })?;
+                let text =
+                    tokio::fs::read_to_string(path)
+                        .await
+                        .map_err(|e| GraphError::Config {
+                            message: format!(
+                                "could not read the OIDC token file {} (oidc_token_file_path): {e}",
+                                path.display()
+                            ),
+                        })?;
                 let token = text.trim();
                 if token.is_empty() {
                     return Err(GraphError::Config {

@@ -172,9 +172,9 @@ fn token_error(
         if code.is_some() || description.is_some() {
             return GraphError::Token {
                 error: code.unwrap_or_else(|| format!("HTTP {}", response.status)),
-                description: description.map(flat).unwrap_or_else(|| {
-                    format!("{endpoint} answered HTTP {}", response.status)
-                }),
+                description: description
+                    .map(flat)
+                    .unwrap_or_else(|| format!("{endpoint} answered HTTP {}", response.status)),
             };
         }
     }
@@ -211,7 +211,11 @@ mod tests {
         assert_eq!(token_lifetime(&j), Duration::from_secs(3599));
         let j = serde_json::json!({"expires_in": "3599"});
         assert_eq!(token_lifetime(&j), Duration::from_secs(3599));
-        let in_an_hour = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() + 3600;
+        let in_an_hour = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + 3600;
         let j = serde_json::json!({"expires_on": in_an_hour.to_string()});
         let got = token_lifetime(&j);
         assert!(got > Duration::from_secs(3590) && got <= Duration::from_secs(3600));
@@ -235,7 +239,10 @@ mod tests {
             e @ GraphError::Token { .. } => {
                 let text = e.to_string();
                 assert!(text.contains("invalid_client"), "{text}");
-                assert!(text.contains("AADSTS7000215: Invalid client secret provided. Trace ID: x"), "{text}");
+                assert!(
+                    text.contains("AADSTS7000215: Invalid client secret provided. Trace ID: x"),
+                    "{text}"
+                );
                 assert_eq!(e.aadsts_code(), Some("AADSTS7000215"));
                 assert!(e.summary_hint().unwrap().contains("client_secret"));
             }
@@ -249,9 +256,16 @@ mod tests {
         let text = parse_token_response(&html, "the token endpoint")
             .unwrap_err()
             .to_string();
-        assert!(text.contains("HTTP 502") && text.contains("text/html"), "{text}");
+        assert!(
+            text.contains("HTTP 502") && text.contains("text/html"),
+            "{text}"
+        );
 
-        let app_service = response(400, "application/json", r#"{"statusCode":400,"message":"No identity"}"#);
+        let app_service = response(
+            400,
+            "application/json",
+            r#"{"statusCode":400,"message":"No identity"}"#,
+        );
         let text = parse_token_response(&app_service, "the managed identity endpoint")
             .unwrap_err()
             .to_string();
