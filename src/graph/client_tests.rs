@@ -777,3 +777,64 @@ async fn secrets_and_tokens_never_reach_logs_debug_or_errors() {
     assert!(!everything.contains(secret), "secret leaked");
     assert!(!everything.contains(token), "token leaked");
 }
+
+/// A self-signed server certificate for 127.0.0.1: (DER, PEM, PKCS#8 key DER).
+fn tls_server_identity() -> (Vec<u8>, String, Vec<u8>) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    (cert.der().to_vec(), cert.pem(), key.serialize_der())
+}
+
+#[tokio::test]
+async fn the_extra_ca_file_is_trusted_and_untrusted_tls_fails_fast() {
+    let (cert_der, cert_pem, key_der) = tls_server_identity();
+    let tls = CannedServer::start_tls(cert_der, key_der, |r| {
+        if is_token(r) {
+            Reply::token("tls-token", 3599)
+        } else {
+            Reply::json(200, POLICY_JSON)
+        }
+    })
+    .await;
+
+    let ca = super::testutil::write_temp("ca.pem", cert_pem.as_bytes());
+    let mut config = config_for(&tls.url, secret_auth("s"));
+    config.extra_ca_file = Some(ca.path().to_path_buf());
+    let got = GraphClient::new(config)
+        .unwrap()
+        .get_identity_sync(PARTNER, soon(10))
+        .await
+        .unwrap();
+    assert!(got.is_some());
+    assert_eq!(tls.requests().len(), 2, "token and GET over https");
+
+    // Without it the certificate is not trusted: a clear error, not retried until the deadline.
+    let started = std::time::Instant::now();
+    let err = GraphClient::new(config_for(&tls.url, secret_auth("s")))
+        .unwrap()
+        .get_identity_sync(PARTNER, soon(30))
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    match &err {
+        GraphError::Transport { message } => {
+            assert!(message.contains("not trusted"), "{message}");
+            assert!(message.contains("SSL_CERT_FILE"), "{message}");
+        }
+        other => panic!("expected Transport, got {other:?}"),
+    }
+    assert_eq!(tls.requests().len(), 2, "no request got through");
+
+    // A CA file that cannot be read is a configuration error.
+    let mut config = config_for(&tls.url, secret_auth("s"));
+    config.extra_ca_file = Some("/nonexistent/ca.pem".into());
+    assert!(matches!(
+        GraphClient::new(config),
+        Err(GraphError::Config { .. })
+    ));
+}

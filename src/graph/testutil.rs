@@ -173,6 +173,52 @@ impl CannedServer {
         }
     }
 
+    /// An https server on 127.0.0.1 presenting `cert_der` (signed by `key_pkcs8_der`).
+    pub async fn start_tls(
+        cert_der: Vec<u8>,
+        key_pkcs8_der: Vec<u8>,
+        handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static,
+    ) -> CannedServer {
+        use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let tls = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("protocol versions")
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![CertificateDer::from(cert_der)],
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key_pkcs8_der)),
+            )
+            .expect("server certificate");
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let url = format!("https://{}", listener.local_addr().expect("local addr"));
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let handler: Arc<Handler> = Arc::new(handler);
+        let recorded = requests.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let (handler, recorded, acceptor) =
+                    (handler.clone(), recorded.clone(), acceptor.clone());
+                tokio::spawn(async move {
+                    if let Ok(stream) = acceptor.accept(stream).await {
+                        serve_connection(stream, handler, recorded).await;
+                    }
+                });
+            }
+        });
+        CannedServer {
+            url,
+            requests,
+            task,
+        }
+    }
+
     pub fn requests(&self) -> Vec<Recorded> {
         self.requests.lock().unwrap().clone()
     }
@@ -185,8 +231,26 @@ impl CannedServer {
     }
 }
 
-async fn serve_connection(
-    mut stream: TcpStream,
+/// What the canned server needs of a connection.
+trait Connection: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {
+    /// Makes the coming close a TCP reset, where the transport allows it.
+    fn reset_on_close(&self);
+}
+
+impl Connection for TcpStream {
+    fn reset_on_close(&self) {
+        let _ = self.set_zero_linger();
+    }
+}
+
+impl Connection for tokio_rustls::server::TlsStream<TcpStream> {
+    fn reset_on_close(&self) {
+        let _ = self.get_ref().0.set_zero_linger();
+    }
+}
+
+async fn serve_connection<S: Connection>(
+    mut stream: S,
     handler: Arc<Handler>,
     recorded: Arc<Mutex<Vec<Recorded>>>,
 ) {
@@ -214,7 +278,7 @@ async fn serve_connection(
             let _ = stream.shutdown().await;
         }
         Reply::Reset => {
-            let _ = stream.set_zero_linger();
+            stream.reset_on_close();
             drop(stream);
         }
         Reply::Hang => {
@@ -223,7 +287,7 @@ async fn serve_connection(
     }
 }
 
-async fn read_request(stream: &mut TcpStream) -> Option<Recorded> {
+async fn read_request<S: Connection>(stream: &mut S) -> Option<Recorded> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     let header_end = loop {

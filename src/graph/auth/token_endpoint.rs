@@ -282,4 +282,20 @@ mod tests {
             .to_string()
             .contains("access_token"));
     }
+
+    proptest::proptest! {
+        /// Arbitrary token endpoint answers give a token or a Token error, never a panic.
+        #[test]
+        fn token_responses_take_arbitrary_bytes(
+            status in 100u16..600,
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+        ) {
+            let r = response(status, "application/json", &String::from_utf8_lossy(&body));
+            match parse_token_response(&r, "x") {
+                Ok(_) => proptest::prop_assert!((200..300).contains(&status)),
+                Err(GraphError::Token { .. }) => {}
+                Err(other) => proptest::prop_assert!(false, "unexpected {:?}", other),
+            }
+        }
+    }
 }
