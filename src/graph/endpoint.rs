@@ -58,6 +58,14 @@ pub(crate) fn parse_root(setting: &str, value: &str) -> Result<Url, GraphError> 
         });
     }
     let trimmed = url.as_str().trim_end_matches('/').to_string();
+    let lower = trimmed.to_ascii_lowercase();
+    if let Some(version) = ["/v1.0", "/beta"].iter().find(|v| lower.ends_with(*v)) {
+        return Err(GraphError::Config {
+            message: format!(
+                "{setting} must be a root without an API version: remove {version} from {value}"
+            ),
+        });
+    }
     Url::parse(&trimmed).map_err(|e| GraphError::Config {
         message: format!("{setting} is not a valid URL ({e})"),
     })
@@ -204,6 +212,13 @@ mod tests {
         assert!(root("graph.microsoft.com").is_err());
         assert!(root("https://graph.microsoft.com/?x=1").is_err());
         assert!(root("https://user:pw@graph.microsoft.com").is_err());
+        match root("https://graph.microsoft.com/v1.0/") {
+            Err(GraphError::Config { message }) => {
+                assert!(message.contains("remove /v1.0"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(root("https://graph.microsoft.com/BETA").is_err());
     }
 
     #[test]

@@ -77,8 +77,13 @@ pub(crate) struct TransportFailure {
 
 impl Http {
     pub fn new(config: &ClientConfig) -> Result<Http, GraphError> {
+        let user_agent = if config.user_agent.trim().is_empty() {
+            concat!("terraform-provider-msgraph/", env!("CARGO_PKG_VERSION")).to_string()
+        } else {
+            config.user_agent.clone()
+        };
         let mut builder = reqwest::Client::builder()
-            .user_agent(config.user_agent.clone())
+            .user_agent(user_agent)
             .connect_timeout(config.tuning.connect_timeout)
             .pool_idle_timeout(Duration::from_secs(90))
             .redirect(same_origin_redirects());

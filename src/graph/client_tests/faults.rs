@@ -238,3 +238,26 @@ async fn garbage_and_refused_connections_end_in_a_transport_error() {
         .unwrap_err();
     assert!(matches!(err, GraphError::Transport { .. }), "{err:?}");
 }
+
+#[tokio::test]
+async fn dropping_an_operation_cancels_its_wait_and_retries() {
+    let server = server(|_| Reply::empty(503).with_header("Retry-After", "60")).await;
+    let c = client(&server);
+    let started = std::time::Instant::now();
+    let outcome = tokio::time::timeout(
+        Duration::from_millis(300),
+        c.put_identity_sync(&policy(), soon(600)),
+    )
+    .await;
+    assert!(
+        outcome.is_err(),
+        "still waiting on Retry-After when dropped"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        graph_requests(&server).len(),
+        1,
+        "nothing runs on in the background after the drop"
+    );
+}
