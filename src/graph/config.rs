@@ -85,6 +85,20 @@ impl Cloud {
 
 /// Every credential input, already resolved from provider arguments and environment.
 /// The first configured credential wins: certificate, secret, OIDC, managed identity, Azure CLI.
+///
+/// - certificate: `client_certificate_path` or `client_certificate` set (needs client_id, tenant_id);
+/// - secret: `client_secret` set (needs client_id, tenant_id);
+/// - OIDC: `oidc_token` or `oidc_token_file_path` set, or `use_oidc` with `oidc_request_url` +
+///   `oidc_request_token` (GitHub Actions; Azure DevOps when `ado_service_connection_id` is set);
+///   needs client_id, tenant_id;
+/// - managed identity: `use_msi` (client_id selects a user-assigned identity; App Service when
+///   `msi_identity_header` is set, with `msi_endpoint`);
+/// - Azure CLI: `use_cli` (note: `false` in `Default`; the provider defaults it to true).
+///
+/// A credential that is configured but incomplete stops the search with
+/// [`GraphError::NoCredential`](super::GraphError::NoCredential) saying what is missing, rather
+/// than silently signing in as another identity further down the list. Empty strings count as
+/// unset.
 #[derive(Debug, Clone, Default)]
 pub struct AuthConfig {
     pub tenant_id: Option<String>,
@@ -104,7 +118,8 @@ pub struct AuthConfig {
     /// from SYSTEM_OIDCREQUESTURI / SYSTEM_ACCESSTOKEN).
     pub ado_service_connection_id: Option<String>,
     pub use_msi: bool,
-    /// IMDS or App Service endpoint.
+    /// IMDS or App Service endpoint. Default: IMDS `http://169.254.169.254/metadata/identity/oauth2/token`.
+    /// Plain http is accepted here for loopback and link-local (169.254.0.0/16) hosts only.
     pub msi_endpoint: Option<String>,
     /// App Service / Functions: IDENTITY_HEADER.
     pub msi_identity_header: Option<Secret>,
