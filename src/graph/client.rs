@@ -1,20 +1,73 @@
 //! The Graph client: one connection pool and one token per process.
 
+use std::sync::Arc;
+
+use reqwest::header::{HeaderName, HeaderValue, ACCEPT};
+use reqwest::{Method, StatusCode, Url};
 use tokio::time::Instant;
 
+use super::auth::{AuthContext, Authenticator};
+use super::config::Tuning;
+use super::endpoint::{identity_sync_url, parse_root};
+use super::http::{excerpt, Body, Http, RawResponse, Request};
+use super::send::{with_retries, Limits, Verdict};
 use super::{ClientConfig, GraphError, IdentitySyncPatch, IdentitySyncPolicy};
 
 /// A Graph client. Cheap to clone; clones share the pool and the token cache.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GraphClient {
-    config: std::sync::Arc<ClientConfig>,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: Http,
+    auth: Authenticator,
+    graph_root: Url,
+    authority_root: Url,
+    tuning: Tuning,
+}
+
+impl std::fmt::Debug for GraphClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GraphClient")
+            .field("graph_endpoint", &self.inner.graph_root.as_str())
+            .field("authority_host", &self.inner.authority_root.as_str())
+            .field("credential", &self.inner.auth.describe())
+            .finish()
+    }
 }
 
 impl GraphClient {
+    /// Validates endpoints (https, or http for loopback only), picks the credential and loads
+    /// certificates. Sends nothing.
     pub fn new(config: ClientConfig) -> Result<GraphClient, GraphError> {
+        let graph_root = parse_root("graph_endpoint", &config.cloud.graph_endpoint)?;
+        let authority_root = parse_root("authority_host", &config.cloud.authority_host)?;
+        let auth = Authenticator::new(&config.auth)?;
+        let http = Http::new(&config)?;
+        log::debug!(
+            "Graph client for {graph_root} (login {authority_root}) using {}",
+            auth.describe()
+        );
         Ok(GraphClient {
-            config: std::sync::Arc::new(config),
+            inner: Arc::new(Inner {
+                http,
+                auth,
+                graph_root,
+                authority_root,
+                tuning: config.tuning,
+            }),
         })
+    }
+
+    /// Which credential was chosen ("client secret", "Azure CLI", ...), for logs.
+    pub fn credential_kind(&self) -> &'static str {
+        self.inner.auth.describe()
+    }
+
+    /// Gets an access token now (from the cache when fresh), to check the credential early.
+    pub async fn sign_in(&self, deadline: Instant) -> Result<(), GraphError> {
+        self.inner.token(deadline).await.map(|_| ())
     }
 
     /// GET; `Ok(None)` on 404.
@@ -23,10 +76,16 @@ impl GraphClient {
         partner_tenant_id: &str,
         deadline: Instant,
     ) -> Result<Option<IdentitySyncPolicy>, GraphError> {
-        let _ = (partner_tenant_id, deadline, &self.config);
-        Err(GraphError::Config {
-            message: "not implemented".into(),
-        })
+        let op = operation("GET", partner_tenant_id);
+        let response = self
+            .inner
+            .call(Method::GET, partner_tenant_id, None, deadline, &op)
+            .await?;
+        match response.status {
+            200 => decode_policy(&op, &response).map(Some),
+            404 => Ok(None),
+            _ => Err(api_error(&op, &response)),
+        }
     }
 
     /// PUT the full body (create or replace).
@@ -35,10 +94,16 @@ impl GraphClient {
         policy: &IdentitySyncPolicy,
         deadline: Instant,
     ) -> Result<(), GraphError> {
-        let _ = (policy, deadline);
-        Err(GraphError::Config {
-            message: "not implemented".into(),
-        })
+        let op = operation("PUT", &policy.tenant_id);
+        let body = Body::Json(encode(&op, policy)?);
+        let response = self
+            .inner
+            .call(Method::PUT, &policy.tenant_id, Some(&body), deadline, &op)
+            .await?;
+        match response.status {
+            200..=299 => Ok(()),
+            _ => Err(api_error(&op, &response)),
+        }
     }
 
     /// PATCH only the given properties.
@@ -48,10 +113,16 @@ impl GraphClient {
         patch: &IdentitySyncPatch,
         deadline: Instant,
     ) -> Result<(), GraphError> {
-        let _ = (partner_tenant_id, patch, deadline);
-        Err(GraphError::Config {
-            message: "not implemented".into(),
-        })
+        let op = operation("PATCH", partner_tenant_id);
+        let body = Body::Json(encode(&op, patch)?);
+        let response = self
+            .inner
+            .call(Method::PATCH, partner_tenant_id, Some(&body), deadline, &op)
+            .await?;
+        match response.status {
+            200..=299 => Ok(()),
+            _ => Err(api_error(&op, &response)),
+        }
     }
 
     /// DELETE; `Ok(false)` when it was already gone (404).
@@ -60,9 +131,277 @@ impl GraphClient {
         partner_tenant_id: &str,
         deadline: Instant,
     ) -> Result<bool, GraphError> {
-        let _ = (partner_tenant_id, deadline);
-        Err(GraphError::Config {
-            message: "not implemented".into(),
-        })
+        let op = operation("DELETE", partner_tenant_id);
+        let response = self
+            .inner
+            .call(Method::DELETE, partner_tenant_id, None, deadline, &op)
+            .await?;
+        match response.status {
+            200..=299 => Ok(true),
+            404 => Ok(false),
+            _ => Err(api_error(&op, &response)),
+        }
+    }
+}
+
+fn operation(method: &str, partner_tenant_id: &str) -> String {
+    format!("{method} identitySynchronization of partner {partner_tenant_id}")
+}
+
+impl Inner {
+    fn context(&self) -> AuthContext<'_> {
+        AuthContext {
+            http: &self.http,
+            tuning: &self.tuning,
+            graph_root: &self.graph_root,
+            authority_root: &self.authority_root,
+        }
+    }
+
+    async fn token(&self, deadline: Instant) -> Result<super::Secret, GraphError> {
+        self.auth.token(&self.context(), deadline).await
+    }
+
+    /// One Graph operation with retries; the response is the final answer, success or not.
+    async fn call(
+        &self,
+        method: Method,
+        partner_tenant_id: &str,
+        body: Option<&Body>,
+        deadline: Instant,
+        op: &str,
+    ) -> Result<RawResponse, GraphError> {
+        let url = identity_sync_url(&self.graph_root, partner_tenant_id);
+        // The token each attempt used, so a 401 drops exactly that one.
+        let used = std::sync::Mutex::new(None);
+        with_retries(
+            op,
+            deadline,
+            &self.tuning,
+            Limits::graph(&self.tuning),
+            |budget| {
+                let method = method.clone();
+                let url = &url;
+                let used = &used;
+                async move {
+                    let token = self.token(deadline).await?;
+                    if let Ok(mut slot) = used.lock() {
+                        *slot = Some(token.clone());
+                    }
+                    let request = Request {
+                        method,
+                        url,
+                        bearer: Some(&token),
+                        headers: vec![
+                            (ACCEPT, HeaderValue::from_static("application/json")),
+                            client_request_id(),
+                        ],
+                        body,
+                        log_body: true,
+                    };
+                    // Token acquisition may have used part of the budget.
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    Ok(self.http.send(&request, budget.min(left)).await)
+                }
+            },
+            |response| match response.status {
+                429 | 503 | 504 => Verdict::Retry,
+                409 if error_code(response).as_deref()
+                    == Some("Directory_ConcurrencyViolation") =>
+                {
+                    Verdict::Retry
+                }
+                401 => {
+                    if let Some(token) = used.lock().ok().and_then(|mut t| t.take()) {
+                        self.auth.invalidate(&token);
+                    }
+                    Verdict::RetryNow
+                }
+                _ => Verdict::Accept,
+            },
+        )
+        .await
+    }
+}
+
+fn client_request_id() -> (HeaderName, HeaderValue) {
+    let id = uuid::Uuid::new_v4().to_string();
+    (
+        HeaderName::from_static("client-request-id"),
+        HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("")),
+    )
+}
+
+fn encode<T: serde::Serialize>(op: &str, value: &T) -> Result<Vec<u8>, GraphError> {
+    serde_json::to_vec(value).map_err(|e| GraphError::Config {
+        message: format!("{op}: could not encode the request body: {e}"),
+    })
+}
+
+fn is_json(response: &RawResponse) -> bool {
+    let ct = response.content_type().to_ascii_lowercase();
+    ct.is_empty() || ct.contains("json")
+}
+
+fn decode_policy(op: &str, response: &RawResponse) -> Result<IdentitySyncPolicy, GraphError> {
+    if !is_json(response) {
+        return Err(GraphError::Decode {
+            message: format!(
+                "{op}: HTTP {} answer is {}, not JSON: {}",
+                response.status,
+                response.content_type(),
+                excerpt(&response.body)
+            ),
+        });
+    }
+    serde_json::from_slice(&response.body).map_err(|e| GraphError::Decode {
+        message: format!("{op}: HTTP {} answer: {e}", response.status),
+    })
+}
+
+/// `error.code` of a Graph error body.
+fn error_code(response: &RawResponse) -> Option<String> {
+    let json: serde_json::Value = serde_json::from_slice(&response.body).ok()?;
+    json.get("error")?.get("code")?.as_str().map(str::to_string)
+}
+
+/// Graph's error body (code, message, request-id), or a clear stand-in for anything else.
+fn api_error(op: &str, response: &RawResponse) -> GraphError {
+    let status = response.status;
+    let header_request_id = response.request_id();
+    if (300..400).contains(&status) {
+        let target = response
+            .header("location")
+            .and_then(|l| Url::parse(l).ok())
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_else(|| "another location".into());
+        return GraphError::Api {
+            status,
+            code: "Redirect".into(),
+            message: format!(
+                "{op}: Graph answered with a redirect to {target}, which was not followed so \
+                 the access token is not sent to another host"
+            ),
+            request_id: header_request_id,
+        };
+    }
+    let json: Option<serde_json::Value> = if is_json(response) {
+        serde_json::from_slice(&response.body).ok()
+    } else {
+        None
+    };
+    if let Some(error) = json
+        .as_ref()
+        .and_then(|j| j.get("error"))
+        .filter(|e| e.is_object())
+    {
+        let field = |name: &str| error.get(name).and_then(|v| v.as_str()).map(str::to_string);
+        let inner_request_id = error
+            .get("innerError")
+            .or_else(|| error.get("innererror"))
+            .and_then(|i| i.get("request-id"))
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
+        return GraphError::Api {
+            status,
+            code: field("code").unwrap_or_else(|| reason(status)),
+            message: field("message").unwrap_or_default(),
+            request_id: inner_request_id.or(header_request_id),
+        };
+    }
+    let body = if response.body.is_empty() {
+        "empty body".to_string()
+    } else {
+        let kind = match response.content_type() {
+            "" => "no content type".to_string(),
+            ct => ct.to_string(),
+        };
+        format!(
+            "not a Graph error body ({kind}): {}",
+            excerpt(&response.body)
+        )
+    };
+    GraphError::Api {
+        status,
+        code: reason(status),
+        message: format!("{op}: {body}"),
+        request_id: header_request_id,
+    }
+}
+
+fn reason(status: u16) -> String {
+    StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .map(|r| r.replace(' ', ""))
+        .unwrap_or_else(|| format!("HTTP{status}"))
+}
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn response(status: u16, content_type: &str, body: Vec<u8>) -> RawResponse {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Ok(v) = HeaderValue::from_str(content_type) {
+            headers.insert("content-type", v);
+        }
+        RawResponse {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Arbitrary bytes never panic the response parsers: they decode or give an error.
+        #[test]
+        fn parsers_take_arbitrary_bytes(
+            status in 100u16..600,
+            json_ct in any::<bool>(),
+            body in prop::collection::vec(any::<u8>(), 0..300),
+        ) {
+            let ct = if json_ct { "application/json" } else { "text/html" };
+            let r = response(status, ct, body);
+            let _ = decode_policy("GET x", &r);
+            let err = api_error("GET x", &r);
+            prop_assert_eq!(err.status(), Some(status));
+            let _ = error_code(&r);
+            let _ = crate::graph::send::describe_response(&r);
+        }
+
+        /// JSON-shaped noise around the real fields: still decodes or names the problem.
+        #[test]
+        fn policy_like_json_decodes_or_errors(
+            tenant in ".{0,20}",
+            allowed in any::<bool>(),
+            extra in "[a-z]{1,8}",
+            drop_inbound in any::<bool>(),
+        ) {
+            let mut value = serde_json::json!({
+                "tenantId": tenant,
+                "userSyncInbound": {"isSyncAllowed": allowed},
+            });
+            value[extra.as_str()] = serde_json::json!({"nested": [1, 2]});
+            if drop_inbound {
+                if let Some(map) = value.as_object_mut() {
+                    map.remove("userSyncInbound");
+                }
+            }
+            let r = response(200, "application/json", value.to_string().into_bytes());
+            match decode_policy("GET x", &r) {
+                Ok(p) => {
+                    prop_assert!(!drop_inbound);
+                    prop_assert_eq!(p.tenant_id, tenant);
+                }
+                Err(GraphError::Decode { message }) => {
+                    prop_assert!(message.contains("userSyncInbound") || message.contains("isSyncAllowed") || message.contains("invalid type"), "{}", message);
+                }
+                Err(other) => prop_assert!(false, "unexpected {:?}", other),
+            }
+        }
     }
 }

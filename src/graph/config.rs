@@ -2,6 +2,7 @@
 //! no environment variables itself.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// A secret string that never prints.
 #[derive(Clone, PartialEq, Eq)]
@@ -13,6 +14,18 @@ impl Secret {
     }
     pub fn expose(&self) -> &str {
         &self.0
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Secret {
+        Secret(s)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Secret {
+        Secret(s.to_string())
     }
 }
 
@@ -29,6 +42,16 @@ pub struct Cloud {
     pub graph_endpoint: String,
     /// e.g. `https://login.microsoftonline.com`
     pub authority_host: String,
+}
+
+impl Default for Cloud {
+    /// The public cloud.
+    fn default() -> Cloud {
+        Cloud {
+            graph_endpoint: "https://graph.microsoft.com".into(),
+            authority_host: "https://login.microsoftonline.com".into(),
+        }
+    }
 }
 
 impl Cloud {
@@ -62,6 +85,20 @@ impl Cloud {
 
 /// Every credential input, already resolved from provider arguments and environment.
 /// The first configured credential wins: certificate, secret, OIDC, managed identity, Azure CLI.
+///
+/// - certificate: `client_certificate_path` or `client_certificate` set (needs client_id, tenant_id);
+/// - secret: `client_secret` set (needs client_id, tenant_id);
+/// - OIDC: `oidc_token` or `oidc_token_file_path` set, or `use_oidc` with `oidc_request_url` +
+///   `oidc_request_token` (GitHub Actions; Azure DevOps when `ado_service_connection_id` is set);
+///   needs client_id, tenant_id;
+/// - managed identity: `use_msi` (client_id selects a user-assigned identity; App Service when
+///   `msi_identity_header` is set, with `msi_endpoint`);
+/// - Azure CLI: `use_cli` (note: `false` in `Default`; the provider defaults it to true).
+///
+/// A credential that is configured but incomplete stops the search with
+/// [`GraphError::NoCredential`](super::GraphError::NoCredential) saying what is missing, rather
+/// than silently signing in as another identity further down the list. Empty strings count as
+/// unset.
 #[derive(Debug, Clone, Default)]
 pub struct AuthConfig {
     pub tenant_id: Option<String>,
@@ -81,18 +118,73 @@ pub struct AuthConfig {
     /// from SYSTEM_OIDCREQUESTURI / SYSTEM_ACCESSTOKEN).
     pub ado_service_connection_id: Option<String>,
     pub use_msi: bool,
-    /// IMDS or App Service endpoint.
+    /// IMDS or App Service endpoint. Default: IMDS `http://169.254.169.254/metadata/identity/oauth2/token`.
+    /// Plain http is accepted here for loopback and link-local (169.254.0.0/16) hosts only.
     pub msi_endpoint: Option<String>,
     /// App Service / Functions: IDENTITY_HEADER.
     pub msi_identity_header: Option<Secret>,
     pub use_cli: bool,
     /// The `az` executable (default "az" on PATH).
     pub az_command: Option<PathBuf>,
+    /// Certificate assertions: sign with PS256 and send `x5t#S256` instead of the default RS256
+    /// with `x5t` (SHA-1 thumbprint). Both are accepted by Entra.
+    pub client_certificate_pss: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ClientConfig {
     pub cloud: Cloud,
     pub auth: AuthConfig,
     pub user_agent: String,
+    /// Extra trusted root certificates (PEM bundle), e.g. from SSL_CERT_FILE; added to the
+    /// system store, never replacing it.
+    pub extra_ca_file: Option<PathBuf>,
+    /// Timeouts and retry pacing; the defaults suit Graph, tests shrink them.
+    pub tuning: Tuning,
+}
+
+impl ClientConfig {
+    /// A configuration with default tuning and no extra CA file.
+    pub fn new(cloud: Cloud, auth: AuthConfig, user_agent: impl Into<String>) -> ClientConfig {
+        ClientConfig {
+            cloud,
+            auth,
+            user_agent: user_agent.into(),
+            extra_ca_file: None,
+            tuning: Tuning::default(),
+        }
+    }
+}
+
+/// Timeouts and retry pacing. Every wait is still bounded by the operation's deadline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tuning {
+    /// Longest a single HTTP attempt may take (connect + response + body).
+    pub request_timeout: Duration,
+    /// Longest a TCP/TLS connect may take.
+    pub connect_timeout: Duration,
+    /// First backoff wait when Graph gives no Retry-After; doubles per attempt.
+    pub retry_base_delay: Duration,
+    /// Upper bound of one backoff wait.
+    pub retry_max_delay: Duration,
+    /// Consecutive transport failures (reset, timeout, garbage) tolerated per operation.
+    pub max_transport_attempts: u32,
+    /// Attempts per token request (token endpoint, managed identity, OIDC endpoints).
+    pub max_token_attempts: u32,
+    /// Longest `az account get-access-token` may run.
+    pub cli_timeout: Duration,
+}
+
+impl Default for Tuning {
+    fn default() -> Tuning {
+        Tuning {
+            request_timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(20),
+            retry_base_delay: Duration::from_secs(1),
+            retry_max_delay: Duration::from_secs(60),
+            max_transport_attempts: 6,
+            max_token_attempts: 4,
+            cli_timeout: Duration::from_secs(60),
+        }
+    }
 }

@@ -58,3 +58,105 @@ impl std::fmt::Display for GraphError {
 }
 
 impl std::error::Error for GraphError {}
+
+/// The permission Graph needs for writes, as the 403 hint names it.
+const WRITE_PERMISSION_HINT: &str = "the app needs the Microsoft Graph application permission \
+Policy.ReadWrite.CrossTenantAccess (Policy.Read.All is enough for reads) with admin consent \
+(delegated sign-in: the user also needs the Security Administrator role)";
+
+impl GraphError {
+    /// HTTP status of an `Api` error.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            GraphError::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Graph's request-id, for support cases.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            GraphError::Api { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The AADSTS code of a token error (e.g. `AADSTS7000215`).
+    pub fn aadsts_code(&self) -> Option<&str> {
+        match self {
+            GraphError::Token { description, .. } => {
+                let start = description.find("AADSTS")?;
+                let rest = &description[start..];
+                let end = rest
+                    .char_indices()
+                    .skip(6)
+                    .find(|(_, c)| !c.is_ascii_digit())
+                    .map_or(rest.len(), |(i, _)| i);
+                (end > 6).then(|| &rest[..end])
+            }
+            _ => None,
+        }
+    }
+
+    /// What the user can do about it, for a diagnostic's detail; `None` when the message says it
+    /// all. Never contains secrets.
+    pub fn summary_hint(&self) -> Option<String> {
+        match self {
+            GraphError::Api { status: 403, .. } => {
+                Some(format!("Access denied: {WRITE_PERMISSION_HINT}."))
+            }
+            GraphError::Api { status: 401, .. } => Some(
+                "Graph rejected the access token: check tenant_id and the environment (cloud), \
+                 and that the credential belongs to an app registered in that tenant."
+                    .into(),
+            ),
+            GraphError::Api {
+                status: 429 | 503 | 504,
+                ..
+            } => Some(
+                "Graph kept throttling or was unavailable: try again later, increase the \
+                 resource's timeouts, or lower -parallelism."
+                    .into(),
+            ),
+            GraphError::Api {
+                status: 300..=399, ..
+            } => Some(
+                "Check graph_endpoint: it should be the Graph root of your cloud, such as \
+                 https://graph.microsoft.com."
+                    .into(),
+            ),
+            GraphError::Token { .. } => self.aadsts_code().and_then(aadsts_hint).map(String::from),
+            GraphError::NoCredential { .. } => Some(
+                "Configure one credential: a client secret or certificate with client_id and \
+                 tenant_id, OIDC (use_oidc), managed identity (use_msi), or sign in with \
+                 `az login` for the Azure CLI."
+                    .into(),
+            ),
+            GraphError::DeadlineExceeded { .. } => Some(
+                "Increase the resource's timeouts, or try again later if Graph is throttling."
+                    .into(),
+            ),
+            GraphError::Transport { .. } => Some(
+                "Check network access to Microsoft Graph and the login endpoint, and proxy \
+                 settings (HTTPS_PROXY / NO_PROXY)."
+                    .into(),
+            ),
+            _ => None,
+        }
+    }
+}
+
+/// Advice for the token errors users hit most.
+fn aadsts_hint(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "AADSTS7000215" => "The client secret is wrong: check client_secret (use the secret's value, not its ID).",
+        "AADSTS7000222" => "The client secret has expired: create a new one for the app registration.",
+        "AADSTS700016" => "The application was not found in the tenant: check client_id and tenant_id.",
+        "AADSTS90002" | "AADSTS900023" => "The tenant was not found: check tenant_id and the environment (cloud).",
+        "AADSTS700027" | "AADSTS700023" => "The certificate assertion was rejected: upload the certificate to the app registration and check client_id.",
+        "AADSTS70021" | "AADSTS700211" | "AADSTS700212" | "AADSTS700213" => "The OIDC token does not match a federated identity credential of the app: check its issuer, subject and audience (api://AzureADTokenExchange).",
+        "AADSTS700024" => "The OIDC token has expired: it must be fresh when the provider signs in.",
+        "AADSTS7000112" | "AADSTS7000218" => "The application is disabled or needs a credential: check the app registration.",
+        _ => return None,
+    })
+}

@@ -1,15 +1,27 @@
 //! The Microsoft Graph client: authentication, requests, retries, errors and models.
 //!
-//! It knows nothing of Terraform. Every operation takes a deadline (`tokio::time::Instant`):
-//! retries and Retry-After waits never run past it. Dropping an operation's future cancels it.
+//! It knows nothing of Terraform and reads no environment variables (the provider resolves them
+//! into [`AuthConfig`] and [`ClientConfig`]). Every operation takes a deadline
+//! (`tokio::time::Instant`): retries and Retry-After waits never run past it. Dropping an
+//! operation's future cancels it.
 
 pub mod config;
 pub mod error;
 pub mod model;
 
+mod auth;
 mod client;
+mod endpoint;
+mod http;
+mod retry;
+mod send;
+
+#[cfg(test)]
+mod client_tests;
+#[cfg(test)]
+mod testutil;
 
 pub use client::GraphClient;
-pub use config::{AuthConfig, ClientConfig, Cloud, Secret};
+pub use config::{AuthConfig, ClientConfig, Cloud, Secret, Tuning};
 pub use error::GraphError;
 pub use model::{IdentitySyncPatch, IdentitySyncPolicy, UserSyncInbound};

@@ -1,0 +1,371 @@
+//! Signing in: picking the credential (first configured wins: certificate, secret, OIDC,
+//! managed identity, Azure CLI) and getting access tokens through the shared cache.
+
+mod assertion;
+mod cache;
+mod certificate;
+mod cli;
+mod msi;
+mod oidc;
+mod token_endpoint;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use reqwest::Url;
+use tokio::time::Instant;
+
+use self::cache::TokenCache;
+use self::certificate::ClientCertificate;
+use self::cli::AzureCli;
+use self::msi::{ManagedIdentity, IMDS_ENDPOINT};
+use self::oidc::OidcSource;
+use self::token_endpoint::{client_credentials, ClientProof};
+use super::config::{AuthConfig, Secret, Tuning};
+use super::endpoint::{graph_scope, parse_endpoint, token_url, HttpAllowed};
+use super::http::Http;
+use super::GraphError;
+
+pub(crate) use self::cache::AccessToken;
+
+/// What token requests need from the client.
+pub(crate) struct AuthContext<'a> {
+    pub http: &'a Http,
+    pub tuning: &'a Tuning,
+    pub graph_root: &'a Url,
+    pub authority_root: &'a Url,
+}
+
+const CERT_NEEDS: &str = "client certificate: not configured (set client_certificate_path or \
+                          client_certificate, with client_id and tenant_id)";
+const SECRET_NEEDS: &str =
+    "client secret: not configured (set client_secret, with client_id and tenant_id)";
+const OIDC_NEEDS: &str = "OIDC: not configured (set oidc_token or oidc_token_file_path, or \
+                          use_oidc with oidc_request_url and oidc_request_token, with client_id \
+                          and tenant_id)";
+const MSI_NEEDS: &str =
+    "managed identity: not enabled (set use_msi on an Azure resource with a managed identity)";
+const CLI_DISABLED: &str = "Azure CLI: disabled (use_cli is false)";
+
+/// The credential in use.
+pub(crate) enum Credential {
+    Certificate {
+        tenant_id: String,
+        client_id: String,
+        certificate: ClientCertificate,
+        pss: bool,
+    },
+    Secret {
+        tenant_id: String,
+        client_id: String,
+        secret: Secret,
+    },
+    Oidc {
+        tenant_id: String,
+        client_id: String,
+        source: OidcSource,
+    },
+    ManagedIdentity(ManagedIdentity),
+    AzureCli {
+        cli: AzureCli,
+        /// The credentials skipped before it, for the error when az fails too.
+        skipped: Vec<String>,
+    },
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Credential({})", self.describe())
+    }
+}
+
+impl Credential {
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Credential::Certificate { .. } => "client certificate",
+            Credential::Secret { .. } => "client secret",
+            Credential::Oidc { source, .. } => source.describe(),
+            Credential::ManagedIdentity(msi) => msi.describe(),
+            Credential::AzureCli { .. } => "Azure CLI",
+        }
+    }
+}
+
+fn text(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn secret(value: &Option<Secret>) -> Option<&Secret> {
+    value.as_ref().filter(|s| !s.expose().trim().is_empty())
+}
+
+fn path(value: &Option<PathBuf>) -> Option<&PathBuf> {
+    value.as_ref().filter(|p| !p.as_os_str().is_empty())
+}
+
+/// client_id and tenant_id, or what is missing.
+fn app_identity(auth: &AuthConfig) -> Result<(String, String), String> {
+    match (text(&auth.tenant_id), text(&auth.client_id)) {
+        (Some(t), Some(c)) => Ok((t.to_string(), c.to_string())),
+        (None, Some(_)) => Err("tenant_id".into()),
+        (Some(_), None) => Err("client_id".into()),
+        (None, None) => Err("client_id and tenant_id".into()),
+    }
+}
+
+/// A configured credential that cannot work: stop here rather than silently sign in as
+/// someone else further down the list.
+fn incomplete(mut tried: Vec<String>, line: String) -> GraphError {
+    tried.push(line);
+    GraphError::NoCredential { tried }
+}
+
+/// Picks the first configured credential. Reads certificate files now, so a bad certificate
+/// is reported at configuration time.
+pub(crate) fn select(auth: &AuthConfig) -> Result<Credential, GraphError> {
+    let mut tried: Vec<String> = Vec::new();
+
+    let cert_path = path(&auth.client_certificate_path);
+    let cert_b64 = secret(&auth.client_certificate);
+    if cert_path.is_some() || cert_b64.is_some() {
+        let (tenant_id, client_id) = app_identity(auth).map_err(|missing| {
+            incomplete(
+                tried.clone(),
+                format!("client certificate: configured, but {missing} is also needed"),
+            )
+        })?;
+        let certificate = certificate::load(
+            cert_path.map(PathBuf::as_path),
+            cert_b64,
+            secret(&auth.client_certificate_password),
+        )?;
+        return Ok(Credential::Certificate {
+            tenant_id,
+            client_id,
+            certificate,
+            pss: auth.client_certificate_pss,
+        });
+    }
+    tried.push(CERT_NEEDS.into());
+
+    if let Some(client_secret) = secret(&auth.client_secret) {
+        let (tenant_id, client_id) = app_identity(auth).map_err(|missing| {
+            incomplete(
+                tried.clone(),
+                format!("client secret: configured, but {missing} is also needed"),
+            )
+        })?;
+        return Ok(Credential::Secret {
+            tenant_id,
+            client_id,
+            secret: client_secret.clone(),
+        });
+    }
+    tried.push(SECRET_NEEDS.into());
+
+    if let Some(source) = oidc_source(auth).map_err(|line| incomplete(tried.clone(), line))? {
+        let (tenant_id, client_id) = app_identity(auth).map_err(|missing| {
+            incomplete(
+                tried.clone(),
+                format!(
+                    "{}: configured, but {missing} is also needed",
+                    source.describe()
+                ),
+            )
+        })?;
+        return Ok(Credential::Oidc {
+            tenant_id,
+            client_id,
+            source,
+        });
+    }
+    tried.push(OIDC_NEEDS.into());
+
+    if auth.use_msi {
+        let identity_header = secret(&auth.msi_identity_header).cloned();
+        let endpoint = match (text(&auth.msi_endpoint), &identity_header) {
+            (Some(e), _) => e,
+            (None, None) => IMDS_ENDPOINT,
+            (None, Some(_)) => {
+                return Err(incomplete(
+                    tried,
+                    "managed identity (App Service): the identity header is set, but \
+                     msi_endpoint (IDENTITY_ENDPOINT) is also needed"
+                        .into(),
+                ))
+            }
+        };
+        let endpoint = parse_endpoint("msi_endpoint", endpoint, HttpAllowed::LoopbackOrLinkLocal)?;
+        return Ok(Credential::ManagedIdentity(ManagedIdentity {
+            endpoint,
+            identity_header,
+            client_id: text(&auth.client_id).map(str::to_string),
+        }));
+    }
+    tried.push(MSI_NEEDS.into());
+
+    if auth.use_cli {
+        return Ok(Credential::AzureCli {
+            cli: AzureCli {
+                command: path(&auth.az_command)
+                    .cloned()
+                    .unwrap_or_else(|| PathBuf::from("az")),
+                tenant_id: text(&auth.tenant_id).map(str::to_string),
+            },
+            skipped: tried,
+        });
+    }
+    tried.push(CLI_DISABLED.into());
+    Err(GraphError::NoCredential { tried })
+}
+
+/// The OIDC token source, `Ok(None)` when OIDC is not configured, `Err(line)` when it is
+/// configured but cannot work.
+fn oidc_source(auth: &AuthConfig) -> Result<Option<OidcSource>, String> {
+    if let Some(token) = secret(&auth.oidc_token) {
+        return Ok(Some(OidcSource::Token(Secret::new(token.expose().trim()))));
+    }
+    if let Some(file) = path(&auth.oidc_token_file_path) {
+        return Ok(Some(OidcSource::File(file.clone())));
+    }
+    if !auth.use_oidc {
+        return Ok(None);
+    }
+    let url = text(&auth.oidc_request_url);
+    let token = secret(&auth.oidc_request_token);
+    let (Some(url), Some(token)) = (url, token) else {
+        let what = if text(&auth.ado_service_connection_id).is_some() {
+            "Azure DevOps OIDC: use_oidc and the service connection id are set, but \
+             oidc_request_url and oidc_request_token (SYSTEM_OIDCREQUESTURI / SYSTEM_ACCESSTOKEN) \
+             are also needed"
+        } else {
+            "OIDC: use_oidc is set, but there is no token: set oidc_token, \
+             oidc_token_file_path, or oidc_request_url and oidc_request_token"
+        };
+        return Err(what.to_string());
+    };
+    let source = match text(&auth.ado_service_connection_id) {
+        Some(id) => OidcSource::azure_devops(url, token.clone(), id),
+        None => OidcSource::github(url, token.clone()),
+    };
+    source.map(Some).map_err(|e| e.to_string())
+}
+
+/// The credential plus the process-wide token cache.
+pub(crate) struct Authenticator {
+    credential: Credential,
+    cache: TokenCache,
+}
+
+impl Authenticator {
+    pub fn new(auth: &AuthConfig) -> Result<Authenticator, GraphError> {
+        Ok(Authenticator {
+            credential: select(auth)?,
+            cache: TokenCache::default(),
+        })
+    }
+
+    pub fn describe(&self) -> &'static str {
+        self.credential.describe()
+    }
+
+    /// A valid access token for Graph, from the cache when it is fresh.
+    pub async fn token(
+        &self,
+        ctx: &AuthContext<'_>,
+        deadline: Instant,
+    ) -> Result<Secret, GraphError> {
+        self.cache.get(|| self.fetch(ctx, deadline)).await
+    }
+
+    /// Graph rejected `token`: the next call fetches a new one.
+    pub fn invalidate(&self, token: &Secret) {
+        self.cache.invalidate(token);
+    }
+
+    async fn fetch(
+        &self,
+        ctx: &AuthContext<'_>,
+        deadline: Instant,
+    ) -> Result<AccessToken, GraphError> {
+        let token = match &self.credential {
+            Credential::Certificate {
+                tenant_id,
+                client_id,
+                certificate,
+                pss,
+            } => {
+                let audience = token_url(ctx.authority_root, tenant_id);
+                let jwt = assertion::client_assertion(
+                    certificate,
+                    client_id,
+                    audience.as_str(),
+                    *pss,
+                    SystemTime::now(),
+                )?;
+                client_credentials(
+                    ctx,
+                    deadline,
+                    tenant_id,
+                    client_id,
+                    ClientProof::Assertion(jwt),
+                )
+                .await?
+            }
+            Credential::Secret {
+                tenant_id,
+                client_id,
+                secret,
+            } => {
+                client_credentials(
+                    ctx,
+                    deadline,
+                    tenant_id,
+                    client_id,
+                    ClientProof::Secret(secret.clone()),
+                )
+                .await?
+            }
+            Credential::Oidc {
+                tenant_id,
+                client_id,
+                source,
+            } => {
+                let federated = source.assertion(ctx, deadline).await?;
+                client_credentials(
+                    ctx,
+                    deadline,
+                    tenant_id,
+                    client_id,
+                    ClientProof::Assertion(federated),
+                )
+                .await?
+            }
+            Credential::ManagedIdentity(msi) => msi.token(ctx, deadline).await?,
+            Credential::AzureCli { cli, skipped } => cli
+                .token(
+                    &graph_scope(ctx.graph_root),
+                    deadline,
+                    ctx.tuning.cli_timeout,
+                )
+                .await
+                .map_err(|why| {
+                    let mut tried = skipped.clone();
+                    tried.push(format!("Azure CLI: {why}"));
+                    GraphError::NoCredential { tried }
+                })?,
+        };
+        log::debug!(
+            "signed in with {}; token valid for {} s",
+            self.describe(),
+            token
+                .expires_at
+                .saturating_duration_since(Instant::now())
+                .as_secs()
+        );
+        Ok(token)
+    }
+}
