@@ -352,7 +352,9 @@ pub fn resolve(
         msi_identity_header: r.env_var("IDENTITY_HEADER").map(Secret::new),
         use_cli,
         az_command: None,
+        client_certificate_pss: false,
     };
+    let extra_ca_file = r.env_var("SSL_CERT_FILE").map(PathBuf::from);
 
     let consistency_window = match r.env_var(CONSISTENCY_WINDOW_ENV) {
         None => DEFAULT_CONSISTENCY_WINDOW,
@@ -387,18 +389,22 @@ pub fn resolve(
         auth.use_cli
     );
     Resolution::Ready(Box::new(ResolvedConfig {
-        client: client_config(cloud, auth, user_agent(terraform_version)),
+        client: client_config(cloud, auth, user_agent(terraform_version), extra_ca_file),
         consistency_window,
         secrets,
     }))
 }
 
 /// The one place a ClientConfig is built (its fields may grow).
-pub fn client_config(cloud: Cloud, auth: AuthConfig, user_agent: String) -> ClientConfig {
+pub fn client_config(
+    cloud: Cloud,
+    auth: AuthConfig,
+    user_agent: String,
+    extra_ca_file: Option<PathBuf>,
+) -> ClientConfig {
     ClientConfig {
-        cloud,
-        auth,
-        user_agent,
+        extra_ca_file,
+        ..ClientConfig::new(cloud, auth, user_agent)
     }
 }
 
