@@ -22,7 +22,10 @@ pub enum Secret {
 /// The provider block pointing graph_endpoint and authority_host at the simulator, with the
 /// simulator's default app (CONTRACTS.md "Provider configuration the tests use").
 pub fn provider(sim_url: &str) -> String {
-    provider_with(sim_url, &Secret::Inline(msgraph_sim::CLIENT_SECRET.to_string()))
+    provider_with(
+        sim_url,
+        &Secret::Inline(msgraph_sim::CLIENT_SECRET.to_string()),
+    )
 }
 
 pub fn provider_with(sim_url: &str, secret: &Secret) -> String {
@@ -56,7 +59,10 @@ pub fn resource_expr(
 ) -> String {
     // aligned the way `terraform fmt` aligns consecutive attributes
     let (tenant_key, display) = match display_name {
-        Some(d) => ("tenant_id   ", format!("  display_name = {}\n", hcl_string(d))),
+        Some(d) => (
+            "tenant_id   ",
+            format!("  display_name = {}\n", hcl_string(d)),
+        ),
         None => ("tenant_id", String::new()),
     };
     format!(
@@ -66,7 +72,10 @@ pub fn resource_expr(
 
 /// A data source reading one partner's policy.
 pub fn data_source(name: &str, tenant_id: &str) -> String {
-    format!("data \"{RESOURCE}\" \"{name}\" {{\n  tenant_id = {}\n}}\n", hcl_string(tenant_id))
+    format!(
+        "data \"{RESOURCE}\" \"{name}\" {{\n  tenant_id = {}\n}}\n",
+        hcl_string(tenant_id)
+    )
 }
 
 /// `output "name" { value = EXPR }`.
@@ -76,12 +85,19 @@ pub fn output(name: &str, expr: &str) -> String {
 
 /// `import { to = ADDR  id = "ID" }` (Terraform 1.5+).
 pub fn import_block(address: &str, id: &str) -> String {
-    format!("import {{\n  to = {address}\n  id = {}\n}}\n", hcl_string(id))
+    format!(
+        "import {{\n  to = {address}\n  id = {}\n}}\n",
+        hcl_string(id)
+    )
 }
 
 /// Joins blocks into one file, provider and terraform blocks first.
 pub fn file(sim_url: &str, blocks: &[String]) -> String {
-    file_with(sim_url, &Secret::Inline(msgraph_sim::CLIENT_SECRET.to_string()), blocks)
+    file_with(
+        sim_url,
+        &Secret::Inline(msgraph_sim::CLIENT_SECRET.to_string()),
+        blocks,
+    )
 }
 
 pub fn file_with(sim_url: &str, secret: &Secret, blocks: &[String]) -> String {
@@ -116,4 +132,14 @@ pub fn hcl_string(s: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// Adds a `timeouts { KEY = "VALUE" ... }` block to a rendered resource.
+pub fn with_timeouts(resource_hcl: &str, timeouts: &[(&str, &str)]) -> String {
+    let body: String = timeouts
+        .iter()
+        .map(|(k, v)| format!("    {k} = {}\n", hcl_string(v)))
+        .collect();
+    let trimmed = resource_hcl.trim_end().trim_end_matches('}');
+    format!("{trimmed}\n  timeouts {{\n{body}  }}\n}}\n")
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod config;
+pub mod graph;
 pub mod runner;
 pub mod scenario;
 pub mod state;
@@ -13,9 +14,7 @@ pub mod workdir;
 mod selftest;
 
 pub use config::RESOURCE;
+pub use graph::{fault, graph_error, policy_body, policy_path, status, Call};
 pub use runner::for_each_terraform;
 pub use scenario::Scenario;
-pub use state::{Plan, State};
 pub use steps::{Check, Step};
-pub use terraform::{terraforms, Terraform};
-pub use workdir::{RunOutput, Workdir};

@@ -42,7 +42,10 @@ where
         })
     };
     if !failed.is_empty() {
-        panic!("scenario `{label}` failed on Terraform {}", failed.join(", "));
+        panic!(
+            "scenario `{label}` failed on Terraform {}",
+            failed.join(", ")
+        );
     }
 }
 
@@ -56,6 +59,12 @@ fn test_label() -> String {
         .next()
         .unwrap_or("scenario")
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect()
 }

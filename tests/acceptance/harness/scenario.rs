@@ -88,7 +88,10 @@ impl Scenario {
     pub fn tf_err(&self, args: &[&str]) -> RunOutput {
         let out = self.tf(args);
         if out.success() {
-            self.fail(&format!("`terraform {}` succeeded, expected an error", args.join(" ")));
+            self.fail(&format!(
+                "`terraform {}` succeeded, expected an error",
+                args.join(" ")
+            ));
         }
         out
     }
@@ -157,7 +160,9 @@ impl Scenario {
     /// Fails the scenario unless `actual == expected`, showing both.
     pub fn expect_eq<T: PartialEq + std::fmt::Debug>(&self, what: &str, actual: T, expected: T) {
         if actual != expected {
-            self.fail(&format!("{what}:\n  expected: {expected:?}\n    actual: {actual:?}"));
+            self.fail(&format!(
+                "{what}:\n  expected: {expected:?}\n    actual: {actual:?}"
+            ));
         }
     }
 
@@ -204,7 +209,10 @@ impl Scenario {
 
     /// Panics with `message`; the drop that follows prints the full report.
     pub fn fail(&self, message: &str) -> ! {
-        panic!("[{} on Terraform {}] {message}", self.label, self.tf.version)
+        panic!(
+            "[{} on Terraform {}] {message}",
+            self.label, self.tf.version
+        )
     }
 
     /// Prints every command's output and the simulator's request log to stderr.
@@ -252,7 +260,11 @@ pub fn is_graph(r: &RecordedRequest) -> bool {
 
 /// `METHOD /path?query -> status body`, with token request bodies (secrets) left out.
 pub fn format_request(r: &RecordedRequest) -> String {
-    let query = if r.query.is_empty() { String::new() } else { format!("?{}", r.query) };
+    let query = if r.query.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", r.query)
+    };
     let body = if r.path.contains("/oauth2/") {
         "[token request body not shown]".to_string()
     } else {

@@ -15,7 +15,10 @@ fn both_terraform_versions_are_found_and_hash_verified() {
     let versions: Vec<&str> = all.iter().map(|t| t.version.as_str()).collect();
     assert_eq!(versions, ["1.11.4", "1.0.3"]);
     let cached = target_dir().join("terraform-1.0.3").join("terraform");
-    assert_eq!(all[1].path, cached, "1.0.3 runs from the cache under target/");
+    assert_eq!(
+        all[1].path, cached,
+        "1.0.3 runs from the cache under target/"
+    );
     let bytes = std::fs::read(&cached).expect("the cached 1.0.3 binary is readable");
     assert_eq!(
         sha256_hex(&bytes),
@@ -60,7 +63,11 @@ fn harness_environment_is_scrubbed_and_set() {
     dir.remove_env("TF_LOG");
     dir.set_env("TF_VAR_probe", "42");
     let env = dir.child_env(std::env::vars());
-    let get = |k: &str| env.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    let get = |k: &str| {
+        env.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    };
     assert_eq!(get("CHECKPOINT_DISABLE"), Some("1"));
     assert_eq!(get("TF_IN_AUTOMATION"), Some("1"));
     assert_eq!(get("TF_INPUT"), Some("0"));
@@ -73,7 +80,10 @@ fn harness_environment_is_scrubbed_and_set() {
     let leaky = vec![
         ("ARM_CLIENT_SECRET".to_string(), "leak".to_string()),
         ("AZURE_CLIENT_ID".to_string(), "leak".to_string()),
-        ("ACTIONS_ID_TOKEN_REQUEST_URL".to_string(), "leak".to_string()),
+        (
+            "ACTIONS_ID_TOKEN_REQUEST_URL".to_string(),
+            "leak".to_string(),
+        ),
         ("TF_LOG".to_string(), "trace".to_string()),
         ("PATH".to_string(), "/usr/bin".to_string()),
     ];
@@ -87,11 +97,19 @@ fn harness_environment_is_scrubbed_and_set() {
 #[test]
 fn harness_renders_canonical_hcl() {
     let blocks = vec![
-        config::resource("a", "90e29127-71ad-49c7-9ce8-db3f41ea06f1", Some("Contoso"), true),
+        config::resource(
+            "a",
+            "90e29127-71ad-49c7-9ce8-db3f41ea06f1",
+            Some("Contoso"),
+            true,
+        ),
         config::resource("b", "90e29127-71ad-49c7-9ce8-db3f41ea06f2", None, false),
         config::resource_expr("c", "lower(\"X\")", Some("C"), true),
         config::data_source("d", "90e29127-71ad-49c7-9ce8-db3f41ea06f1"),
-        config::output("o", &format!("data.{RESOURCE}.d.user_sync_inbound.is_sync_allowed")),
+        config::output(
+            "o",
+            &format!("data.{RESOURCE}.d.user_sync_inbound.is_sync_allowed"),
+        ),
     ];
     for tf in terraforms() {
         let dir = Workdir::new(tf, "fmt");
@@ -102,7 +120,10 @@ fn harness_renders_canonical_hcl() {
                 .replace("provider \"msgraph\"", "provider \"msgraph2\""),
         );
         if tf.at_least(1, 5) {
-            dir.write_file("import.tf", &config::import_block(&format!("{RESOURCE}.a"), "x"));
+            dir.write_file(
+                "import.tf",
+                &config::import_block(&format!("{RESOURCE}.a"), "x"),
+            );
         }
         let out = dir.run(&["fmt", "-check", "-diff"]);
         assert!(out.success(), "{out}");
@@ -135,13 +156,19 @@ fn harness_reads_show_json() {
     )
     .expect("state parses");
     let x = "msgraph_cross_tenant_identity_sync.x";
-    assert_eq!(state.attr(x, "user_sync_inbound.is_sync_allowed"), Some(json!(true)));
+    assert_eq!(
+        state.attr(x, "user_sync_inbound.is_sync_allowed"),
+        Some(json!(true))
+    );
     assert_eq!(state.attr(x, "display_name"), Some(json!(null)));
     assert_eq!(state.attr("nope.x", "id"), None);
     assert_eq!(state.output("allowed"), Some(&json!(true)));
     assert_eq!(lookup(&json!({"l": [{"a": 1}]}), "l.0.a"), json!(1));
     // an empty state has no "values" at all
-    assert!(State::parse(r#"{"format_version":"1.0"}"#).expect("parses").resources().is_empty());
+    assert!(State::parse(r#"{"format_version":"1.0"}"#)
+        .expect("parses")
+        .resources()
+        .is_empty());
 
     let plan = Plan::parse(
         &json!({"resource_changes": [{
@@ -174,9 +201,18 @@ fn harness_runner_runs_every_version_with_its_own_simulator() {
     for_each_terraform(|s| {
         let out = s.tf_ok(&["version", "-json"]);
         let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("version JSON");
-        s.expect_eq("version", json["terraform_version"].clone(), json!(s.tf.version));
-        s.expect(s.url.starts_with("http://127.0.0.1:"), "the simulator listens on loopback");
-        seen.lock().expect("lock").push((s.tf.version.clone(), s.url.clone()));
+        s.expect_eq(
+            "version",
+            json["terraform_version"].clone(),
+            json!(s.tf.version),
+        );
+        s.expect(
+            s.url.starts_with("http://127.0.0.1:"),
+            "the simulator listens on loopback",
+        );
+        seen.lock()
+            .expect("lock")
+            .push((s.tf.version.clone(), s.url.clone()));
     });
     let mut seen = seen.into_inner().expect("lock");
     seen.sort();

@@ -49,8 +49,7 @@ impl State {
 
     /// An output value, if the output is in the state.
     pub fn output(&self, name: &str) -> Option<&Value> {
-        self.raw
-            .pointer(&format!("/values/outputs/{name}/value"))
+        self.raw.pointer(&format!("/values/outputs/{name}/value"))
     }
 }
 
@@ -82,7 +81,12 @@ impl Plan {
         self.change(address)
             .and_then(|c| c.get("actions"))
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -97,7 +101,8 @@ impl Plan {
                     .filter(|c| {
                         let actions = c.pointer("/change/actions").and_then(Value::as_array);
                         actions.is_some_and(|a| {
-                            a.iter().any(|x| x.as_str() != Some("no-op") && x.as_str() != Some("read"))
+                            a.iter()
+                                .any(|x| x.as_str() != Some("no-op") && x.as_str() != Some("read"))
                         })
                     })
                     .filter_map(|c| c.get("address").and_then(Value::as_str))

@@ -17,7 +17,11 @@ pub struct Step {
 
 impl Step {
     pub fn new(config: String) -> Step {
-        Step { config, expect_error: None, checks: Vec::new() }
+        Step {
+            config,
+            expect_error: None,
+            checks: Vec::new(),
+        }
     }
 
     pub fn expect_error(mut self, needles: &[&str]) -> Step {
@@ -44,19 +48,23 @@ impl Check {
         what: &str,
         test: impl Fn(&State) -> Result<(), String> + Send + Sync + 'static,
     ) -> Check {
-        Check { what: what.to_string(), test: Box::new(test) }
+        Check {
+            what: what.to_string(),
+            test: Box::new(test),
+        }
     }
 
     /// `address`'s attribute at dotted `path` equals `expected` (JSON null = unset).
     pub fn attr(address: &str, path: &str, expected: Value) -> Check {
         let (address, path) = (address.to_string(), path.to_string());
-        Check::custom(&format!("{address}.{path} == {expected}"), move |state| {
-            match state.attr(&address, &path) {
+        Check::custom(
+            &format!("{address}.{path} == {expected}"),
+            move |state| match state.attr(&address, &path) {
                 None => Err(format!("{address} is not in the state")),
                 Some(actual) if actual == expected => Ok(()),
                 Some(actual) => Err(format!("{address}.{path} is {actual}, expected {expected}")),
-            }
-        })
+            },
+        )
     }
 
     /// `address` is in the state.
@@ -64,7 +72,10 @@ impl Check {
         let address = address.to_string();
         Check::custom(&format!("{address} in state"), move |state| {
             state.values(&address).map(|_| ()).ok_or_else(|| {
-                format!("{address} is not in the state (have {:?})", state.addresses())
+                format!(
+                    "{address} is not in the state (have {:?})",
+                    state.addresses()
+                )
             })
         })
     }
@@ -72,23 +83,25 @@ impl Check {
     /// `address` is not in the state.
     pub fn absent(address: &str) -> Check {
         let address = address.to_string();
-        Check::custom(&format!("{address} not in state"), move |state| {
-            match state.values(&address) {
+        Check::custom(
+            &format!("{address} not in state"),
+            move |state| match state.values(&address) {
                 None => Ok(()),
                 Some(v) => Err(format!("{address} is in the state: {v}")),
-            }
-        })
+            },
+        )
     }
 
     /// Output `name` equals `expected`.
     pub fn output(name: &str, expected: Value) -> Check {
         let name = name.to_string();
-        Check::custom(&format!("output {name} == {expected}"), move |state| {
-            match state.output(&name) {
+        Check::custom(
+            &format!("output {name} == {expected}"),
+            move |state| match state.output(&name) {
                 Some(actual) if *actual == expected => Ok(()),
                 other => Err(format!("output {name} is {other:?}, expected {expected}")),
-            }
-        })
+            },
+        )
     }
 }
 
@@ -122,7 +135,9 @@ impl Scenario {
         let failed = if plan.success() {
             let apply = self.tf(&["apply", "-input=false", "tfplan"]);
             if apply.success() {
-                self.fail(&format!("the step succeeded, expected an error containing {needles:?}"));
+                self.fail(&format!(
+                    "the step succeeded, expected an error containing {needles:?}"
+                ));
             }
             apply
         } else {
@@ -150,7 +165,9 @@ impl Scenario {
     pub fn import_verify(&self, address: &str, id: &str, config: &str) {
         let original = self.state();
         let Some(expected) = original.values(address) else {
-            self.fail(&format!("{address} is not in the state, nothing to compare an import with"));
+            self.fail(&format!(
+                "{address} is not in the state, nothing to compare an import with"
+            ));
         };
         let expected = without(expected, &["timeouts"]);
 
@@ -158,7 +175,9 @@ impl Scenario {
         self.compare_import(address, "terraform import", &expected, &cli);
         let after = self.tf_in(&cli, &["plan", "-detailed-exitcode", "-input=false"]);
         if after.code() != 0 {
-            self.fail(&format!("the plan after `terraform import {address} {id}` is not empty"));
+            self.fail(&format!(
+                "the plan after `terraform import {address} {id}` is not empty"
+            ));
         }
 
         if self.tf.at_least(1, 5) {
@@ -233,7 +252,9 @@ impl Scenario {
         }
         for tenant in tenant_ids {
             if let Some(policy) = self.sim.policy(tenant) {
-                self.fail(&format!("after destroy the simulator still holds {tenant}: {policy}"));
+                self.fail(&format!(
+                    "after destroy the simulator still holds {tenant}: {policy}"
+                ));
             }
         }
     }

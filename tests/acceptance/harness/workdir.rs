@@ -96,7 +96,10 @@ impl Workdir {
         std::fs::write(&cli_config, cli_config_text(&provider_dir()))
             .unwrap_or_else(|e| panic!("cannot write {}: {e}", cli_config.display()));
         let env = vec![
-            ("TF_CLI_CONFIG_FILE".into(), cli_config.display().to_string()),
+            (
+                "TF_CLI_CONFIG_FILE".into(),
+                cli_config.display().to_string(),
+            ),
             ("CHECKPOINT_DISABLE".into(), "1".into()),
             ("TF_IN_AUTOMATION".into(), "1".into()),
             ("TF_INPUT".into(), "0".into()),
@@ -188,7 +191,10 @@ impl Workdir {
 }
 
 fn takes_no_color(subcommand: &str) -> bool {
-    !matches!(subcommand, "version" | "fmt" | "providers" | "state" | "workspace")
+    !matches!(
+        subcommand,
+        "version" | "fmt" | "providers" | "state" | "workspace"
+    )
 }
 
 /// The directory holding the provider binary cargo built for this test run.
@@ -200,7 +206,11 @@ pub fn provider_dir() -> PathBuf {
 }
 
 fn cli_config_text(provider_dir: &Path) -> String {
-    let dir = provider_dir.display().to_string().replace('\\', "\\\\").replace('"', "\\\"");
+    let dir = provider_dir
+        .display()
+        .to_string()
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"");
     format!(
         "provider_installation {{\n  dev_overrides {{\n    \"registry.terraform.io/entra/msgraph\" = \"{dir}\"\n  }}\n  direct {{}}\n}}\n"
     )
@@ -211,7 +221,10 @@ fn no_proxy() -> String {
     let existing = std::env::var("NO_PROXY")
         .or_else(|_| std::env::var("no_proxy"))
         .unwrap_or_default();
-    let mut hosts: Vec<&str> = existing.split(',').filter(|h| !h.trim().is_empty()).collect();
+    let mut hosts: Vec<&str> = existing
+        .split(',')
+        .filter(|h| !h.trim().is_empty())
+        .collect();
     for local in ["127.0.0.1", "localhost", "::1"] {
         if !hosts.contains(&local) {
             hosts.push(local);
