@@ -221,3 +221,30 @@ fn harness_runner_runs_every_version_with_its_own_simulator() {
     assert_eq!(seen[1].0, "1.11.4");
     assert_ne!(seen[0].1, seen[1].1, "each version has its own simulator");
 }
+
+/// The step machinery (plan -out, apply, empty plans, show -json, expected errors, destroy) on
+/// a configuration that needs no provider, so it checks the harness alone.
+#[test]
+fn harness_steps_apply_check_and_expect_errors() {
+    use super::{Check, Step};
+    let good = "output \"greeting\" {\n  value = \"hello\"\n}\n";
+    for_each_terraform(|s| {
+        let state =
+            s.step(Step::new(good.to_string()).check(Check::output("greeting", json!("hello"))));
+        s.expect_eq(
+            "output",
+            state.output("greeting").cloned(),
+            Some(json!("hello")),
+        );
+        s.step(
+            Step::new("output \"greeting\" {\n  value = file(\"missing.txt\")\n}\n".to_string())
+                .expect_error(&["missing.txt"])
+                .check(Check::output("greeting", json!("hello"))),
+        );
+        s.dir.write_config(good);
+        s.destroy_and_check(&[]);
+        // the failing step's error was printed by Terraform, not invented by the harness
+        let last_error = s.history().into_iter().rev().find(|o| !o.success());
+        s.expect(last_error.is_some(), "a failed command was recorded");
+    });
+}
