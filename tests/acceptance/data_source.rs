@@ -3,14 +3,15 @@
 use serde_json::json;
 
 use crate::harness::config;
-use crate::harness::{for_each_terraform, policy_body, Check, Step, RESOURCE};
+use crate::harness::{for_each_terraform, graph_policy, Check, Step, RESOURCE};
 
 const T1: &str = "90e29127-71ad-49c7-9ce8-db3f41ea06f1";
 
 #[test]
 fn data_source_reads_the_policy_into_outputs() {
     for_each_terraform(|s| {
-        s.sim.set_policy(T1, policy_body(Some("Contoso"), true));
+        s.sim
+            .set_policy(T1, graph_policy(T1, Some("Contoso"), true));
         let cfg = |s: &crate::harness::Scenario| {
             s.file(&[
                 config::data_source("x", T1),
@@ -32,7 +33,7 @@ fn data_source_reads_the_policy_into_outputs() {
 
         // a later run sees Graph's new values
         s.sim
-            .set_policy(T1, policy_body(Some("Contoso Ltd"), false));
+            .set_policy(T1, graph_policy(T1, Some("Contoso Ltd"), false));
         s.step(
             Step::new(cfg(s))
                 .check(Check::output("allowed", json!(false)))

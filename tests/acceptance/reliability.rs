@@ -7,7 +7,8 @@ use serde_json::json;
 
 use crate::harness::config::{self, Secret};
 use crate::harness::{
-    fault, for_each_terraform, graph_error, policy_path, status, Call, Check, Scenario, Step,
+    fault, for_each_terraform, graph_error, graph_policy, policy_path, status, Call, Check,
+    Scenario, Step,
 };
 
 const T1: &str = "90e29127-71ad-49c7-9ce8-db3f41ea06f1";
@@ -235,7 +236,9 @@ fn create_timeout_bounds_a_hung_request() {
         );
         let text = s
             .history()
-            .last()
+            .into_iter()
+            .rev()
+            .find(|o| !o.success())
             .map(|o| o.combined().to_lowercase())
             .unwrap_or_default();
         s.expect(
@@ -256,8 +259,7 @@ fn create_timeout_bounds_a_hung_request() {
 #[test]
 fn hand_written_state_with_wrong_types_is_a_clear_error() {
     for_each_terraform(|s| {
-        s.sim
-            .set_policy(T1, crate::harness::policy_body(Some("A"), true));
+        s.sim.set_policy(T1, graph_policy(T1, Some("A"), true));
         s.dir.write_config(&one(s, Some("A"), true));
         let state = json!({
             "version": 4, "terraform_version": "1.0.3", "serial": 1,

@@ -4,8 +4,8 @@ use serde_json::json;
 
 use crate::harness::config::{self, Secret};
 use crate::harness::{
-    fault, for_each_terraform, graph_error, policy_body, policy_path, status, Call, Check,
-    Scenario, Step, RESOURCE,
+    fault, for_each_terraform, graph_error, graph_policy, policy_body, policy_path, status, Call,
+    Check, Scenario, Step, RESOURCE,
 };
 
 const T1: &str = "90e29127-71ad-49c7-9ce8-db3f41ea06f1";
@@ -136,7 +136,7 @@ fn drift_in_graph_shows_in_the_plan_and_apply_fixes_it() {
         let cfg = one(s, T1, Some("Contoso"), true);
         s.step(Step::new(cfg.clone()));
         s.sim
-            .set_policy(T1, policy_body(Some("Changed in the portal"), false));
+            .set_policy(T1, graph_policy(T1, Some("Changed in the portal"), false));
 
         let plan = s.saved_plan(&[]);
         s.expect_eq(
@@ -207,7 +207,8 @@ fn deleted_outside_terraform_plans_a_create() {
 #[test]
 fn import_then_the_plan_is_empty() {
     for_each_terraform(|s| {
-        s.sim.set_policy(T1, policy_body(Some("Existing"), true));
+        s.sim
+            .set_policy(T1, graph_policy(T1, Some("Existing"), true));
         let cfg = one(s, T1, Some("Existing"), true);
         s.dir.write_config(&cfg);
         s.tf_ok(&["import", "-input=false", X, T1]);
@@ -268,7 +269,7 @@ fn import_of_a_nonexistent_or_malformed_id_fails_clearly() {
 fn create_when_the_policy_exists_shows_the_import_command() {
     for_each_terraform(|s| {
         s.sim
-            .set_policy(T1, policy_body(Some("Made elsewhere"), false));
+            .set_policy(T1, graph_policy(T1, Some("Made elsewhere"), false));
         s.step(
             Step::new(one(s, T1, Some("Contoso"), true))
                 .expect_error(&[&format!("terraform import {RESOURCE}."), T1])
@@ -435,7 +436,7 @@ fn unset_display_name_is_null_then_refresh_takes_graphs_value() {
         );
 
         s.sim
-            .set_policy(T1, policy_body(Some("Named in Graph"), true));
+            .set_policy(T1, graph_policy(T1, Some("Named in Graph"), true));
         s.expect_eq(
             "plan exit code after Graph named it",
             s.plan_exit_code(&[]),

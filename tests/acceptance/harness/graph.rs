@@ -10,12 +10,22 @@ pub fn policy_path(tenant_id: &str) -> String {
     format!("/v1.0/policies/crossTenantAccessPolicy/partners/{tenant_id}/identitySynchronization")
 }
 
-/// An identitySynchronization body as Graph stores it (what `sim.set_policy` takes).
+/// The writable properties of an identitySynchronization object (what a PUT sends).
 pub fn policy_body(display_name: Option<&str>, allowed: bool) -> Value {
     match display_name {
         Some(name) => json!({"displayName": name, "userSyncInbound": {"isSyncAllowed": allowed}}),
         None => json!({"userSyncInbound": {"isSyncAllowed": allowed}}),
     }
+}
+
+/// The object as Graph holds and returns it, key included (what `sim.set_policy` takes to
+/// change things behind Terraform's back).
+pub fn graph_policy(tenant_id: &str, display_name: Option<&str>, allowed: bool) -> Value {
+    let mut body = policy_body(display_name, allowed);
+    if let Value::Object(map) = &mut body {
+        map.insert("tenantId".to_string(), json!(tenant_id.to_lowercase()));
+    }
+    body
 }
 
 /// A Graph error body: `{"error":{"code","message"}}`.
@@ -34,11 +44,26 @@ pub struct Call {
 
 impl Call {
     pub fn of(r: &RecordedRequest) -> Call {
+        let path = r.path.to_lowercase();
+        let mut body = r.json();
+        // A PUT may repeat the key already in its URL (`tenantId`, read-only in Graph); that is
+        // not what the scenarios compare. A tenantId naming another tenant stays and fails them.
+        if r.method == "PUT" {
+            if let Some(Value::Object(map)) = body.as_mut() {
+                let repeats_key = map
+                    .get("tenantId")
+                    .and_then(Value::as_str)
+                    .is_some_and(|t| path.contains(&format!("/partners/{}/", t.to_lowercase())));
+                if repeats_key {
+                    map.remove("tenantId");
+                }
+            }
+        }
         Call {
             method: r.method.clone(),
-            path: r.path.to_lowercase(),
+            path,
             status: r.status,
-            body: r.json(),
+            body,
         }
     }
 

@@ -14,7 +14,7 @@ pub mod workdir;
 mod selftest;
 
 pub use config::RESOURCE;
-pub use graph::{fault, graph_error, policy_body, policy_path, status, Call};
+pub use graph::{fault, graph_error, graph_policy, policy_body, policy_path, status, Call};
 pub use runner::for_each_terraform;
 pub use scenario::Scenario;
 pub use steps::{Check, Step};
