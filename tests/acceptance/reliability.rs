@@ -412,3 +412,41 @@ fn two_hundred_resources_at_parallelism_fifty() {
         expect_no_crash(s);
     });
 }
+
+#[test]
+fn ctrl_c_during_a_long_retry_after_returns_promptly_with_cancelled() {
+    for_each_terraform(|s| {
+        s.sim.add_partner(T1);
+        s.sim.inject(fault("PUT", 1, status(429, Some("60"), None)));
+        s.dir.write_config(&one(s, Some("A"), true));
+        let running = s.spawn_tf(&["apply", "-auto-approve", "-input=false"]);
+        s.wait_until(Duration::from_secs(60), "the PUT was throttled", || {
+            s.graph_calls()
+                .iter()
+                .any(|c| c.method == "PUT" && c.status == 429)
+        });
+        let interrupted = std::time::Instant::now();
+        running.interrupt();
+        // far below the 60 s Retry-After, generous for a loaded machine
+        let (out, in_time) = s.finish(running, Duration::from_secs(30));
+        s.expect(
+            in_time,
+            "terraform exited after Ctrl-C without being killed",
+        );
+        s.expect(
+            interrupted.elapsed() < Duration::from_secs(20),
+            &format!(
+                "Ctrl-C returned after {:?}, expected a few seconds",
+                interrupted.elapsed()
+            ),
+        );
+        s.expect(!out.success(), "an interrupted apply reports failure");
+        s.expect_output_contains(&out, &["cancel"]);
+        s.expect_eq("PUT statuses", statuses(s, "PUT"), vec![429]);
+        s.expect(
+            s.sim.policy(T1).is_none(),
+            "nothing was written after the cancel",
+        );
+        expect_no_crash(s);
+    });
+}

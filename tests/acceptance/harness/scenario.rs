@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::config;
 use super::state::{Plan, State};
 use super::terraform::Terraform;
-use super::workdir::{RunOutput, Workdir};
+use super::workdir::{RunOutput, Running, Workdir};
 
 /// What a scenario closure gets: a running simulator and a working dir, both private to it.
 /// When the scenario panics, dropping it prints every Terraform command's output and the
@@ -73,6 +73,30 @@ impl Scenario {
         let out = dir.run(args);
         self.history.borrow_mut().push(out.clone());
         out
+    }
+
+    /// Starts `terraform ARGS` in the scenario's dir without waiting (to interrupt it).
+    pub fn spawn_tf(&self, args: &[&str]) -> Running {
+        self.dir.spawn(args)
+    }
+
+    /// Waits up to `limit` for a spawned command (killing it after), records its output, and
+    /// says whether it exited by itself in time.
+    pub fn finish(&self, running: Running, limit: std::time::Duration) -> (RunOutput, bool) {
+        let (out, in_time) = running.wait(limit);
+        self.history.borrow_mut().push(out.clone());
+        (out, in_time)
+    }
+
+    /// Polls `condition` every 100 ms until it holds; fails after `limit` (a sanity bound).
+    pub fn wait_until(&self, limit: std::time::Duration, what: &str, condition: impl Fn() -> bool) {
+        let started = std::time::Instant::now();
+        while !condition() {
+            if started.elapsed() > limit {
+                self.fail(&format!("gave up after {limit:?} waiting until {what}"));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
     }
 
     /// Runs a command that must succeed.

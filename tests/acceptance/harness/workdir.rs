@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus};
+use std::time::{Duration, Instant};
 
 use super::terraform::Terraform;
 
@@ -163,6 +164,45 @@ impl Workdir {
 
     /// Runs `terraform ARGS` with `-no-color` added after the subcommand.
     pub fn run(&self, args: &[&str]) -> RunOutput {
+        let (mut cmd, full) = self.command(args);
+        let out = cmd
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.tf.path.display()));
+        RunOutput {
+            args: full,
+            status: out.status,
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Starts `terraform ARGS` without waiting (to interrupt it); output goes to files so a
+    /// chatty command never blocks on a full pipe.
+    pub fn spawn(&self, args: &[&str]) -> Running {
+        let (mut cmd, full) = self.command(args);
+        let stdout_path = self.root.path().join("spawned.stdout");
+        let stderr_path = self.root.path().join("spawned.stderr");
+        let file = |p: &Path| {
+            std::fs::File::create(p)
+                .unwrap_or_else(|e| panic!("cannot create {}: {e}", p.display()))
+        };
+        cmd.stdout(file(&stdout_path)).stderr(file(&stderr_path));
+        // its own process group, like a terminal's foreground job: Ctrl-C reaches the whole
+        // group (Terraform and its provider processes)
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.tf.path.display()));
+        Running {
+            child,
+            args: full,
+            stdout_path,
+            stderr_path,
+        }
+    }
+
+    /// The command for `terraform ARGS` (with `-no-color`) in this dir's environment.
+    fn command(&self, args: &[&str]) -> (Command, Vec<String>) {
         let mut full: Vec<String> = Vec::with_capacity(args.len() + 1);
         if let Some((sub, rest)) = args.split_first() {
             full.push(sub.to_string());
@@ -178,14 +218,70 @@ impl Workdir {
             .current_dir(self.path())
             .env_clear()
             .envs(self.child_env(parent));
-        let out = cmd
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.tf.path.display()));
-        RunOutput {
-            args: full,
-            status: out.status,
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        (cmd, full)
+    }
+}
+
+/// A Terraform command started with [`Workdir::spawn`].
+pub struct Running {
+    child: std::process::Child,
+    args: Vec<String>,
+    stdout_path: PathBuf,
+    stderr_path: PathBuf,
+}
+
+impl Running {
+    /// Sends SIGINT to the command's process group, as Ctrl-C in a terminal does.
+    pub fn interrupt(&self) {
+        let status = Command::new("kill")
+            .args(["-INT", "--", &format!("-{}", self.child.id())])
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run kill: {e}"));
+        assert!(status.success(), "kill -INT {} failed", self.child.id());
+    }
+
+    /// Waits up to `limit`; a command still running then is killed. Returns its output and
+    /// whether it exited by itself within the limit.
+    pub fn wait(mut self, limit: Duration) -> (RunOutput, bool) {
+        let started = Instant::now();
+        let mut exited = None;
+        while started.elapsed() < limit {
+            match self.child.try_wait() {
+                Ok(Some(status)) => {
+                    exited = Some(status);
+                    break;
+                }
+                Ok(None) => std::thread::sleep(Duration::from_millis(50)),
+                Err(e) => panic!("cannot wait for terraform: {e}"),
+            }
+        }
+        let in_time = exited.is_some();
+        let status = match exited {
+            Some(status) => status,
+            None => {
+                let _ = self.child.kill();
+                self.child
+                    .wait()
+                    .unwrap_or_else(|e| panic!("cannot reap terraform: {e}"))
+            }
+        };
+        let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
+        let out = RunOutput {
+            args: self.args.clone(),
+            status,
+            stdout: read(&self.stdout_path),
+            stderr: read(&self.stderr_path),
+        };
+        (out, in_time)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        // never leave a terraform behind when a test fails mid-way
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
         }
     }
 }
