@@ -1,1 +1,7 @@
 //! Acceptance tests: a real Terraform drives the provider against the Graph simulator.
+
+mod harness;
+
+mod data_source;
+mod reliability;
+mod resource;
