@@ -13,8 +13,10 @@ pub struct UserSyncInbound {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IdentitySyncPolicy {
+    /// Read-only in Graph: taken from the URL, never sent in a body.
+    #[serde(skip_serializing)]
     pub tenant_id: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     pub user_sync_inbound: UserSyncInbound,
 }

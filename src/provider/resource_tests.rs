@@ -52,7 +52,7 @@ async fn create_gets_first_then_puts_the_full_body() {
     assert_eq!(h.fake.methods(), ["GET", "PUT"]);
     assert_eq!(
         h.fake.calls()[1].2,
-        json!({"tenantId": TID, "displayName": null, "userSyncInbound": {"isSyncAllowed": true}})
+        json!({"userSyncInbound": {"isSyncAllowed": true}})
     );
     let written = LastWrite::decode(&private).expect("write time in private state");
     assert_eq!(written.display_name, None);

@@ -102,7 +102,7 @@ async fn writes_send_the_exact_bodies() {
         vec![
             (
                 "PUT".into(),
-                serde_json::json!({"tenantId": PARTNER, "displayName": "Contoso", "userSyncInbound": {"isSyncAllowed": true}})
+                serde_json::json!({"displayName": "Contoso", "userSyncInbound": {"isSyncAllowed": true}})
             ),
             (
                 "PATCH".into(),
