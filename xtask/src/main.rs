@@ -1,6 +1,6 @@
-//! `cargo xtask`: release, mirror, docs and bench tasks for this repository.
+//! `cargo xtask`: release, mirror, docs, demo and bench tasks for this repository.
 
 fn main() -> anyhow::Result<()> {
-    let task = std::env::args().nth(1).unwrap_or_default();
-    anyhow::bail!("unknown task {task:?}; tasks: release, mirror, docs, bench")
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    xtask::cli::run(&args)
 }
