@@ -1,1 +1,4 @@
 //! Acceptance tests: a real Terraform drives the provider against the Graph simulator.
+
+mod docs;
+mod publishing;

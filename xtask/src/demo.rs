@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 
 use crate::package::binary_entry_name;
-use crate::platform::{host_target, platform_for_target};
+use crate::platform::host_os_arch;
 use crate::workspace::{Workspace, PROVIDER_PACKAGE};
 
 /// The simulator's package and binary name.
@@ -156,7 +156,7 @@ fn is_credential_variable(key: &str) -> bool {
 /// Lays the provider out as an unpacked filesystem mirror, so that `terraform init` works
 /// offline (dev_overrides would make init query registry.terraform.io and fail).
 fn install_unpacked(provider: &Path, mirror: &Path, version: &str) -> Result<()> {
-    let os_arch = platform_for_target(&host_target()?)?.os_arch();
+    let os_arch = host_os_arch()?;
     let dir = mirror
         .join(PROVIDER_HOST)
         .join(PROVIDER_NAMESPACE)

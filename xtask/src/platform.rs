@@ -56,6 +56,25 @@ pub fn platform_for_target(triple: &str) -> Result<Platform> {
     Ok(Platform { os, arch })
 }
 
+/// The platform this process runs on, as `OS_ARCH` (e.g. `linux_amd64`).
+pub fn host_os_arch() -> Result<String> {
+    let os = match std::env::consts::OS {
+        "linux" => "linux",
+        "macos" => "darwin",
+        "windows" => "windows",
+        "freebsd" => "freebsd",
+        other => bail!("unsupported host operating system {other:?}"),
+    };
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        "arm" => "arm",
+        other => bail!("unsupported host architecture {other:?}"),
+    };
+    Ok(format!("{os}_{arch}"))
+}
+
 /// The host's target triple, from `rustc -vV`.
 pub fn host_target() -> Result<String> {
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned());
@@ -95,6 +114,14 @@ mod tests {
         assert_eq!(windows.exe_suffix(), ".exe");
         let linux = platform_for_target("x86_64-unknown-linux-gnu").expect("linux");
         assert_eq!(linux.exe_suffix(), "");
+    }
+
+    #[test]
+    fn host_platform_agrees_with_rustc() {
+        let from_rustc = platform_for_target(&host_target().expect("rustc host"))
+            .expect("host platform")
+            .os_arch();
+        assert_eq!(host_os_arch().expect("host"), from_rustc);
     }
 
     #[test]
