@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use crate::demo::demo;
 use crate::docs::{docs, DocsOptions};
 use crate::mirror::{publish_mirror, MirrorOptions};
-use crate::release::{release, ReleaseOptions};
+use crate::release::{release, sign_detached, write_checksums, ReleaseOptions};
 use crate::workspace::Workspace;
 
 const USAGE: &str = "\
@@ -16,6 +16,8 @@ usage: cargo xtask <task> [flags]
 tasks:
   release --out DIR [--target TRIPLE] [--gpg-key ID]
       build the release binary and write the zip, SHA256SUMS, manifest (and signature)
+  sums --dir DIR [--gpg-key ID]
+      rewrite manifest and SHA256SUMS for all of this version's zips in DIR (and sign them)
   mirror --out DIR --hostname HOST --namespace NS [--from DIR] [--target TRIPLE]
       add this version to a packed provider mirror (network and filesystem), keeping older ones;
       --from takes release zips from DIR instead of building them
@@ -100,6 +102,18 @@ pub fn run(args: &[String]) -> Result<()> {
             println!("wrote {}", output.sums_path.display());
             if let Some(signature) = output.signature_path {
                 println!("wrote {}", signature.display());
+            }
+            Ok(())
+        }
+        "sums" => {
+            let flags = Flags::parse(rest, &[])?;
+            flags.check_known(&["dir", "gpg-key"])?;
+            let dir = PathBuf::from(flags.required("dir")?);
+            let workspace = Workspace::discover()?;
+            let sums = write_checksums(&dir, &workspace.version)?;
+            println!("wrote {}", sums.display());
+            if let Some(key) = flags.value("gpg-key") {
+                println!("wrote {}", sign_detached(&sums, &key, None)?.display());
             }
             Ok(())
         }

@@ -71,7 +71,7 @@ pub fn release(workspace: &Workspace, options: &ReleaseOptions) -> Result<Releas
     })
 }
 
-/// Writes the zip and manifest for one platform into `out`, and rewrites SHA256SUMS to cover
+/// Writes the zip for one platform into `out`, then the manifest and a SHA256SUMS covering
 /// every zip of `version` there (releases for several targets can share one directory).
 pub fn write_release_files(
     out: &Path,
@@ -82,13 +82,26 @@ pub fn write_release_files(
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let zip_path = out.join(zip_file_name(version, os_arch));
     std::fs::write(&zip_path, zip).with_context(|| format!("writing {}", zip_path.display()))?;
-    let manifest_path = out.join(manifest_file_name(version));
+    write_checksums(out, version)?;
+    Ok(zip_path)
+}
+
+/// Writes the manifest and SHA256SUMS for the zips of `version` in `dir`; returns the sums path.
+/// CI runs this (as `cargo xtask sums`) after collecting every platform's zip in one directory.
+pub fn write_checksums(dir: &Path, version: &str) -> Result<PathBuf> {
+    let manifest_path = dir.join(manifest_file_name(version));
     std::fs::write(&manifest_path, MANIFEST_JSON)
         .with_context(|| format!("writing {}", manifest_path.display()))?;
-    let sums = sha256sums(out, version)?;
-    let sums_path = out.join(sums_file_name(version));
+    let sums = sha256sums(dir, version)?;
+    if !sums.contains(".zip") {
+        bail!(
+            "no {PROVIDER_BINARY}_{version}_OS_ARCH.zip in {}",
+            dir.display()
+        );
+    }
+    let sums_path = dir.join(sums_file_name(version));
     std::fs::write(&sums_path, sums).with_context(|| format!("writing {}", sums_path.display()))?;
-    Ok(zip_path)
+    Ok(sums_path)
 }
 
 /// `sha256sum`-format lines for `version`'s zips and manifest in `dir`, sorted by file name.
