@@ -312,7 +312,7 @@ pub fn parse_listening_line(line: &str) -> Option<String> {
 }
 
 /// Finds the default app's tenant, client ID and secret in the simulator's stderr, written as
-/// `key=value` or `key: value` pairs (keys like `tenant_id`, `client_id`, `client_secret`).
+/// `key = value`, `key=value` or `key: value` (keys like `tenant_id`, `client_id`, `client_secret`).
 pub fn parse_sim_credentials(lines: &[String]) -> Option<SimCredentials> {
     let mut credentials = SimCredentials::default();
     for line in lines {
@@ -323,23 +323,26 @@ pub fn parse_sim_credentials(lines: &[String]) -> Option<SimCredentials> {
         let mut index = 0;
         while index < tokens.len() {
             let token = tokens[index];
-            index += 1;
-            let (key, value) = if let Some((key, value)) = token.split_once('=') {
-                (key, value)
-            } else if let Some(key) = token.strip_suffix(':') {
-                // `key: value`, but only for keys we know (a label like `app:` takes no value).
-                match (credential_field(key), tokens.get(index)) {
-                    (Some(_), Some(value)) => {
-                        index += 1;
-                        (key, *value)
-                    }
-                    _ => continue,
+            let next = tokens.get(index + 1).copied();
+            let (key, value, used) = match token.split_once(['=', ':']) {
+                // `key=value`
+                Some((key, value)) if !key.is_empty() && !value.is_empty() => (key, value, 1),
+                // `key= value` / `key: value`
+                Some((key, "")) if !key.is_empty() => (key, next.unwrap_or_default(), 2),
+                // `key = value` / `key : value`
+                None if matches!(next, Some("=" | ":")) => {
+                    (token, tokens.get(index + 2).copied().unwrap_or_default(), 3)
                 }
-            } else {
-                continue;
+                _ => (token, "", 1),
             };
+            let field = credential_field(key);
+            // A label like `app:` is not a key: only known keys consume the following token.
+            index += if field.is_some() { used } else { 1 };
             let value = value.trim_matches(|c| c == '"' || c == '\'').to_owned();
-            match credential_field(key) {
+            if value.is_empty() {
+                continue;
+            }
+            match field {
                 Some(CredentialField::Tenant) => credentials.tenant_id = value,
                 Some(CredentialField::Client) => credentials.client_id = value,
                 Some(CredentialField::Secret) => credentials.client_secret = value,
@@ -379,6 +382,13 @@ mod tests {
             client_id: "c-2".to_owned(),
             client_secret: "s-3".to_owned(),
         };
+        // What msgraph-sim prints today.
+        let aligned = vec![
+            "tenant_id     = t-1".to_owned(),
+            "client_id     = c-2".to_owned(),
+            "client_secret = s-3".to_owned(),
+        ];
+        assert_eq!(parse_sim_credentials(&aligned), Some(expected.clone()));
         assert_eq!(parse_sim_credentials(&equals), Some(expected.clone()));
         assert_eq!(parse_sim_credentials(&colons), Some(expected));
         assert_eq!(parse_sim_credentials(&["tenant_id=t".to_owned()]), None);
