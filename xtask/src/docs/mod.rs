@@ -150,7 +150,7 @@ pub fn stale_docs(docs_dir: &Path, rendered: &BTreeMap<PathBuf, String>) -> Resu
             Err(err) => return Err(err).with_context(|| format!("reading {}", path.display())),
         }
     }
-    for existing in markdown_files(docs_dir)? {
+    for existing in generated_pages(docs_dir)? {
         let relative = existing.strip_prefix(docs_dir).unwrap_or(&existing);
         if !rendered.contains_key(relative) {
             problems.push(format!(
@@ -162,19 +162,26 @@ pub fn stale_docs(docs_dir: &Path, rendered: &BTreeMap<PathBuf, String>) -> Resu
     Ok(problems)
 }
 
-fn markdown_files(dir: &Path) -> Result<Vec<PathBuf>> {
+/// The generated pages already in `docs_dir`: index.md and the Markdown files in resources/
+/// and data-sources/. Other files (guides, images) belong to people, not to the generator.
+fn generated_pages(docs_dir: &Path) -> Result<Vec<PathBuf>> {
     let mut found = Vec::new();
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(found),
-        Err(err) => return Err(err).with_context(|| format!("listing {}", dir.display())),
-    };
-    for entry in entries {
-        let path = entry?.path();
-        if path.is_dir() {
-            found.extend(markdown_files(&path)?);
-        } else if path.extension().is_some_and(|e| e == "md") {
-            found.push(path);
+    let index = docs_dir.join("index.md");
+    if index.is_file() {
+        found.push(index);
+    }
+    for section in ["resources", "data-sources"] {
+        let dir = docs_dir.join(section);
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(err) => return Err(err).with_context(|| format!("listing {}", dir.display())),
+        };
+        for entry in entries {
+            let path = entry?.path();
+            if path.is_file() && path.extension().is_some_and(|e| e == "md") {
+                found.push(path);
+            }
         }
     }
     found.sort();
@@ -229,7 +236,7 @@ pub fn docs(workspace: &Workspace, options: &DocsOptions) -> Result<()> {
         println!("docs/ is up to date");
         return Ok(());
     }
-    for existing in markdown_files(&docs_dir)? {
+    for existing in generated_pages(&docs_dir)? {
         let relative = existing.strip_prefix(&docs_dir).unwrap_or(&existing);
         if !rendered.contains_key(relative) {
             std::fs::remove_file(&existing)
