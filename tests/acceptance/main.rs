@@ -3,5 +3,7 @@
 mod harness;
 
 mod data_source;
+mod docs;
+mod publishing;
 mod reliability;
 mod resource;

@@ -1,6 +1,14 @@
-//! `cargo xtask`: release, mirror, docs and bench tasks for this repository.
+//! `cargo xtask`: release, mirror, docs, demo and bench tasks for this repository.
 
-fn main() -> anyhow::Result<()> {
-    let task = std::env::args().nth(1).unwrap_or_default();
-    anyhow::bail!("unknown task {task:?}; tasks: release, mirror, docs, bench")
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match xtask::cli::run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -1,0 +1,37 @@
+# The configuration `cargo xtask demo` runs against the bundled Graph simulator (msgraph-sim).
+# The simulator's address and its default app's credentials arrive as variables
+# (TF_VAR_sim_url, TF_VAR_tenant_id, ...), so nothing here reaches a real tenant.
+
+terraform {
+  required_providers {
+    msgraph = {
+      source = "entra/msgraph"
+    }
+  }
+}
+
+provider "msgraph" {
+  tenant_id      = var.tenant_id
+  client_id      = var.client_id
+  client_secret  = var.client_secret
+  graph_endpoint = var.sim_url
+  authority_host = var.sim_url
+  use_cli        = false
+}
+
+resource "msgraph_cross_tenant_identity_sync" "partner" {
+  tenant_id    = var.partner_tenant_id
+  display_name = "Fabrikam (demo partner)"
+
+  user_sync_inbound {
+    is_sync_allowed = var.is_sync_allowed
+  }
+}
+
+output "partner_tenant_id" {
+  value = msgraph_cross_tenant_identity_sync.partner.tenant_id
+}
+
+output "is_sync_allowed" {
+  value = msgraph_cross_tenant_identity_sync.partner.user_sync_inbound.is_sync_allowed
+}

@@ -1,0 +1,190 @@
+//! Command-line parsing and dispatch of `cargo xtask <task>`.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+
+use crate::demo::demo;
+use crate::docs::{docs, DocsOptions};
+use crate::mirror::{publish_mirror, MirrorOptions};
+use crate::release::{release, sign_detached, write_checksums, ReleaseOptions};
+use crate::workspace::Workspace;
+
+const USAGE: &str = "\
+usage: cargo xtask <task> [flags]
+
+tasks:
+  release --out DIR [--target TRIPLE] [--gpg-key ID]
+      build the release binary and write the zip, SHA256SUMS, manifest (and signature)
+  sums --dir DIR [--gpg-key ID]
+      rewrite manifest and SHA256SUMS for all of this version's zips in DIR (and sign them)
+  mirror --out DIR --hostname HOST --namespace NS [--from DIR] [--target TRIPLE]
+      add this version to a packed provider mirror (network and filesystem), keeping older ones;
+      --from takes release zips from DIR instead of building them
+  docs [--check] [--provider-binary PATH]
+      regenerate docs/ from the provider schema and examples/ (--check: fail if stale)
+  demo
+      build provider and simulator, run init/plan/apply/update/destroy on examples/demo
+  bench
+      not yet";
+
+/// Flags after the task name: `--name value`, `--name=value` or a bare `--switch`.
+struct Flags {
+    values: Vec<(String, Option<String>)>,
+}
+
+impl Flags {
+    fn parse(args: &[String], switches: &[&str]) -> Result<Flags> {
+        let mut values = Vec::new();
+        let mut iter = args.iter();
+        while let Some(arg) = iter.next() {
+            let Some(flag) = arg.strip_prefix("--") else {
+                bail!("unexpected argument {arg:?}\n\n{USAGE}");
+            };
+            if let Some((name, value)) = flag.split_once('=') {
+                values.push((name.to_owned(), Some(value.to_owned())));
+            } else if switches.contains(&flag) {
+                values.push((flag.to_owned(), None));
+            } else {
+                let value = iter
+                    .next()
+                    .with_context(|| format!("--{flag} needs a value\n\n{USAGE}"))?;
+                values.push((flag.to_owned(), Some(value.clone())));
+            }
+        }
+        Ok(Flags { values })
+    }
+
+    fn check_known(&self, known: &[&str]) -> Result<()> {
+        for (name, _) in &self.values {
+            if !known.contains(&name.as_str()) {
+                bail!("unknown flag --{name}\n\n{USAGE}");
+            }
+        }
+        Ok(())
+    }
+
+    fn value(&self, name: &str) -> Option<String> {
+        self.values
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, v)| v.clone())
+    }
+
+    fn required(&self, name: &str) -> Result<String> {
+        self.value(name)
+            .with_context(|| format!("--{name} is required\n\n{USAGE}"))
+    }
+
+    fn switch(&self, name: &str) -> bool {
+        self.values.iter().any(|(n, _)| n == name)
+    }
+}
+
+/// Runs the task named by `args[0]` with the remaining flags.
+pub fn run(args: &[String]) -> Result<()> {
+    let Some((task, rest)) = args.split_first() else {
+        println!("{USAGE}");
+        return Ok(());
+    };
+    match task.as_str() {
+        "release" => {
+            let flags = Flags::parse(rest, &[])?;
+            flags.check_known(&["out", "target", "gpg-key"])?;
+            let options = ReleaseOptions {
+                out: PathBuf::from(flags.required("out")?),
+                target: flags.value("target"),
+                gpg_key: flags.value("gpg-key"),
+            };
+            let output = release(&Workspace::discover()?, &options)?;
+            println!("wrote {}", output.zip_path.display());
+            println!("wrote {}", output.sums_path.display());
+            if let Some(signature) = output.signature_path {
+                println!("wrote {}", signature.display());
+            }
+            Ok(())
+        }
+        "sums" => {
+            let flags = Flags::parse(rest, &[])?;
+            flags.check_known(&["dir", "gpg-key"])?;
+            let dir = PathBuf::from(flags.required("dir")?);
+            let workspace = Workspace::discover()?;
+            let sums = write_checksums(&dir, &workspace.version)?;
+            println!("wrote {}", sums.display());
+            if let Some(key) = flags.value("gpg-key") {
+                println!("wrote {}", sign_detached(&sums, &key, None)?.display());
+            }
+            Ok(())
+        }
+        "mirror" => {
+            let flags = Flags::parse(rest, &[])?;
+            flags.check_known(&["out", "hostname", "namespace", "from", "target"])?;
+            let options = MirrorOptions {
+                out: PathBuf::from(flags.required("out")?),
+                hostname: flags.required("hostname")?,
+                namespace: flags.required("namespace")?,
+                from: flags.value("from").map(PathBuf::from),
+                target: flags.value("target"),
+            };
+            let dir = publish_mirror(&Workspace::discover()?, &options)?;
+            println!("mirror updated: {}", dir.display());
+            Ok(())
+        }
+        "docs" => {
+            let flags = Flags::parse(rest, &["check"])?;
+            flags.check_known(&["check", "provider-binary"])?;
+            let options = DocsOptions {
+                check: flags.switch("check"),
+                provider_binary: flags.value("provider-binary").map(PathBuf::from),
+            };
+            docs(&Workspace::discover()?, &options)
+        }
+        "demo" => {
+            Flags::parse(rest, &[])?.check_known(&[])?;
+            demo(&Workspace::discover()?)
+        }
+        "bench" => bail!("cargo xtask bench: not yet implemented"),
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => bail!("unknown task {other:?}\n\n{USAGE}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(args: &[&str]) -> Vec<String> {
+        args.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn parses_values_and_switches() {
+        let flags = Flags::parse(
+            &strings(&["--out", "dist", "--target=aarch64-apple-darwin", "--check"]),
+            &["check"],
+        )
+        .expect("flags");
+        assert_eq!(flags.value("out").as_deref(), Some("dist"));
+        assert_eq!(
+            flags.value("target").as_deref(),
+            Some("aarch64-apple-darwin")
+        );
+        assert!(flags.switch("check"));
+        assert!(flags.check_known(&["out", "target", "check"]).is_ok());
+        assert!(flags.check_known(&["out"]).is_err());
+    }
+
+    #[test]
+    fn reports_missing_values_and_unknown_tasks() {
+        assert!(Flags::parse(&strings(&["--out"]), &[]).is_err());
+        assert!(Flags::parse(&strings(&["stray"]), &[]).is_err());
+        let err = run(&strings(&["frobnicate"])).expect_err("unknown task");
+        assert!(err.to_string().contains("unknown task"));
+        let err = run(&strings(&["bench"])).expect_err("bench is a stub");
+        assert!(err.to_string().contains("not yet"));
+    }
+}
