@@ -14,18 +14,9 @@ fn provider_binary() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_terraform-provider-msgraph"))
 }
 
-/// TF_ACC_TERRAFORM_PATH, else `terraform` from PATH; fails the test when it cannot run.
+/// The newest Terraform the harness provides (fails the test when it is missing).
 fn terraform() -> PathBuf {
-    let binary = std::env::var_os("TF_ACC_TERRAFORM_PATH")
-        .filter(|p| !p.is_empty())
-        .map_or_else(|| PathBuf::from("terraform"), PathBuf::from);
-    match Command::new(&binary).arg("version").output() {
-        Ok(output) if output.status.success() => binary,
-        other => panic!(
-            "Terraform is needed for this test and {} could not be run: {other:?}",
-            binary.display()
-        ),
-    }
+    crate::harness::terraform::terraforms()[0].path.clone()
 }
 
 #[test]
@@ -106,7 +97,6 @@ fn examples_are_formatted() {
 
 #[test]
 fn examples_are_valid() {
-    let terraform = terraform();
     let work = tempfile::tempdir().expect("tempdir");
     let plugin_dir = provider_binary().parent().expect("binary directory");
     let cli_config = work.path().join("terraform.tfrc");
@@ -119,42 +109,45 @@ fn examples_are_valid() {
     )
     .expect("cli config");
     let mut failures = Vec::new();
-    for (index, example) in example_dirs().into_iter().enumerate() {
-        let dir = work.path().join(format!("example-{index}"));
-        std::fs::create_dir_all(&dir).expect("example dir");
-        let mut declares_provider = false;
-        for entry in std::fs::read_dir(&example).expect("example files") {
-            let path = entry.expect("entry").path();
-            if path.extension().is_some_and(|e| e == "tf") {
-                let text = std::fs::read_to_string(&path).expect("example file");
-                declares_provider |= text.contains("required_providers");
-                std::fs::write(dir.join(path.file_name().expect("name")), text).expect("copy");
+    for tf in crate::harness::terraform::terraforms() {
+        let terraform = &tf.path;
+        for (index, example) in example_dirs().into_iter().enumerate() {
+            let dir = work.path().join(format!("example-{}-{index}", tf.version));
+            std::fs::create_dir_all(&dir).expect("example dir");
+            let mut declares_provider = false;
+            for entry in std::fs::read_dir(&example).expect("example files") {
+                let path = entry.expect("entry").path();
+                if path.extension().is_some_and(|e| e == "tf") {
+                    let text = std::fs::read_to_string(&path).expect("example file");
+                    declares_provider |= text.contains("required_providers");
+                    std::fs::write(dir.join(path.file_name().expect("name")), text).expect("copy");
+                }
             }
-        }
-        if !declares_provider {
-            // Snippets for the docs leave out the terraform block; without it Terraform
-            // would look for hashicorp/msgraph.
-            std::fs::write(
-                dir.join("zz_required_providers.tf"),
-                "terraform {\n  required_providers {\n    msgraph = {\n      source = \"entra/msgraph\"\n    }\n  }\n}\n",
-            )
-            .expect("required_providers shim");
-        }
-        let output = Command::new(&terraform)
-            .args(["validate", "-no-color"])
-            .current_dir(&dir)
-            .env("TF_CLI_CONFIG_FILE", &cli_config)
-            .env("CHECKPOINT_DISABLE", "1")
-            .env("TF_IN_AUTOMATION", "1")
-            .output()
-            .expect("terraform validate runs");
-        if !output.status.success() {
-            failures.push(format!(
-                "{}:\n{}{}",
-                example.display(),
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            ));
+            if !declares_provider {
+                // Snippets for the docs leave out the terraform block; without it Terraform
+                // would look for hashicorp/msgraph.
+                std::fs::write(
+                    dir.join("zz_required_providers.tf"),
+                    "terraform {\n  required_providers {\n    msgraph = {\n      source = \"entra/msgraph\"\n    }\n  }\n}\n",
+                )
+                .expect("required_providers shim");
+            }
+            let output = Command::new(terraform)
+                .args(["validate", "-no-color"])
+                .current_dir(&dir)
+                .env("TF_CLI_CONFIG_FILE", &cli_config)
+                .env("CHECKPOINT_DISABLE", "1")
+                .env("TF_IN_AUTOMATION", "1")
+                .output()
+                .expect("terraform validate runs");
+            if !output.status.success() {
+                failures.push(format!(
+                    "{}:\n{}{}",
+                    example.display(),
+                    String::from_utf8_lossy(&output.stdout),
+                    String::from_utf8_lossy(&output.stderr)
+                ));
+            }
         }
     }
     assert!(

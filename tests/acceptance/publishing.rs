@@ -14,20 +14,12 @@ const HOST: &str = "example.test";
 const NAMESPACE: &str = "acme";
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Terraform binaries to run: TF_ACC_TERRAFORM_PATH, else `terraform` from PATH. Panics (fails
-/// the test) when Terraform cannot be run.
+/// Every Terraform the harness provides (1.11.4 and 1.0.3); it fails the test when one is missing.
 fn terraform_binaries() -> Vec<PathBuf> {
-    let binary = std::env::var_os("TF_ACC_TERRAFORM_PATH")
-        .filter(|p| !p.is_empty())
-        .map_or_else(|| PathBuf::from("terraform"), PathBuf::from);
-    let output = Command::new(&binary).arg("version").output();
-    match output {
-        Ok(output) if output.status.success() => vec![binary],
-        other => panic!(
-            "Terraform is needed for this test and {} could not be run: {other:?}; install it on PATH or set TF_ACC_TERRAFORM_PATH",
-            binary.display()
-        ),
-    }
+    crate::harness::terraform::terraforms()
+        .iter()
+        .map(|tf| tf.path.clone())
+        .collect()
 }
 
 /// Packs the freshly built provider into a mirror tree under `root`; returns the mirror's h1.
