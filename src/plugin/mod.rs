@@ -8,6 +8,13 @@ pub mod provider;
 pub mod schema;
 pub mod value;
 
+mod codec_error;
+mod decimal;
+mod json;
+mod json_text;
+mod msgpack;
+mod type_json;
+
 mod serve;
 
 pub use diagnostics::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
@@ -17,4 +24,4 @@ pub use provider::{
 };
 pub use schema::{Attribute, Block, DescriptionKind, NestedBlock, NestingMode, Schema};
 pub use serve::{serve, ServeOptions};
-pub use value::{Number, Type, Value};
+pub use value::{CodecError, Number, Type, Value};

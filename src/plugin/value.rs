@@ -124,3 +124,10 @@ impl Value {
         Value::Object(m)
     }
 }
+
+pub use super::codec_error::{CodecError, CodecErrorKind};
+pub use super::json::{decode_json, encode_json};
+pub use super::msgpack::{decode_msgpack, encode_msgpack};
+pub use super::type_json::{
+    type_from_json, type_from_json_bytes, type_to_json, type_to_json_bytes,
+};
