@@ -52,9 +52,13 @@ pub fn init_logging() {
 
 struct HclogLogger;
 
+const OUR_CRATE: &str = "terraform_provider_msgraph";
+
 impl Log for HclogLogger {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        metadata.level() <= log::max_level()
+        // Libraries (rustls, h2, hyper) are chatty and may dump handshake details: warn+ only.
+        let ours = metadata.target().starts_with(OUR_CRATE);
+        metadata.level() <= log::max_level() && (ours || metadata.level() <= Level::Warn)
     }
     fn log(&self, record: &Record<'_>) {
         if !self.enabled(record.metadata()) {
@@ -188,6 +192,16 @@ mod tests {
                 "tf_req_duration_ms": 7
             })
         );
+    }
+
+    #[test]
+    fn library_chatter_is_filtered() {
+        log::set_max_level(LevelFilter::Trace);
+        let meta =
+            |target: &'static str, level| Metadata::builder().target(target).level(level).build();
+        assert!(HclogLogger.enabled(&meta("terraform_provider_msgraph::plugin", Level::Trace)));
+        assert!(!HclogLogger.enabled(&meta("rustls::server::hs", Level::Debug)));
+        assert!(HclogLogger.enabled(&meta("h2::proto", Level::Warn)));
     }
 
     #[test]

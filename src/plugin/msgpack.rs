@@ -302,11 +302,11 @@ impl<'a> Reader<'a> {
             0xc0 => Item::Nil,
             0xc2 => Item::Bool(false),
             0xc3 => Item::Bool(true),
-            0xc4 | 0xc5 | 0xc6 => {
+            0xc4..=0xc6 => {
                 let n = self.len(1 << (marker - 0xc4), path)?;
                 Item::Bin(self.take(n, path)?)
             }
-            0xc7 | 0xc8 | 0xc9 => {
+            0xc7..=0xc9 => {
                 let n = self.len(1 << (marker - 0xc7), path)?;
                 self.take(n.saturating_add(1), path)?;
                 Item::Ext
@@ -322,7 +322,7 @@ impl<'a> Reader<'a> {
                 self.take(1 + (1 << (marker - 0xd4)), path)?;
                 Item::Ext
             }
-            0xd9 | 0xda | 0xdb => {
+            0xd9..=0xdb => {
                 let n = self.len(1 << (marker - 0xd9), path)?;
                 Item::Str(self.take(n, path)?)
             }

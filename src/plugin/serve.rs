@@ -136,6 +136,7 @@ async fn run<P: Provider>(
         });
     } else {
         ignore_interrupts();
+        exit_on_terminate(shutdown.clone());
     }
 
     let shared = Shared {
@@ -190,6 +191,18 @@ fn ignore_interrupts() {
         tokio::spawn(async move {
             while interrupts.recv().await.is_some() {
                 log::debug!("Ignoring SIGINT: Terraform will stop the provider");
+            }
+        });
+    }
+}
+
+/// SIGTERM (e.g. a test harness timing out) ends the process like Shutdown, removing the socket.
+fn exit_on_terminate(shutdown: CancellationToken) {
+    use tokio::signal::unix::{signal, SignalKind};
+    if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+        tokio::spawn(async move {
+            if terminate.recv().await.is_some() {
+                shutdown.cancel();
             }
         });
     }

@@ -110,6 +110,26 @@ pub(crate) fn type_name(ty: &Type) -> String {
     }
 }
 
+/// The type a dynamic value is written with, read off the value itself (unknown and null parts
+/// are `dynamic`; a collection takes its first element's type).
+pub(crate) fn infer_type(value: &super::Value) -> Type {
+    use super::Value as V;
+    let elem = |items: &[V]| items.first().map(infer_type).unwrap_or(Type::Dynamic);
+    match value {
+        V::Null | V::Unknown => Type::Dynamic,
+        V::String(_) => Type::String,
+        V::Number(_) => Type::Number,
+        V::Bool(_) => Type::Bool,
+        V::List(items) => Type::List(Box::new(elem(items))),
+        V::Set(items) => Type::Set(Box::new(elem(items))),
+        V::Tuple(items) => Type::Tuple(items.iter().map(infer_type).collect()),
+        V::Map(m) => Type::Map(Box::new(
+            m.values().next().map(infer_type).unwrap_or(Type::Dynamic),
+        )),
+        V::Object(m) => Type::Object(m.iter().map(|(k, v)| (k.clone(), infer_type(v))).collect()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,25 +166,5 @@ mod tests {
         }
         let deep = format!("{}\"string\"{}", "[\"list\",".repeat(100), "]".repeat(100));
         assert!(type_from_json_bytes(deep.as_bytes()).is_err());
-    }
-}
-
-/// The type a dynamic value is written with, read off the value itself (unknown and null parts
-/// are `dynamic`; a collection takes its first element's type).
-pub(crate) fn infer_type(value: &super::Value) -> Type {
-    use super::Value as V;
-    let elem = |items: &[V]| items.first().map(infer_type).unwrap_or(Type::Dynamic);
-    match value {
-        V::Null | V::Unknown => Type::Dynamic,
-        V::String(_) => Type::String,
-        V::Number(_) => Type::Number,
-        V::Bool(_) => Type::Bool,
-        V::List(items) => Type::List(Box::new(elem(items))),
-        V::Set(items) => Type::Set(Box::new(elem(items))),
-        V::Tuple(items) => Type::Tuple(items.iter().map(infer_type).collect()),
-        V::Map(m) => Type::Map(Box::new(
-            m.values().next().map(infer_type).unwrap_or(Type::Dynamic),
-        )),
-        V::Object(m) => Type::Object(m.iter().map(|(k, v)| (k.clone(), infer_type(v))).collect()),
     }
 }

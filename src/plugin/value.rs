@@ -3,8 +3,9 @@
 use std::collections::BTreeMap;
 
 /// A cty type, as the schema declares it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Type {
+    #[default]
     String,
     Number,
     Bool,
