@@ -542,3 +542,56 @@ fn terraform_reads_the_schema_and_validates() {
     let (stdout, _) = run_terraform(dir.path(), &["validate", "-no-color"]);
     assert!(stdout.contains("The configuration is valid"), "{stdout}");
 }
+
+#[tokio::test]
+async fn debug_mode_prints_reattach_and_serves_until_interrupted() {
+    let mut child = base_command(&["--debug"])
+        .spawn()
+        .expect("start in debug mode");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(value) = line.trim().strip_prefix("TF_REATTACH_PROVIDERS='") {
+                let _ = tx.send(value.trim_end_matches('\'').to_string());
+                return;
+            }
+        }
+    });
+    let value = rx
+        .recv_timeout(PATIENCE)
+        .expect("a TF_REATTACH_PROVIDERS line");
+    let json: serde_json::Value = serde_json::from_str(&value).expect("reattach JSON");
+    let ours = &json["registry.terraform.io/entra/msgraph"];
+    assert_eq!(ours["Protocol"], "grpc");
+    assert_eq!(ours["ProtocolVersion"], 6);
+    assert_eq!(
+        ours["Test"], true,
+        "Terraform 1.0 needs Test=true for protocol 6"
+    );
+    assert_eq!(ours["Pid"], child.id());
+    assert_eq!(ours["Addr"]["Network"], "unix");
+    let mut plugin = Plugin {
+        child,
+        network: "unix".into(),
+        address: ours["Addr"]["String"]
+            .as_str()
+            .expect("socket path")
+            .to_string(),
+        server_cert: None,
+    };
+    let ch = channel(&plugin, None).await.expect("plaintext connection");
+    assert_schema_answer(&get_schema(ch).await.expect("GetProviderSchema answered"));
+
+    let status = Command::new("kill")
+        .args(["-INT", &plugin.child.id().to_string()])
+        .status()
+        .expect("send SIGINT");
+    assert!(status.success());
+    let deadline = Instant::now() + PATIENCE;
+    while plugin.child.try_wait().expect("wait").is_none() {
+        assert!(Instant::now() < deadline, "debug provider ignored Ctrl-C");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(!Path::new(&plugin.address).exists(), "socket left behind");
+}
