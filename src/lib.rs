@@ -17,5 +17,16 @@ pub mod provider;
 
 /// Serves the provider over the plugin protocol until Terraform shuts it down.
 pub fn run(options: plugin::ServeOptions) -> std::process::ExitCode {
+    // Before the provider builds any HTTP client: one rustls crypto provider per process.
+    plugin::install_crypto_provider();
     plugin::serve(provider::MsGraphProvider::new(), options)
+}
+
+/// Prints the provider schema as `terraform providers schema -json` would (for docs tooling).
+pub fn print_schema_json() -> std::process::ExitCode {
+    use plugin::Provider;
+    let schema = provider::MsGraphProvider::new().schema();
+    let json = plugin::schema_json(&schema, plugin::PROVIDER_ADDRESS);
+    println!("{json:#}");
+    std::process::ExitCode::SUCCESS
 }

@@ -8,13 +8,40 @@ pub mod provider;
 pub mod schema;
 pub mod value;
 
+mod aux_services;
+mod codec_error;
+mod convert;
+mod decimal;
+mod handshake;
+mod json;
+mod json_text;
+mod logger;
+mod msgpack;
+mod provider_service;
+mod rpc_context;
+mod schema_json;
 mod serve;
+mod tls;
+mod type_json;
+
+#[cfg(test)]
+mod codec_tests;
+#[cfg(test)]
+mod provider_service_tests;
+
+/// Generated protobuf types; public only for the protocol acceptance tests' client.
+#[doc(hidden)]
+pub mod proto;
 
 pub use diagnostics::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
+pub use handshake::LaunchError;
+pub use logger::{init_logging, level_from_env};
 pub use provider::{
     ApplyRequest, ApplyResponse, ConfigureRequest, ImportedResource, PlanRequest, PlanResponse,
     Provider, ProviderSchema, ReadRequest, ReadResponse, RequestContext,
 };
 pub use schema::{Attribute, Block, DescriptionKind, NestedBlock, NestingMode, Schema};
-pub use serve::{serve, ServeOptions};
-pub use value::{Number, Type, Value};
+pub use schema_json::schema_json;
+pub use serve::{serve, ServeOptions, PROVIDER_ADDRESS};
+pub use tls::{install_crypto_provider, TlsSetupError};
+pub use value::{CodecError, Number, Type, Value};

@@ -59,12 +59,6 @@ pub struct NestedBlock {
     pub max_items: i64,
 }
 
-impl Default for Type {
-    fn default() -> Self {
-        Type::String
-    }
-}
-
 impl Block {
     /// The cty object type this block's values have.
     pub fn value_type(&self) -> Type {

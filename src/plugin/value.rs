@@ -3,8 +3,9 @@
 use std::collections::BTreeMap;
 
 /// A cty type, as the schema declares it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Type {
+    #[default]
     String,
     Number,
     Bool,
@@ -124,3 +125,10 @@ impl Value {
         Value::Object(m)
     }
 }
+
+pub use super::codec_error::{CodecError, CodecErrorKind};
+pub use super::json::{decode_json, encode_json};
+pub use super::msgpack::{decode_msgpack, encode_msgpack};
+pub use super::type_json::{
+    type_from_json, type_from_json_bytes, type_to_json, type_to_json_bytes,
+};

@@ -4,6 +4,7 @@ mod harness;
 
 mod data_source;
 mod docs;
+mod protocol;
 mod publishing;
 mod reliability;
 mod resource;

@@ -1,0 +1,218 @@
+//! Conversions between the plugin's Rust model and the generated tfplugin6 messages: schemas,
+//! diagnostics, attribute paths and codec errors.
+
+use super::proto::tfplugin6 as pb;
+use super::type_json::type_to_json_bytes;
+use super::{
+    Attribute, AttributePath, Block, CodecError, DescriptionKind, Diagnostics, NestedBlock,
+    NestingMode, PathStep, Schema, Severity,
+};
+
+pub(crate) fn schema_to_proto(schema: &Schema) -> pb::Schema {
+    pb::Schema {
+        version: schema.version,
+        block: Some(block_to_proto(&schema.block, schema.version)),
+    }
+}
+
+fn string_kind(kind: DescriptionKind) -> i32 {
+    match kind {
+        DescriptionKind::Plain => pb::StringKind::Plain as i32,
+        DescriptionKind::Markdown => pb::StringKind::Markdown as i32,
+    }
+}
+
+fn block_to_proto(block: &Block, version: i64) -> pb::schema::Block {
+    pb::schema::Block {
+        version,
+        attributes: block.attributes.iter().map(attribute_to_proto).collect(),
+        block_types: block.blocks.iter().map(nested_block_to_proto).collect(),
+        description: block.description.clone(),
+        description_kind: string_kind(block.description_kind),
+        deprecated: block.deprecated,
+    }
+}
+
+fn attribute_to_proto(attr: &Attribute) -> pb::schema::Attribute {
+    pb::schema::Attribute {
+        name: attr.name.clone(),
+        r#type: type_to_json_bytes(&attr.ty),
+        nested_type: None,
+        description: attr.description.clone(),
+        required: attr.required,
+        optional: attr.optional,
+        computed: attr.computed,
+        sensitive: attr.sensitive,
+        description_kind: string_kind(attr.description_kind),
+        deprecated: attr.deprecated,
+        write_only: false,
+    }
+}
+
+fn nested_block_to_proto(nested: &NestedBlock) -> pb::schema::NestedBlock {
+    use pb::schema::nested_block::NestingMode as Pm;
+    let nesting = match nested.nesting {
+        NestingMode::Single => Pm::Single,
+        NestingMode::List => Pm::List,
+        NestingMode::Set => Pm::Set,
+        NestingMode::Map => Pm::Map,
+        NestingMode::Group => Pm::Group,
+    };
+    pb::schema::NestedBlock {
+        type_name: nested.type_name.clone(),
+        block: Some(block_to_proto(&nested.block, 0)),
+        nesting: nesting as i32,
+        min_items: nested.min_items,
+        max_items: nested.max_items,
+    }
+}
+
+pub(crate) fn path_to_proto(path: &AttributePath) -> pb::AttributePath {
+    use pb::attribute_path::step::Selector;
+    pb::AttributePath {
+        steps: path
+            .0
+            .iter()
+            .map(|step| pb::attribute_path::Step {
+                selector: Some(match step {
+                    PathStep::Attribute(a) => Selector::AttributeName(a.clone()),
+                    PathStep::ElementKeyString(k) => Selector::ElementKeyString(k.clone()),
+                    PathStep::ElementKeyInt(i) => Selector::ElementKeyInt(*i),
+                }),
+            })
+            .collect(),
+    }
+}
+
+pub(crate) fn diagnostics_to_proto(diags: &Diagnostics) -> Vec<pb::Diagnostic> {
+    diags
+        .iter()
+        .map(|d| pb::Diagnostic {
+            severity: match d.severity {
+                Severity::Error => pb::diagnostic::Severity::Error as i32,
+                Severity::Warning => pb::diagnostic::Severity::Warning as i32,
+            },
+            summary: d.summary.clone(),
+            detail: d.detail.clone(),
+            attribute: d
+                .attribute
+                .as_ref()
+                .filter(|p| !p.0.is_empty())
+                .map(path_to_proto),
+        })
+        .collect()
+}
+
+/// A codec failure as an error diagnostic on the attribute it happened at. `what` says which
+/// value it was (e.g. "configuration", "prior state").
+pub(crate) fn codec_error_diagnostic(diags: &mut Diagnostics, what: &str, err: &CodecError) {
+    let summary = format!("Invalid {what}");
+    let detail = format!(
+        "The provider could not read the {what} Terraform sent: {}. This is a bug in the \
+         provider or a mismatch with Terraform; please report it.",
+        err
+    );
+    if err.path.0.is_empty() {
+        diags.error(summary, detail);
+    } else {
+        diags.attribute_error(err.path.clone(), summary, detail);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugin::Type;
+    use pb::attribute_path::step::Selector;
+
+    fn sample_schema() -> Schema {
+        Schema {
+            version: 2,
+            block: Block {
+                description: "A **thing**.".into(),
+                description_kind: DescriptionKind::Markdown,
+                attributes: vec![Attribute {
+                    name: "secret".into(),
+                    ty: Type::List(Box::new(Type::String)),
+                    description: "plain".into(),
+                    optional: true,
+                    sensitive: true,
+                    deprecated: true,
+                    ..Default::default()
+                }],
+                blocks: vec![NestedBlock {
+                    type_name: "inner".into(),
+                    nesting: NestingMode::List,
+                    min_items: 1,
+                    max_items: 3,
+                    block: Block::default(),
+                }],
+                deprecated: false,
+            },
+        }
+    }
+
+    #[test]
+    fn schema_converts_every_field() {
+        let p = schema_to_proto(&sample_schema());
+        assert_eq!(p.version, 2);
+        let block = p.block.unwrap();
+        assert_eq!(block.version, 2);
+        assert_eq!(block.description_kind, pb::StringKind::Markdown as i32);
+        let attr = &block.attributes[0];
+        assert_eq!(attr.r#type, br#"["list","string"]"#.to_vec());
+        assert!(
+            attr.optional && attr.sensitive && attr.deprecated && !attr.required && !attr.computed
+        );
+        assert_eq!(attr.description_kind, pb::StringKind::Plain as i32);
+        let nested = &block.block_types[0];
+        assert_eq!(nested.type_name, "inner");
+        assert_eq!(
+            nested.nesting,
+            pb::schema::nested_block::NestingMode::List as i32
+        );
+        assert_eq!((nested.min_items, nested.max_items), (1, 3));
+    }
+
+    #[test]
+    fn diagnostics_carry_severity_and_path() {
+        let mut diags = Diagnostics::new();
+        diags.attribute_error(
+            AttributePath::attrs(["a"]).index(2).key("k"),
+            "Bad",
+            "Fix it.",
+        );
+        diags.warning("Careful", "Detail.");
+        let p = diagnostics_to_proto(&diags);
+        assert_eq!(p[0].severity, pb::diagnostic::Severity::Error as i32);
+        assert_eq!(p[0].summary, "Bad");
+        let steps: Vec<_> = p[0]
+            .attribute
+            .as_ref()
+            .unwrap()
+            .steps
+            .iter()
+            .map(|s| s.selector.clone().unwrap())
+            .collect();
+        assert_eq!(
+            steps,
+            vec![
+                Selector::AttributeName("a".into()),
+                Selector::ElementKeyInt(2),
+                Selector::ElementKeyString("k".into())
+            ]
+        );
+        assert_eq!(p[1].severity, pb::diagnostic::Severity::Warning as i32);
+        assert!(p[1].attribute.is_none());
+    }
+
+    #[test]
+    fn codec_errors_become_attribute_diagnostics() {
+        let ty = Type::Object([("n".to_string(), Type::Number)].into());
+        let err = crate::plugin::value::decode_json(br#"{"n":"x"}"#, &ty).unwrap_err();
+        let mut diags = Diagnostics::new();
+        codec_error_diagnostic(&mut diags, "configuration", &err);
+        assert!(diags.has_errors());
+        assert_eq!(diags.0[0].attribute, Some(AttributePath::attrs(["n"])));
+    }
+}

@@ -1,0 +1,424 @@
+//! Tests of the gRPC shims against a small in-memory provider: decoding into diagnostics,
+//! state upgrade rules, destroy plans, imports and StopProvider.
+
+use std::sync::Arc;
+
+use tonic::Request;
+
+use super::proto::tfplugin6 as pb;
+use super::proto::tfplugin6::provider_server::Provider as _;
+use super::provider_service::ProviderService;
+use super::rpc_context::{SchemaCache, Shared, StopSignal};
+use super::value::{decode_msgpack, encode_msgpack};
+use super::*;
+
+struct TestProvider;
+
+fn thing_schema() -> Schema {
+    Schema {
+        version: 1,
+        block: Block {
+            attributes: vec![
+                Attribute {
+                    name: "id".into(),
+                    ty: Type::String,
+                    computed: true,
+                    ..Default::default()
+                },
+                Attribute {
+                    name: "name".into(),
+                    ty: Type::String,
+                    required: true,
+                    ..Default::default()
+                },
+                Attribute {
+                    name: "size".into(),
+                    ty: Type::Number,
+                    optional: true,
+                    ..Default::default()
+                },
+            ],
+            ..Default::default()
+        },
+    }
+}
+
+impl Provider for TestProvider {
+    fn schema(&self) -> ProviderSchema {
+        ProviderSchema {
+            provider: Schema::default(),
+            resources: vec![("test_thing".into(), thing_schema())],
+            data_sources: vec![("test_thing".into(), thing_schema())],
+        }
+    }
+    fn validate_provider_config(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    async fn configure(
+        &self,
+        ctx: RequestContext,
+        _req: ConfigureRequest,
+        diags: &mut Diagnostics,
+    ) {
+        if ctx.stop.is_cancelled() {
+            diags.error("stale stop token", "configure saw a cancelled token");
+        }
+    }
+    fn validate_resource_config(&self, _t: &str, config: &Value, diags: &mut Diagnostics) {
+        if config.attr("name").as_str() == Some("bad") {
+            diags.attribute_error(
+                AttributePath::attrs(["name"]),
+                "Bad name",
+                "Pick another name.",
+            );
+        }
+    }
+    fn validate_data_source_config(&self, _t: &str, _c: &Value, _d: &mut Diagnostics) {}
+    fn upgrade_resource_state(
+        &self,
+        _t: &str,
+        _v: i64,
+        state: Value,
+        _d: &mut Diagnostics,
+    ) -> Value {
+        state
+    }
+    async fn read_resource(
+        &self,
+        ctx: RequestContext,
+        req: ReadRequest,
+        diags: &mut Diagnostics,
+    ) -> ReadResponse {
+        if req.current_state.attr("name").as_str() == Some("wait") {
+            ctx.stop.cancelled().await;
+            diags.error("Stopped", "Terraform asked the provider to stop.");
+        }
+        ReadResponse {
+            new_state: req.current_state,
+            private: req.private,
+        }
+    }
+    async fn plan_resource_change(
+        &self,
+        _ctx: RequestContext,
+        req: PlanRequest,
+        _d: &mut Diagnostics,
+    ) -> PlanResponse {
+        let planned_state = if req.proposed_new_state.is_null() {
+            Value::Null
+        } else {
+            req.proposed_new_state.with_attr("id", Value::Unknown)
+        };
+        PlanResponse {
+            planned_state,
+            requires_replace: vec![AttributePath::attrs(["name"])],
+            planned_private: req.prior_private,
+        }
+    }
+    async fn apply_resource_change(
+        &self,
+        _ctx: RequestContext,
+        req: ApplyRequest,
+        _d: &mut Diagnostics,
+    ) -> ApplyResponse {
+        ApplyResponse {
+            new_state: req.planned_state,
+            private: req.planned_private,
+        }
+    }
+    async fn import_resource_state(
+        &self,
+        _ctx: RequestContext,
+        type_name: &str,
+        id: &str,
+        _d: &mut Diagnostics,
+    ) -> Vec<ImportedResource> {
+        vec![ImportedResource {
+            type_name: type_name.into(),
+            state: Value::object([
+                ("id", Value::string(id)),
+                ("name", Value::Null),
+                ("size", Value::Null),
+            ]),
+            private: b"p".to_vec(),
+        }]
+    }
+    async fn read_data_source(
+        &self,
+        _ctx: RequestContext,
+        _t: &str,
+        config: Value,
+        _d: &mut Diagnostics,
+    ) -> Value {
+        config.with_attr("id", Value::string("ds"))
+    }
+}
+
+fn service() -> Arc<ProviderService<TestProvider>> {
+    let provider = TestProvider;
+    Arc::new(ProviderService(Shared {
+        schema: Arc::new(SchemaCache::new(provider.schema())),
+        provider: Arc::new(provider),
+        stop: Arc::new(StopSignal::default()),
+    }))
+}
+
+fn thing_type() -> Type {
+    thing_schema().block.value_type()
+}
+
+fn dv(value: &Value) -> Option<pb::DynamicValue> {
+    Some(pb::DynamicValue {
+        msgpack: encode_msgpack(value, &thing_type()).unwrap(),
+        json: vec![],
+    })
+}
+
+fn thing(name: &str) -> Value {
+    Value::object([
+        ("id", Value::Null),
+        ("name", Value::string(name)),
+        ("size", Value::Null),
+    ])
+}
+
+fn decoded(v: &Option<pb::DynamicValue>) -> Value {
+    decode_msgpack(&v.as_ref().unwrap().msgpack, &thing_type()).unwrap()
+}
+
+#[tokio::test]
+async fn validate_passes_provider_diagnostics_with_paths() {
+    let svc = service();
+    let resp = svc
+        .validate_resource_config(Request::new(pb::validate_resource_config::Request {
+            type_name: "test_thing".into(),
+            config: dv(&thing("bad")),
+            client_capabilities: None,
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(resp.diagnostics.len(), 1);
+    assert_eq!(resp.diagnostics[0].summary, "Bad name");
+    assert_eq!(
+        resp.diagnostics[0].attribute,
+        Some(super::convert::path_to_proto(&AttributePath::attrs([
+            "name"
+        ])))
+    );
+}
+
+#[tokio::test]
+async fn undecodable_config_is_a_diagnostic_at_the_attribute() {
+    let svc = service();
+    // {"name": true}: a bool where a string belongs.
+    let resp = svc
+        .validate_resource_config(Request::new(pb::validate_resource_config::Request {
+            type_name: "test_thing".into(),
+            config: Some(pb::DynamicValue {
+                msgpack: vec![0x81, 0xa4, b'n', b'a', b'm', b'e', 0xc3],
+                json: vec![],
+            }),
+            client_capabilities: None,
+        }))
+        .await
+        .expect("a diagnostic, not a gRPC error")
+        .into_inner();
+    assert_eq!(resp.diagnostics.len(), 1);
+    assert_eq!(
+        resp.diagnostics[0].severity,
+        pb::diagnostic::Severity::Error as i32
+    );
+    assert_eq!(
+        resp.diagnostics[0].attribute,
+        Some(super::convert::path_to_proto(&AttributePath::attrs([
+            "name"
+        ])))
+    );
+}
+
+async fn upgrade(json: &str, flatmap: bool) -> pb::upgrade_resource_state::Response {
+    let raw_state = if flatmap {
+        pb::RawState {
+            json: vec![],
+            flatmap: [("name".to_string(), "x".to_string())].into(),
+        }
+    } else {
+        pb::RawState {
+            json: json.as_bytes().to_vec(),
+            flatmap: Default::default(),
+        }
+    };
+    service()
+        .upgrade_resource_state(Request::new(pb::upgrade_resource_state::Request {
+            type_name: "test_thing".into(),
+            version: 1,
+            raw_state: Some(raw_state),
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+#[tokio::test]
+async fn upgrade_tolerates_missing_attributes_and_names_extra_ones() {
+    let ok = upgrade(r#"{"id":"1","name":"n"}"#, false).await;
+    assert!(ok.diagnostics.is_empty(), "{:?}", ok.diagnostics);
+    assert_eq!(
+        decoded(&ok.upgraded_state),
+        thing("n").with_attr("id", Value::string("1"))
+    );
+
+    let extra = upgrade(r#"{"id":"1","name":"n","legacy_field":3}"#, false).await;
+    assert_eq!(extra.diagnostics.len(), 1);
+    assert!(
+        extra.diagnostics[0].detail.contains("legacy_field"),
+        "{}",
+        extra.diagnostics[0].detail
+    );
+    assert!(extra.upgraded_state.is_none());
+
+    let flat = upgrade("", true).await;
+    assert_eq!(flat.diagnostics.len(), 1);
+    assert_eq!(
+        flat.diagnostics[0].severity,
+        pb::diagnostic::Severity::Error as i32
+    );
+}
+
+#[tokio::test]
+async fn plan_destroy_reaches_the_provider_and_returns_null() {
+    let svc = service();
+    let resp = svc
+        .plan_resource_change(Request::new(pb::plan_resource_change::Request {
+            type_name: "test_thing".into(),
+            prior_state: dv(&thing("n")),
+            proposed_new_state: dv(&Value::Null),
+            config: dv(&Value::Null),
+            prior_private: b"keep".to_vec(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(resp.diagnostics.is_empty());
+    assert_eq!(resp.planned_state.unwrap().msgpack, vec![0xc0]);
+    assert_eq!(resp.planned_private, b"keep".to_vec());
+    assert_eq!(resp.requires_replace.len(), 1);
+}
+
+#[tokio::test]
+async fn plan_create_encodes_unknowns() {
+    let resp = service()
+        .plan_resource_change(Request::new(pb::plan_resource_change::Request {
+            type_name: "test_thing".into(),
+            prior_state: dv(&Value::Null),
+            proposed_new_state: dv(&thing("n")),
+            config: dv(&thing("n")),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        decoded(&resp.planned_state),
+        thing("n").with_attr("id", Value::Unknown)
+    );
+}
+
+#[tokio::test]
+async fn import_and_data_source_encode_against_their_schemas() {
+    let svc = service();
+    let imported = svc
+        .import_resource_state(Request::new(pb::import_resource_state::Request {
+            type_name: "test_thing".into(),
+            id: "abc".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(imported.imported_resources.len(), 1);
+    assert_eq!(
+        decoded(&imported.imported_resources[0].state).attr("id"),
+        &Value::string("abc")
+    );
+    let ds = svc
+        .read_data_source(Request::new(pb::read_data_source::Request {
+            type_name: "test_thing".into(),
+            config: dv(&thing("n")),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(decoded(&ds.state).attr("id"), &Value::string("ds"));
+}
+
+#[tokio::test]
+async fn unknown_types_and_unsupported_rpcs_answer_with_diagnostics() {
+    let svc = service();
+    let read = svc
+        .read_resource(Request::new(pb::read_resource::Request {
+            type_name: "nope".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(read.diagnostics.len(), 1);
+    let moved = svc
+        .move_resource_state(Request::new(pb::move_resource_state::Request::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(moved.diagnostics.len(), 1);
+    let eph = svc
+        .open_ephemeral_resource(Request::new(pb::open_ephemeral_resource::Request::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(eph.diagnostics.len(), 1);
+    let call = svc
+        .call_function(Request::new(pb::call_function::Request::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(call.error.is_some());
+}
+
+#[tokio::test]
+async fn stop_provider_cancels_in_flight_work_then_serves_fresh_calls() {
+    let svc = service();
+    let waiting = {
+        let svc = svc.clone();
+        tokio::spawn(async move {
+            svc.read_resource(Request::new(pb::read_resource::Request {
+                type_name: "test_thing".into(),
+                current_state: dv(&thing("wait")),
+                ..Default::default()
+            }))
+            .await
+        })
+    };
+    tokio::task::yield_now().await;
+    svc.stop_provider(Request::new(pb::stop_provider::Request {}))
+        .await
+        .unwrap();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), waiting)
+        .await
+        .expect("the read ended after StopProvider")
+        .unwrap()
+        .unwrap()
+        .into_inner();
+    assert_eq!(read.diagnostics[0].summary, "Stopped");
+    // Later calls get a fresh, uncancelled token.
+    let configured = svc
+        .configure_provider(Request::new(pb::configure_provider::Request::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        configured.diagnostics.is_empty(),
+        "{:?}",
+        configured.diagnostics
+    );
+}
