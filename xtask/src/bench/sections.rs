@@ -1,0 +1,529 @@
+//! Turns measurements into report sections: medians, ratios, targets and verdicts.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::apply::{self, Step, StepResult, PARALLELISM};
+use super::binary;
+use super::handshake::{self, Handshake};
+use super::options::Options;
+use super::overhead::{self, Subject};
+use super::report::{Section, Table};
+use super::stats::{
+    alternation, format_mib, format_ms, format_ratio, latency_bound, median, median_ms, Verdict,
+};
+use super::terraform::{self, Terraform};
+use super::Paths;
+
+const HANDSHAKE_TARGET: Duration = Duration::from_millis(3);
+const HANDSHAKE_RSS_TARGET_KIB: u64 = 8 * 1024;
+const PEAK_RSS_TARGET_KIB: u64 = 15 * 1024;
+const BINARY_SIZE_TARGET: u64 = 10 * 1024 * 1024;
+const LATENCY: Duration = Duration::from_millis(20);
+const BOUND_FACTOR: f64 = 1.25;
+const OVERHEAD_RATIO_TARGET: f64 = 0.1;
+
+fn verdict(section: &mut Section, pass: bool) -> String {
+    let verdict = Verdict::from_pass(pass);
+    if verdict == Verdict::Miss {
+        section.misses += 1;
+    }
+    verdict.label().to_owned()
+}
+
+pub fn overhead(
+    tf: &Terraform,
+    work: &Path,
+    paths: &Paths,
+    go_dir: &Result<PathBuf, String>,
+    runs: usize,
+) -> Section {
+    let mut section = Section {
+        title: "Provider overhead per Terraform command".into(),
+        method: format!(
+            "Wall time of `terraform providers schema -json`, {runs} runs each, alternating: \
+             (a) a configuration requiring no provider (Terraform's own cost, the limit), \
+             (b) this provider, (c) the vsphere Go provider 2.0.2 (SDKv2, protocol 5). Both \
+             providers are installed through `dev_overrides` in the same CLI config. Overhead = \
+             median(b or c) − median(a): what a provider adds to every Terraform command \
+             (start-up, handshake, schema, shutdown). Target: ours ≤ 1/10 of the Go \
+             provider's."
+        ),
+        ..Section::default()
+    };
+    let mut subjects = vec![
+        Subject {
+            label: "no provider (Terraform alone)".into(),
+            config: terraform::BARE_CONFIG.into(),
+            expect_in_output: None,
+        },
+        Subject {
+            label: "this provider".into(),
+            config: terraform::requiring("msgraph", "entra/msgraph"),
+            expect_in_output: Some(terraform::OUR_SOURCE.into()),
+        },
+    ];
+    match go_dir {
+        Ok(_) => subjects.push(Subject {
+            label: "vsphere Go provider".into(),
+            config: terraform::requiring("vsphere", "hashicorp/vsphere"),
+            expect_in_output: Some(super::go_provider::SOURCE.into()),
+        }),
+        Err(err) => section.errors.push(format!("vsphere Go provider: {err}")),
+    }
+    if !paths.provider().exists() {
+        section.errors.push(format!(
+            "this provider: {} not built",
+            paths.provider().display()
+        ));
+    }
+    let measured = match overhead::measure(tf, work, &subjects, runs) {
+        Ok(measured) => measured,
+        Err(err) => {
+            section.errors.push(format!("{err:#}"));
+            return section;
+        }
+    };
+    let medians: Vec<Option<f64>> = measured
+        .iter()
+        .map(|m| m.times.as_ref().ok().and_then(|t| median_ms(t)))
+        .collect();
+    for m in &measured {
+        if let Err(err) = &m.times {
+            section.errors.push(format!("{}: {err:#}", m.label));
+        }
+    }
+    let bare = medians.first().copied().flatten();
+    let overhead_of = |i: usize| Some(medians.get(i).copied().flatten()? - bare?);
+    let ours = overhead_of(1);
+    let go = overhead_of(2);
+    let mut table = Table::new(&[
+        "Configuration",
+        "Median wall",
+        "Overhead vs no provider",
+        "Target",
+        "Result",
+    ]);
+    for (i, m) in measured.iter().enumerate() {
+        let median_cell = medians[i].map(format_ms).unwrap_or_else(|| "failed".into());
+        let overhead_cell = if i == 0 {
+            "— (the limit)".to_owned()
+        } else {
+            overhead_of(i)
+                .map(format_ms)
+                .unwrap_or_else(|| "n/a".into())
+        };
+        let (target, result) = match (i, ours, go) {
+            (1, Some(ours), Some(go)) => (
+                format!("≤ 1/10 of Go's ({})", format_ms(go * OVERHEAD_RATIO_TARGET)),
+                format!(
+                    "{} ({} of Go's)",
+                    verdict(&mut section, ours <= go * OVERHEAD_RATIO_TARGET),
+                    format_ratio(ours, go)
+                ),
+            ),
+            (1, _, _) => ("≤ 1/10 of Go's".into(), "not measured".into()),
+            _ => (String::new(), String::new()),
+        };
+        table.row(vec![
+            m.label.clone(),
+            median_cell,
+            overhead_cell,
+            target,
+            result,
+        ]);
+    }
+    section.table = Some(table);
+    section
+}
+
+pub fn handshake(paths: &Paths, go_dir: &Result<PathBuf, String>, runs: usize) -> Section {
+    let mut section = Section {
+        title: "Handshake latency and memory at handshake".into(),
+        method: format!(
+            "The provider binary is started with the environment Terraform gives it \
+             (TF_PLUGIN_MAGIC_COOKIE, PLUGIN_PROTOCOL_VERSIONS=5,6, PLUGIN_MIN_PORT/MAX_PORT, \
+             PLUGIN_CLIENT_CERT with a P-521 certificate); latency is exec to the handshake line \
+             on stdout, memory is VmRSS from /proc/PID/status right then; the process is then \
+             killed. {runs} runs each, alternating. Targets: under 3 ms and under 8 MiB."
+        ),
+        ..Section::default()
+    };
+    let mut subjects: Vec<(String, PathBuf)> = vec![("this provider".into(), paths.provider())];
+    match go_dir {
+        Ok(dir) => subjects.push((
+            "vsphere Go provider".into(),
+            dir.join(super::go_provider::BINARY_NAME),
+        )),
+        Err(err) => section.errors.push(format!("vsphere Go provider: {err}")),
+    }
+    let mut results: Vec<Result<Vec<Handshake>, String>> = vec![Ok(Vec::new()); subjects.len()];
+    for index in alternation(subjects.len(), runs) {
+        let Ok(done) = &mut results[index] else {
+            continue;
+        };
+        match handshake::measure(&subjects[index].1) {
+            Ok(h) => done.push(h),
+            Err(err) => results[index] = Err(format!("{err:#}")),
+        }
+    }
+    for ((label, _), result) in subjects.iter().zip(&results) {
+        if let Err(err) = result {
+            section.errors.push(format!("{label}: {err}"));
+        }
+    }
+    let latency = |i: usize| -> Option<f64> {
+        let hs = results.get(i)?.as_ref().ok()?;
+        median_ms(&hs.iter().map(|h| h.latency).collect::<Vec<_>>())
+    };
+    let rss = |i: usize| -> Option<f64> {
+        let hs = results.get(i)?.as_ref().ok()?;
+        median(&hs.iter().map(|h| h.rss_kib as f64).collect::<Vec<_>>())
+    };
+    let mut table = Table::new(&[
+        "Measure",
+        "This provider",
+        "vsphere Go provider",
+        "Ours / Go",
+        "Target",
+        "Result",
+    ]);
+    let show_ms = |v: Option<f64>| v.map(format_ms).unwrap_or_else(|| "n/a".into());
+    let show_kib = |v: Option<f64>| {
+        v.map(|k| format_mib(k as u64))
+            .unwrap_or_else(|| "n/a".into())
+    };
+    let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) => format_ratio(a, b),
+        _ => "n/a".into(),
+    };
+    let latency_result = match latency(0) {
+        Some(ms) => verdict(&mut section, ms < HANDSHAKE_TARGET.as_secs_f64() * 1000.0),
+        None => "not measured".into(),
+    };
+    table.row(vec![
+        "Handshake (median)".into(),
+        show_ms(latency(0)),
+        show_ms(latency(1)),
+        ratio(latency(0), latency(1)),
+        "< 3 ms".into(),
+        latency_result,
+    ]);
+    let rss_result = match rss(0) {
+        Some(kib) => verdict(&mut section, kib < HANDSHAKE_RSS_TARGET_KIB as f64),
+        None => "not measured".into(),
+    };
+    table.row(vec![
+        "RSS at handshake (median)".into(),
+        show_kib(rss(0)),
+        show_kib(rss(1)),
+        ratio(rss(0), rss(1)),
+        "< 8 MiB".into(),
+        rss_result,
+    ]);
+    if let Some(h) = results.first().and_then(|r| r.as_ref().ok()?.first()) {
+        section.method.push_str(&format!(
+            " This provider answered protocol {} over {}.",
+            h.line.protocol_version, h.line.network
+        ));
+    }
+    section.table = Some(table);
+    section
+}
+
+/// One scenario run: N resources at one latency.
+struct ScenarioRun {
+    resources: usize,
+    latency: Duration,
+    steps: Vec<StepResult>,
+}
+
+/// Returns the apply section, the requests section and the peak provider RSS (KiB) seen while
+/// applying the largest N.
+pub fn apply(
+    tf: &Terraform,
+    work: &Path,
+    paths: &Paths,
+    options: &Options,
+) -> (Section, Section, Option<u64>) {
+    let counts = options.resource_counts();
+    let mut section = Section {
+        title: "Apply and refresh against the simulator".into(),
+        method: format!(
+            "`count = N` policies with distinct partner tenant IDs against `msgraph-sim` on \
+             loopback, `-parallelism={PARALLELISM}`, {} run(s) per N, alternating 0 ms and \
+             {} ms of latency injected on every Graph request (`msgraph-sim --latency-ms`). \
+             Each run: apply (create N), plan with refresh and no changes (N reads), apply \
+             `-refresh=false` with a changed display_name (N updates), destroy \
+             `-refresh=false` (N deletes). T0 = median wall time at 0 ms; W = median at {} ms; \
+             bound B = T0 + ceil(N/{PARALLELISM}) × requests per op × {} ms with the target \
+             requests per op (create 2, refresh 1). Target: W ≤ 1.25 × B. Provider CPU = user + \
+             system time of all provider processes of the command (from Terraform's \
+             cutime/cstime, read while Terraform is a zombie, so nothing is missed between \
+             samples; it includes start-up, schema and shutdown of every provider process) \
+             divided by N, median of the 0 ms runs.",
+            options.apply_runs(),
+            LATENCY.as_millis(),
+            LATENCY.as_millis(),
+            LATENCY.as_millis()
+        ),
+        ..Section::default()
+    };
+    let mut requests_section = Section {
+        title: "Requests per operation".into(),
+        method: "Graph requests (paths under /v1.0/ or /beta/) counted by the simulator's \
+                 request log (`GET /_sim/stats`) per command of a 0 ms run, divided by N; \
+                 the largest count over runs. Tokens: tokens issued during a command vs the \
+                 provider processes seen during it (a process needs at most one token)."
+            .into(),
+        ..Section::default()
+    };
+    let mut runs: Vec<ScenarioRun> = Vec::new();
+    'all: for &resources in &counts {
+        for round in 0..options.apply_runs() {
+            for latency in [Duration::ZERO, LATENCY] {
+                eprintln!(
+                    "bench: N = {resources}, {} ms latency, run {}/{}",
+                    latency.as_millis(),
+                    round + 1,
+                    options.apply_runs()
+                );
+                match apply::run_scenario(
+                    tf,
+                    &paths.sim(),
+                    &paths.provider(),
+                    work,
+                    resources,
+                    latency,
+                ) {
+                    Ok(steps) => runs.push(ScenarioRun {
+                        resources,
+                        latency,
+                        steps,
+                    }),
+                    Err(err) => {
+                        section.errors.push(format!(
+                            "N = {resources}, {} ms: {err:#}",
+                            latency.as_millis()
+                        ));
+                        break 'all;
+                    }
+                }
+            }
+        }
+    }
+    if !runs.is_empty() {
+        section.table = Some(apply_table(&mut section, &runs, &counts));
+        requests_section.table = Some(requests_table(&mut requests_section, &runs, &counts));
+    } else {
+        requests_section
+            .errors
+            .push("no apply run completed".into());
+    }
+    let largest = counts.iter().copied().max().unwrap_or(0);
+    let peak = runs
+        .iter()
+        .filter(|r| r.resources == largest)
+        .flat_map(|r| r.steps.iter().map(|s| s.run.peak_hwm_kib))
+        .max();
+    (section, requests_section, peak)
+}
+
+fn walls(runs: &[ScenarioRun], resources: usize, latency: Duration, step: Step) -> Vec<Duration> {
+    runs.iter()
+        .filter(|r| r.resources == resources && r.latency == latency)
+        .filter_map(|r| apply::step_of(&r.steps, step).ok())
+        .map(|s| s.run.wall)
+        .collect()
+}
+
+fn apply_table(section: &mut Section, runs: &[ScenarioRun], counts: &[usize]) -> Table {
+    let mut table = Table::new(&[
+        "N",
+        "Command",
+        "T0 (0 ms)",
+        "W (20 ms)",
+        "Bound B",
+        "W / B",
+        "Target",
+        "Result",
+        "Provider CPU / resource",
+    ]);
+    for &n in counts {
+        for step in Step::ALL {
+            let t0 = median_ms(&walls(runs, n, Duration::ZERO, step));
+            let w = median_ms(&walls(runs, n, LATENCY, step));
+            let cpu: Vec<f64> = runs
+                .iter()
+                .filter(|r| r.resources == n && r.latency.is_zero())
+                .filter_map(|r| apply::step_of(&r.steps, step).ok())
+                .map(|s| s.run.children_cpu.as_secs_f64() * 1000.0 / n as f64)
+                .collect();
+            let cpu_cell = median(&cpu)
+                .map(|ms| format!("{ms:.3} ms"))
+                .unwrap_or_else(|| "n/a".into());
+            let bounded = matches!(step, Step::Create | Step::Refresh);
+            let (bound_cell, ratio_cell, target_cell, result_cell) = match (t0, w) {
+                (Some(t0), Some(w)) => {
+                    let bound = latency_bound(
+                        Duration::from_secs_f64(t0 / 1000.0),
+                        n,
+                        PARALLELISM,
+                        step.target_requests(),
+                        LATENCY,
+                    )
+                    .as_secs_f64()
+                        * 1000.0;
+                    let ratio = w / bound;
+                    if bounded {
+                        (
+                            format_ms(bound),
+                            format!("{ratio:.2}"),
+                            "≤ 1.25".to_owned(),
+                            verdict(section, ratio <= BOUND_FACTOR),
+                        )
+                    } else {
+                        (
+                            format_ms(bound),
+                            format!("{ratio:.2}"),
+                            "(info)".into(),
+                            String::new(),
+                        )
+                    }
+                }
+                _ => (
+                    "n/a".into(),
+                    "n/a".into(),
+                    String::new(),
+                    "not measured".into(),
+                ),
+            };
+            table.row(vec![
+                n.to_string(),
+                step.name().into(),
+                t0.map(format_ms).unwrap_or_else(|| "n/a".into()),
+                w.map(format_ms).unwrap_or_else(|| "n/a".into()),
+                bound_cell,
+                ratio_cell,
+                target_cell,
+                result_cell,
+                cpu_cell,
+            ]);
+        }
+    }
+    table
+}
+
+fn requests_table(section: &mut Section, runs: &[ScenarioRun], counts: &[usize]) -> Table {
+    let mut table = Table::new(&[
+        "N",
+        "Command",
+        "Graph requests per resource",
+        "Target",
+        "Result",
+        "Tokens / provider processes",
+    ]);
+    for &n in counts {
+        let zero: Vec<&ScenarioRun> = runs
+            .iter()
+            .filter(|r| r.resources == n && r.latency.is_zero())
+            .collect();
+        for step in Step::ALL {
+            let results: Vec<&StepResult> = zero
+                .iter()
+                .filter_map(|r| apply::step_of(&r.steps, step).ok())
+                .collect();
+            let Some(worst) = results.iter().max_by_key(|s| s.requests.graph_total) else {
+                continue;
+            };
+            let per_resource = worst.requests.graph_total as f64 / n as f64;
+            let target = step.target_requests();
+            let pass = per_resource <= f64::from(target);
+            let result = verdict(section, pass);
+            let tokens_ok = results
+                .iter()
+                .all(|s| s.requests.tokens <= s.run.provider_processes as u64);
+            let tokens_result = verdict(section, tokens_ok);
+            let tokens_cell = format!(
+                "{} / {} {}",
+                worst.requests.tokens, worst.run.provider_processes, tokens_result
+            );
+            let target_cell = match step {
+                Step::Create => "2 (GET, PUT)".to_owned(),
+                _ => target.to_string(),
+            };
+            table.row(vec![
+                n.to_string(),
+                step.name().into(),
+                worst.requests.describe_per_resource(n),
+                target_cell,
+                result,
+                tokens_cell,
+            ]);
+        }
+    }
+    table
+}
+
+pub fn memory_and_size(paths: &Paths, peak_kib: Option<u64>, size_wanted: bool) -> Section {
+    let mut section = Section {
+        title: "Peak memory and binary size".into(),
+        method: "Peak RSS: the highest VmHWM (the kernel's resident high-water mark) of any \
+                 provider process, sampled from /proc every 3 ms during every command of the \
+                 largest-N apply runs. Size: the release binary as built \
+                 (`[profile.release]` in Cargo.toml)."
+            .into(),
+        ..Section::default()
+    };
+    let mut table = Table::new(&["Measure", "Value", "Target", "Result"]);
+    match peak_kib {
+        Some(kib) => {
+            let result = verdict(&mut section, kib < PEAK_RSS_TARGET_KIB);
+            table.row(vec![
+                "Peak provider RSS during apply".into(),
+                format_mib(kib),
+                "< 15 MiB".into(),
+                result,
+            ]);
+        }
+        None => table.row(vec![
+            "Peak provider RSS during apply".into(),
+            "not measured".into(),
+            "< 15 MiB".into(),
+            String::new(),
+        ]),
+    }
+    if size_wanted {
+        match binary::inspect(&paths.provider()) {
+            Ok((size, stripped)) => {
+                let result = verdict(&mut section, size < BINARY_SIZE_TARGET && stripped);
+                table.row(vec![
+                    "Release binary size".into(),
+                    format!(
+                        "{} ({size} bytes, {})",
+                        format_mib(size / 1024),
+                        if stripped { "stripped" } else { "NOT stripped" }
+                    ),
+                    "< 10 MiB, stripped".into(),
+                    result,
+                ]);
+            }
+            Err(err) => section.errors.push(format!("release binary: {err:#}")),
+        }
+        match std::fs::read_to_string(paths.root.join("Cargo.toml")) {
+            Ok(text) => {
+                let check = binary::check_release_profile(&text);
+                let result = verdict(&mut section, check.all_set());
+                table.row(vec![
+                    "Release profile".into(),
+                    check.describe(),
+                    "lto, codegen-units = 1, panic = abort, strip".into(),
+                    result,
+                ]);
+            }
+            Err(err) => section.errors.push(format!("Cargo.toml: {err}")),
+        }
+    }
+    section.table = Some(table);
+    section
+}

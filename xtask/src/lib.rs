@@ -1,0 +1,3 @@
+//! Repository automation behind `cargo xtask`.
+
+pub mod bench;
