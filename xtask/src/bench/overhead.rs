@@ -70,8 +70,7 @@ fn warm_up(terraform: &Terraform, dir: &Path, subject: &Subject) -> Result<()> {
         .context("running terraform providers schema")?;
     if !output.status.success() {
         bail!(
-            "{}: terraform providers schema failed: {}",
-            subject.label,
+            "terraform providers schema failed: {}",
             String::from_utf8_lossy(&output.stderr).trim()
         );
     }

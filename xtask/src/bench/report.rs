@@ -144,7 +144,7 @@ pub fn render(machine: &Machine, invocation: &str, when: &str, sections: &[Secti
             let _ = writeln!(out, "{}", table.render());
         }
         for error in &section.errors {
-            let _ = writeln!(out, "**Not measured:** {}\n", error.replace('\n', " "));
+            let _ = writeln!(out, "**Not measured:** {}\n", one_line(error));
         }
     }
     let _ = writeln!(out, "## Reproduce\n");
@@ -164,6 +164,33 @@ pub fn render(machine: &Machine, invocation: &str, when: &str, sections: &[Secti
     out
 }
 
+/// Terminal output as one line of plain text: colour escapes dropped, box drawing and runs of
+/// whitespace collapsed.
+pub fn one_line(text: &str) -> String {
+    let mut plain = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // CSI: ESC [ parameters final-byte(@..~)
+            if chars.peek() == Some(&'[') {
+                chars.next();
+                for c in chars.by_ref() {
+                    if ('@'..='~').contains(&c) {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        plain.push(if matches!(c, '╷' | '│' | '╵') {
+            ' '
+        } else {
+            c
+        });
+    }
+    plain.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,6 +204,12 @@ mod tests {
             table.render(),
             "| a | b |\n|---|---|\n| 1 | x\\|y |\n| short |  |\n"
         );
+    }
+
+    #[test]
+    fn terminal_output_becomes_one_plain_line() {
+        let text = "\u{1b}[31m\u{1b}[31m╷\u{1b}[0m\u{1b}[0m\n\u{1b}[31m│\u{1b}[0m \u{1b}[0m\u{1b}[1m\u{1b}[31mError: \u{1b}[0mFailed  to load\n╵";
+        assert_eq!(one_line(text), "Error: Failed to load");
     }
 
     #[test]
