@@ -129,8 +129,7 @@ pub fn measure(exe: &Path) -> Result<Handshake> {
         bail!("{} printed {text:?}, not a handshake line", exe.display());
     };
     if line.network == "unix" {
-        // Killed Go providers leave their socket behind.
-        let _ = std::fs::remove_file(&line.address);
+        remove_socket(Path::new(&line.address));
     }
     if rss_kib == 0 {
         bail!("{} exited before its memory could be read", exe.display());
@@ -140,6 +139,21 @@ pub fn measure(exe: &Path) -> Result<Handshake> {
         rss_kib,
         line,
     })
+}
+
+/// A killed provider leaves its unix socket behind (ours inside a `/tmp/plugin*` directory of
+/// its own): remove both, the directory only if it is then empty.
+fn remove_socket(socket: &Path) {
+    let _ = std::fs::remove_file(socket);
+    if let Some(dir) = socket.parent() {
+        let own_dir = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("plugin"));
+        if own_dir {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ pub use options::USAGE;
 #[derive(Debug, Clone)]
 pub struct Paths {
     pub root: PathBuf,
+    /// Where terraform-provider-msgraph and msgraph-sim are (target/release unless told).
     pub release: PathBuf,
     /// Downloads kept between runs (the Go provider).
     pub cache: PathBuf,
@@ -36,7 +37,7 @@ pub struct Paths {
 }
 
 impl Paths {
-    fn discover() -> Result<Paths> {
+    fn discover(provider_dir: Option<&Path>) -> Result<Paths> {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"))
             .parent()
             .context("xtask has no parent directory")?
@@ -45,8 +46,14 @@ impl Paths {
             .map(PathBuf::from)
             .map(|t| if t.is_absolute() { t } else { root.join(t) })
             .unwrap_or_else(|| root.join("target"));
+        let release = match provider_dir {
+            Some(dir) => dir
+                .canonicalize()
+                .with_context(|| format!("--provider-dir {}", dir.display()))?,
+            None => target.join("release"),
+        };
         Ok(Paths {
-            release: target.join("release"),
+            release,
             cache: target.join("bench-cache"),
             work: target.join("bench"),
             root,
@@ -65,7 +72,7 @@ impl Paths {
 /// Runs `cargo xtask bench` with the arguments after `bench`.
 pub fn run(args: &[String]) -> Result<()> {
     let options = Options::parse(args)?;
-    let paths = Paths::discover()?;
+    let paths = Paths::discover(options.provider_dir.as_deref())?;
     if options.build {
         build(&paths, &options)?;
     }

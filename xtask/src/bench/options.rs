@@ -4,12 +4,15 @@ use anyhow::{bail, Context, Result};
 
 pub const USAGE: &str = "\
 usage: cargo xtask bench [--quick] [--runs N] [--only PARTS] [--no-build] [--out FILE]
+                         [--provider-dir DIR]
 
   --quick        fewer runs and N = 100 only: a smoke run of a few minutes
   --runs N       timed runs per subject (default 10, quick 3); handshakes run 3N times,
                  each apply scenario ceil(N/4) times
   --only PARTS   comma-separated subset of: overhead, handshake, apply, size
   --no-build     reuse target/release binaries instead of building them
+  --provider-dir DIR  measure the terraform-provider-msgraph in DIR (and msgraph-sim there, if
+                 present) instead of target/release; implies --no-build
   --out FILE     where to write the report (default: BENCHMARKS.md at the repository root for
                  a full run, target/bench/BENCHMARKS.md for --quick or --only runs)";
 
@@ -46,6 +49,7 @@ pub struct Options {
     pub parts: Vec<Part>,
     pub build: bool,
     pub out: Option<std::path::PathBuf>,
+    pub provider_dir: Option<std::path::PathBuf>,
 }
 
 impl Options {
@@ -55,6 +59,7 @@ impl Options {
         let mut parts = Part::ALL.to_vec();
         let mut build = true;
         let mut out = None;
+        let mut provider_dir = None;
         let mut iter = args.iter();
         while let Some(arg) = iter.next() {
             let (flag, inline) = match arg.split_once('=') {
@@ -71,6 +76,7 @@ impl Options {
                 "--quick" => quick = true,
                 "--no-build" => build = false,
                 "--out" => out = Some(std::path::PathBuf::from(value()?)),
+                "--provider-dir" => provider_dir = Some(std::path::PathBuf::from(value()?)),
                 "--runs" => {
                     let text = value()?;
                     let n: usize =
@@ -97,14 +103,15 @@ impl Options {
             quick,
             runs: runs.unwrap_or(if quick { 3 } else { 10 }),
             parts,
-            build,
+            build: build && provider_dir.is_none(),
             out,
+            provider_dir,
         })
     }
 
     /// A full run: every part, full run counts; only that may replace BENCHMARKS.md.
     pub fn is_full(&self) -> bool {
-        !self.quick && self.parts.len() == Part::ALL.len()
+        !self.quick && self.parts.len() == Part::ALL.len() && self.provider_dir.is_none()
     }
 
     pub fn wants(&self, part: Part) -> bool {
@@ -162,6 +169,8 @@ mod tests {
         assert!(!options.wants(Part::Apply));
         assert!(!options.build);
         assert!(!options.is_full());
+        let dir = parse(&["--provider-dir", "/x"]).expect("dir");
+        assert!(!dir.build);
         let out = parse(&["--out", "x.md"]).expect("out");
         assert_eq!(out.out.as_deref(), Some(std::path::Path::new("x.md")));
         assert!(parse(&["--runs", "0"]).is_err());
