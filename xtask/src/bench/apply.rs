@@ -193,6 +193,13 @@ fn run_step(
     let run = run_monitored(command, provider_exe, SAMPLE_INTERVAL)?;
     // plan -detailed-exitcode: 0 = no changes, which is what a refresh of an unchanged
     // configuration must give.
+    if step == Step::Refresh && run.status.code() == Some(2) {
+        bail!(
+            "plan after apply is not empty (exit 2): the provider plans changes for an \
+             unchanged configuration; log {}",
+            log.display()
+        );
+    }
     if !run.status.success() {
         let text = std::fs::read_to_string(&log).unwrap_or_default();
         let tail: Vec<&str> = text.lines().rev().take(30).collect();

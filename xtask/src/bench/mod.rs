@@ -97,7 +97,13 @@ pub fn run(args: &[String]) -> Result<()> {
     let mut out: Vec<Section> = Vec::new();
     if options.wants(Part::Overhead) {
         eprintln!("bench: provider overhead (terraform providers schema -json)");
-        out.push(sections::overhead(&tf, &scratch, &go_dir, options.runs));
+        out.push(sections::overhead(
+            &tf,
+            &scratch,
+            &paths,
+            &go_dir,
+            options.runs,
+        ));
     }
     if options.wants(Part::Handshake) {
         eprintln!("bench: handshake latency and memory");

@@ -1,12 +1,15 @@
 //! Provider overhead per Terraform command: `terraform providers schema -json` with no
 //! provider (Terraform's own cost), with ours and with the Go provider, runs interleaved.
+//! Timed runs only time; a few separate monitored runs then measure the provider's CPU time
+//! and memory per command, so the sampling cannot disturb the timings.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
+use super::monitor::run_monitored;
 use super::stats::alternation;
 use super::terraform::Terraform;
 
@@ -17,13 +20,22 @@ pub struct Subject {
     pub config: String,
     /// A string the schema output must contain (the provider's address), if any.
     pub expect_in_output: Option<String>,
+    /// The provider binary Terraform starts, to watch its processes.
+    pub provider_exe: Option<PathBuf>,
 }
+
+/// Monitored runs per subject for CPU and memory.
+const MONITORED_RUNS: usize = 3;
 
 /// Wall times per subject, or why a subject could not be measured.
 #[derive(Debug)]
 pub struct SubjectTimes {
     pub label: String,
     pub times: Result<Vec<Duration>>,
+    /// Provider CPU time (user + system, all its processes) per command, monitored runs.
+    pub provider_cpu: Vec<Duration>,
+    /// Highest provider VmHWM over the monitored runs, KiB.
+    pub provider_peak_kib: u64,
 }
 
 /// Runs every subject once untimed (checking its output), then `runs` timed rounds in
@@ -47,6 +59,8 @@ pub fn measure(
         .map(|(subject, dir)| SubjectTimes {
             label: subject.label.clone(),
             times: warm_up(terraform, dir, subject).map(|()| Vec::new()),
+            provider_cpu: Vec::new(),
+            provider_peak_kib: 0,
         })
         .collect();
     for index in alternation(subjects.len(), runs) {
@@ -55,6 +69,32 @@ pub fn measure(
         };
         match time_once(terraform, &dirs[index]) {
             Ok(elapsed) => times.push(elapsed),
+            Err(err) => results[index].times = Err(err),
+        }
+    }
+    for index in alternation(subjects.len(), MONITORED_RUNS) {
+        let Some(exe) = &subjects[index].provider_exe else {
+            continue;
+        };
+        if results[index].times.is_err() {
+            continue;
+        }
+        let mut command = terraform.command(&dirs[index]);
+        command
+            .args(["providers", "schema", "-json"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        match run_monitored(command, exe, Duration::from_millis(2)) {
+            Ok(seen) if seen.status.success() => {
+                let result = &mut results[index];
+                result.provider_cpu.push(seen.children_cpu);
+                result.provider_peak_kib = result.provider_peak_kib.max(seen.peak_hwm_kib);
+            }
+            Ok(seen) => {
+                results[index].times =
+                    Err(anyhow::anyhow!("monitored run failed ({})", seen.status))
+            }
             Err(err) => results[index].times = Err(err),
         }
     }

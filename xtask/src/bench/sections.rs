@@ -34,6 +34,7 @@ fn verdict(section: &mut Section, pass: bool) -> String {
 pub fn overhead(
     tf: &Terraform,
     work: &Path,
+    paths: &Paths,
     go_dir: &Result<PathBuf, String>,
     runs: usize,
 ) -> Section {
@@ -46,7 +47,9 @@ pub fn overhead(
              providers are installed through `dev_overrides` in the same CLI config. Overhead = \
              median(b or c) − median(a): what a provider adds to every Terraform command \
              (start-up, handshake, schema, shutdown). Target: ours ≤ 1/10 of the Go \
-             provider's."
+             provider's. Provider CPU (user + system of the provider processes, from \
+             Terraform's cutime/cstime) and peak RSS (VmHWM sampled every 2 ms) come from 3 \
+             further runs each, kept apart from the timed ones."
         ),
         ..Section::default()
     };
@@ -55,18 +58,21 @@ pub fn overhead(
             label: "no provider (Terraform alone)".into(),
             config: terraform::BARE_CONFIG.into(),
             expect_in_output: None,
+            provider_exe: None,
         },
         Subject {
             label: "this provider".into(),
             config: terraform::requiring("msgraph", "entra/msgraph"),
             expect_in_output: Some(terraform::OUR_SOURCE.into()),
+            provider_exe: Some(paths.provider()),
         },
     ];
     match go_dir {
-        Ok(_) => subjects.push(Subject {
+        Ok(dir) => subjects.push(Subject {
             label: "vsphere Go provider".into(),
             config: terraform::requiring("vsphere", "hashicorp/vsphere"),
             expect_in_output: Some(super::go_provider::SOURCE.into()),
+            provider_exe: Some(dir.join(super::go_provider::BINARY_NAME)),
         }),
         Err(err) => section.errors.push(format!("vsphere Go provider: {err}")),
     }
@@ -96,6 +102,8 @@ pub fn overhead(
         "Overhead vs no provider",
         "Target",
         "Result",
+        "Provider CPU / command",
+        "Provider peak RSS",
     ]);
     for (i, m) in measured.iter().enumerate() {
         let median_cell = medians[i].map(format_ms).unwrap_or_else(|| "failed".into());
@@ -118,12 +126,22 @@ pub fn overhead(
             (1, _, _) => ("≤ 1/10 of Go's".into(), "not measured".into()),
             _ => (String::new(), String::new()),
         };
+        let cpu_cell = median_ms(&m.provider_cpu)
+            .map(format_ms)
+            .unwrap_or_else(|| "—".into());
+        let peak_cell = if m.provider_peak_kib > 0 {
+            format_mib(m.provider_peak_kib)
+        } else {
+            "—".into()
+        };
         table.row(vec![
             m.label.clone(),
             median_cell,
             overhead_cell,
             target,
             result,
+            cpu_cell,
+            peak_cell,
         ]);
     }
     section.table = Some(table);
