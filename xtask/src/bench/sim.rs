@@ -277,6 +277,85 @@ mod tests {
     }
 
     #[test]
+    fn http_get_reads_a_chunked_body_from_a_loopback_server() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().expect("accept");
+            let mut request = [0u8; 1024];
+            let read = stream.read(&mut request).expect("read");
+            let request = String::from_utf8_lossy(&request[..read]).into_owned();
+            stream
+                .write_all(
+                    b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+                )
+                .expect("write");
+            request
+        });
+        let body = http_get(&format!("http://{addr}"), "/_sim/stats").expect("get");
+        assert_eq!(body, b"{}");
+        let request = server.join().expect("server");
+        assert!(
+            request.starts_with("GET /_sim/stats HTTP/1.1\r\n"),
+            "{request}"
+        );
+    }
+
+    #[test]
+    fn start_reads_address_and_credentials_and_passes_flags() {
+        let dir = std::env::temp_dir().join(format!("xtask-bench-sim-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let script = dir.join("fake-sim");
+        let args_file = dir.join("args");
+        // Prints like msgraph-sim, records its arguments, then waits to be killed.
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\necho \"$@\" > {}\necho 'msgraph-sim listening on http://127.0.0.1:9'\n\
+                 echo 'tenant_id     = t-1' >&2\necho 'client_id     = c-1' >&2\n\
+                 echo 'client_secret = s-1' >&2\nexec sleep 30\n",
+                args_file.display()
+            ),
+        )
+        .expect("script");
+        Command::new("chmod")
+            .arg("755")
+            .arg(&script)
+            .status()
+            .expect("chmod");
+        let sim = SimProcess::start(
+            &script,
+            Duration::from_millis(20),
+            &["p-1".to_owned(), "p-2".to_owned()],
+        )
+        .expect("starts");
+        assert_eq!(
+            sim.credentials,
+            SimCredentials {
+                url: "http://127.0.0.1:9".into(),
+                tenant_id: "t-1".into(),
+                client_id: "c-1".into(),
+                client_secret: "s-1".into(),
+            }
+        );
+        let args = std::fs::read_to_string(&args_file).expect("args");
+        assert_eq!(args.trim(), "--latency-ms 20 --partner p-1 --partner p-2");
+        drop(sim);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_simulator_that_exits_is_reported() {
+        let err = SimProcess::start(Path::new("/bin/false"), Duration::ZERO, &[])
+            .err()
+            .expect("fails");
+        assert!(
+            err.to_string().contains("did not print its address"),
+            "{err:#}"
+        );
+    }
+
+    #[test]
     fn stats_json_decodes() {
         let stats: SimStats = serde_json::from_str(
             r#"{"requests":[{"method":"PUT","path":"/v1.0/x","status":204,"query":""}],"tokens_issued":2}"#,
