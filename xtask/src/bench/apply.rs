@@ -128,7 +128,8 @@ pub fn is_graph_path(path: &str) -> bool {
 pub struct StepResult {
     pub step: Step,
     pub run: Monitored,
-    pub requests: RequestCount,
+    /// Err when the simulator's request log could not be read: timings stay valid.
+    pub requests: Result<RequestCount, String>,
 }
 
 /// Creates, refreshes, updates and destroys `resources` policies against a fresh simulator
@@ -152,12 +153,16 @@ pub fn run_scenario(
         dir.join("main.tf"),
         apply_config(resources, &sim.credentials),
     )?;
-    let mut before = sim.stats()?;
+    let stats = || sim.stats().map_err(|e| format!("{e:#}"));
+    let mut before = stats();
     let mut results = Vec::new();
     for step in Step::ALL {
         let run = run_step(terraform, &dir, provider_exe, step)?;
-        let after = sim.stats()?;
-        let requests = requests_between(&before, &after);
+        let after = stats();
+        let requests = match (&before, &after) {
+            (Ok(before), Ok(after)) => Ok(requests_between(before, after)),
+            (Err(err), _) | (_, Err(err)) => Err(err.clone()),
+        };
         before = after;
         results.push(StepResult {
             step,

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::apply::{self, Step, StepResult, PARALLELISM};
+use super::apply::{self, RequestCount, Step, StepResult, PARALLELISM};
 use super::binary;
 use super::handshake::{self, Handshake};
 use super::options::Options;
@@ -440,24 +440,36 @@ fn requests_table(section: &mut Section, runs: &[ScenarioRun], counts: &[usize])
             .filter(|r| r.resources == n && r.latency.is_zero())
             .collect();
         for step in Step::ALL {
-            let results: Vec<&StepResult> = zero
+            let mut counted: Vec<(&StepResult, &RequestCount)> = Vec::new();
+            for result in zero
                 .iter()
                 .filter_map(|r| apply::step_of(&r.steps, step).ok())
-                .collect();
-            let Some(worst) = results.iter().max_by_key(|s| s.requests.graph_total) else {
+            {
+                match &result.requests {
+                    Ok(count) => counted.push((result, count)),
+                    Err(err) => {
+                        let err = format!("simulator request log: {err}");
+                        if !section.errors.contains(&err) {
+                            section.errors.push(err);
+                        }
+                    }
+                }
+            }
+            let Some(&(worst_run, worst)) = counted.iter().max_by_key(|(_, c)| c.graph_total)
+            else {
                 continue;
             };
-            let per_resource = worst.requests.graph_total as f64 / n as f64;
+            let per_resource = worst.graph_total as f64 / n as f64;
             let target = step.target_requests();
             let pass = per_resource <= f64::from(target);
             let result = verdict(section, pass);
-            let tokens_ok = results
+            let tokens_ok = counted
                 .iter()
-                .all(|s| s.requests.tokens <= s.run.provider_processes as u64);
+                .all(|(run, count)| count.tokens <= run.run.provider_processes as u64);
             let tokens_result = verdict(section, tokens_ok);
             let tokens_cell = format!(
                 "{} / {} {}",
-                worst.requests.tokens, worst.run.provider_processes, tokens_result
+                worst.tokens, worst_run.run.provider_processes, tokens_result
             );
             let target_cell = match step {
                 Step::Create => "2 (GET, PUT)".to_owned(),
@@ -466,7 +478,7 @@ fn requests_table(section: &mut Section, runs: &[ScenarioRun], counts: &[usize])
             table.row(vec![
                 n.to_string(),
                 step.name().into(),
-                worst.requests.describe_per_resource(n),
+                worst.describe_per_resource(n),
                 target_cell,
                 result,
                 tokens_cell,
@@ -537,4 +549,88 @@ pub fn memory_and_size(paths: &Paths, peak_kib: Option<u64>, size_wanted: bool) 
     }
     section.table = Some(table);
     section
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::ExitStatus;
+
+    use super::*;
+    use crate::bench::monitor::Monitored;
+
+    fn step(step: Step, wall_ms: u64, graph: usize, tokens: u64) -> StepResult {
+        StepResult {
+            step,
+            run: Monitored {
+                status: ExitStatus::from_raw(0),
+                wall: Duration::from_millis(wall_ms),
+                children_cpu: Duration::from_millis(50),
+                peak_hwm_kib: 9000,
+                provider_processes: 2,
+            },
+            requests: Ok(RequestCount {
+                graph_total: graph,
+                by_method: vec![("GET".into(), graph / 2), ("PUT".into(), graph - graph / 2)],
+                tokens,
+            }),
+        }
+    }
+
+    fn scenario(latency_ms: u64, create_ms: u64, refresh_ms: u64) -> ScenarioRun {
+        ScenarioRun {
+            resources: 100,
+            latency: Duration::from_millis(latency_ms),
+            steps: vec![
+                step(Step::Create, create_ms, 200, 1),
+                step(Step::Refresh, refresh_ms, 100, 1),
+                step(Step::Update, 900, 100, 1),
+                step(Step::Delete, 900, 100, 1),
+            ],
+        }
+    }
+
+    #[test]
+    fn apply_table_compares_w_with_the_bound() {
+        let runs = vec![scenario(0, 1000, 1000), scenario(20, 1500, 2000)];
+        let mut section = Section::default();
+        let table = apply_table(&mut section, &runs, &[100]);
+        let create = &table.rows[0];
+        // B = 1000 + ceil(100/10) x 2 x 20 = 1400 ms; W = 1500 ms.
+        assert_eq!(create[4], "1400 ms");
+        assert_eq!(create[5], "1.07");
+        assert_eq!(create[7], "PASS");
+        // Provider CPU 50 ms over 100 resources.
+        assert_eq!(create[8], "0.500 ms");
+        let refresh = &table.rows[1];
+        // B = 1000 + 10 x 1 x 20 = 1200 ms; W = 2000 ms.
+        assert_eq!(refresh[4], "1200 ms");
+        assert_eq!(refresh[7], "MISS");
+        assert_eq!(section.misses, 1);
+        assert_eq!(table.rows.len(), 4);
+    }
+
+    #[test]
+    fn requests_table_checks_requests_and_tokens() {
+        let runs = vec![scenario(0, 1000, 1000), scenario(20, 1500, 2000)];
+        let mut section = Section::default();
+        let table = requests_table(&mut section, &runs, &[100]);
+        assert_eq!(table.rows[0][2], "2.00 (GET 1.00, PUT 1.00)");
+        assert_eq!(table.rows[0][4], "PASS");
+        assert_eq!(table.rows[0][5], "1 / 2 PASS");
+        assert_eq!(section.misses, 0);
+        assert!(section.errors.is_empty());
+    }
+
+    #[test]
+    fn an_unreadable_request_log_is_an_error_not_a_pass() {
+        let mut run = scenario(0, 1000, 1000);
+        for s in &mut run.steps {
+            s.requests = Err("GET /_sim/stats answered 404".into());
+        }
+        let mut section = Section::default();
+        let table = requests_table(&mut section, &[run], &[100]);
+        assert!(table.rows.is_empty());
+        assert_eq!(section.errors.len(), 1, "{:?}", section.errors);
+    }
 }

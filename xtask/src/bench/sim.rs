@@ -48,9 +48,11 @@ pub struct SimStats {
 impl SimProcess {
     pub fn start(exe: &Path, latency: Duration, partners: &[String]) -> Result<SimProcess> {
         let mut command = Command::new(exe);
-        command
-            .arg("--latency-ms")
-            .arg(latency.as_millis().to_string());
+        if !latency.is_zero() {
+            command
+                .arg("--latency-ms")
+                .arg(latency.as_millis().to_string());
+        }
         for partner in partners {
             command.arg("--partner").arg(partner);
         }
