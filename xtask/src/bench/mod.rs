@@ -28,11 +28,15 @@ pub use options::USAGE;
 #[derive(Debug, Clone)]
 pub struct Paths {
     pub root: PathBuf,
-    /// Where terraform-provider-msgraph and msgraph-sim are (target/release unless told).
+    /// Where the built terraform-provider-msgraph is (target/release unless told).
+    pub built: PathBuf,
+    /// target/release, where msgraph-sim is built.
     pub release: PathBuf,
+    /// A directory holding only a copy of the provider: what dev_overrides points at.
+    pub staged: PathBuf,
     /// Downloads kept between runs (the Go provider).
     pub cache: PathBuf,
-    /// Scratch Terraform directories, wiped each run.
+    /// Scratch Terraform directories and partial reports.
     pub work: PathBuf,
 }
 
@@ -46,28 +50,60 @@ impl Paths {
             .map(PathBuf::from)
             .map(|t| if t.is_absolute() { t } else { root.join(t) })
             .unwrap_or_else(|| root.join("target"));
-        let release = match provider_dir {
+        let release = target.join("release");
+        let built = match provider_dir {
             Some(dir) => dir
                 .canonicalize()
                 .with_context(|| format!("--provider-dir {}", dir.display()))?,
-            None => target.join("release"),
+            None => release.clone(),
         };
+        let work = target.join("bench");
         Ok(Paths {
+            built,
             release,
+            staged: work.join("provider"),
             cache: target.join("bench-cache"),
-            work: target.join("bench"),
+            work,
             root,
         })
     }
 
-    pub fn provider(&self) -> PathBuf {
-        self.release.join("terraform-provider-msgraph")
+    /// The provider binary as built (for its size).
+    pub fn built_provider(&self) -> PathBuf {
+        self.built.join(PROVIDER_BINARY)
     }
 
+    /// The copy Terraform runs.
+    pub fn provider(&self) -> PathBuf {
+        self.staged.join(PROVIDER_BINARY)
+    }
+
+    /// msgraph-sim next to the provider when there is one, else target/release's.
     pub fn sim(&self) -> PathBuf {
-        self.release.join("msgraph-sim")
+        let beside = self.built.join("msgraph-sim");
+        if beside.exists() {
+            beside
+        } else {
+            self.release.join("msgraph-sim")
+        }
+    }
+
+    /// Copies the built provider into its own directory, so dev_overrides sees nothing else
+    /// (target/release also holds `terraform-provider-msgraph.d`).
+    fn stage_provider(&self) -> Result<()> {
+        if self.staged.exists() {
+            std::fs::remove_dir_all(&self.staged)?;
+        }
+        std::fs::create_dir_all(&self.staged)?;
+        if self.built_provider().exists() {
+            std::fs::copy(self.built_provider(), self.provider())
+                .with_context(|| format!("copying {}", self.built_provider().display()))?;
+        }
+        Ok(())
     }
 }
+
+const PROVIDER_BINARY: &str = "terraform-provider-msgraph";
 
 /// Runs `cargo xtask bench` with the arguments after `bench`.
 pub fn run(args: &[String]) -> Result<()> {
@@ -76,6 +112,7 @@ pub fn run(args: &[String]) -> Result<()> {
     if options.build {
         build(&paths, &options)?;
     }
+    paths.stage_provider()?;
     let scratch = paths.work.join("runs");
     if scratch.exists() {
         std::fs::remove_dir_all(&scratch)?;
@@ -87,7 +124,7 @@ pub fn run(args: &[String]) -> Result<()> {
     } else {
         Err("not needed".to_owned())
     };
-    let mut overrides: Vec<(&str, &Path)> = vec![(terraform::OUR_SOURCE, paths.release.as_path())];
+    let mut overrides: Vec<(&str, &Path)> = vec![(terraform::OUR_SOURCE, paths.staged.as_path())];
     if let Ok(dir) = &go_dir {
         overrides.push((go_provider::SOURCE, dir.as_path()));
     }

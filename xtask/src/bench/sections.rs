@@ -517,7 +517,7 @@ pub fn memory_and_size(paths: &Paths, peak_kib: Option<u64>, size_wanted: bool) 
         ]),
     }
     if size_wanted {
-        match binary::inspect(&paths.provider()) {
+        match binary::inspect(&paths.built_provider()) {
             Ok((size, stripped)) => {
                 let result = verdict(&mut section, size < BINARY_SIZE_TARGET && stripped);
                 table.row(vec![
