@@ -290,9 +290,13 @@ pub fn apply(
         ..Section::default()
     };
     let mut runs: Vec<ScenarioRun> = Vec::new();
+    let mut latency_broken = false;
     'all: for &resources in &counts {
         for round in 0..options.apply_runs() {
             for latency in [Duration::ZERO, LATENCY] {
+                if latency_broken && !latency.is_zero() {
+                    continue;
+                }
                 eprintln!(
                     "bench: N = {resources}, {} ms latency, run {}/{}",
                     latency.as_millis(),
@@ -317,7 +321,11 @@ pub fn apply(
                             "N = {resources}, {} ms: {err:#}",
                             latency.as_millis()
                         ));
-                        break 'all;
+                        if latency.is_zero() {
+                            break 'all; // the provider or Terraform is broken
+                        }
+                        // Latency injection failed: keep the 0 ms runs (T0, CPU, requests).
+                        latency_broken = true;
                     }
                 }
             }
