@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 
 use super::monitor::{run_monitored, Monitored};
 use super::sim::{RecordedRequest, SimProcess, SimStats};
-use super::terraform::{apply_config, bench_tenant_id, Terraform};
+use super::terraform::{apply_config, bench_tenant_id, reference_config, Terraform};
 
 pub const PARALLELISM: usize = 10;
 const SAMPLE_INTERVAL: Duration = Duration::from_millis(3);
@@ -171,6 +171,32 @@ pub fn run_scenario(
         });
     }
     Ok(results)
+}
+
+/// The same four steps on `terraform_data` resources: Terraform's own cost for N resources.
+pub fn run_reference(
+    terraform: &Terraform,
+    work: &Path,
+    resources: usize,
+) -> Result<Vec<StepResult>> {
+    let dir = work.join(format!("reference-{resources}"));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join("main.tf"), reference_config(resources))?;
+    // No provider runs: nothing matches this path, so only wall time is kept.
+    let no_provider = dir.join("no-provider");
+    Step::ALL
+        .into_iter()
+        .map(|step| {
+            Ok(StepResult {
+                step,
+                run: run_step(terraform, &dir, &no_provider, step)?,
+                requests: Err("no simulator".into()),
+            })
+        })
+        .collect()
 }
 
 fn requests_between(before: &SimStats, after: &SimStats) -> RequestCount {

@@ -272,7 +272,9 @@ pub fn apply(
              system time of all provider processes of the command (from Terraform's \
              cutime/cstime, read while Terraform is a zombie, so nothing is missed between \
              samples; it includes start-up, schema and shutdown of every provider process) \
-             divided by N, median of the 0 ms runs.",
+             divided by N, median of the 0 ms runs. Terraform alone: the same four commands on as \
+             many built-in `terraform_data` resources (no provider, no network), run in the \
+             same alternation: the limit T0 could reach.",
             options.apply_runs(),
             LATENCY.as_millis(),
             LATENCY.as_millis(),
@@ -290,9 +292,25 @@ pub fn apply(
         ..Section::default()
     };
     let mut runs: Vec<ScenarioRun> = Vec::new();
+    let mut references: Vec<ScenarioRun> = Vec::new();
     let mut latency_broken = false;
     'all: for &resources in &counts {
         for round in 0..options.apply_runs() {
+            eprintln!(
+                "bench: N = {resources}, Terraform alone (terraform_data), run {}/{}",
+                round + 1,
+                options.apply_runs()
+            );
+            match apply::run_reference(tf, work, resources) {
+                Ok(steps) => references.push(ScenarioRun {
+                    resources,
+                    latency: Duration::ZERO,
+                    steps,
+                }),
+                Err(err) => section
+                    .errors
+                    .push(format!("N = {resources}, Terraform alone: {err:#}")),
+            }
             for latency in [Duration::ZERO, LATENCY] {
                 if latency_broken && !latency.is_zero() {
                     continue;
@@ -332,7 +350,7 @@ pub fn apply(
         }
     }
     if !runs.is_empty() {
-        section.table = Some(apply_table(&mut section, &runs, &counts));
+        section.table = Some(apply_table(&mut section, &runs, &references, &counts));
         requests_section.table = Some(requests_table(&mut requests_section, &runs, &counts));
     } else {
         requests_section
@@ -356,7 +374,12 @@ fn walls(runs: &[ScenarioRun], resources: usize, latency: Duration, step: Step) 
         .collect()
 }
 
-fn apply_table(section: &mut Section, runs: &[ScenarioRun], counts: &[usize]) -> Table {
+fn apply_table(
+    section: &mut Section,
+    runs: &[ScenarioRun],
+    references: &[ScenarioRun],
+    counts: &[usize],
+) -> Table {
     let mut table = Table::new(&[
         "N",
         "Command",
@@ -367,11 +390,14 @@ fn apply_table(section: &mut Section, runs: &[ScenarioRun], counts: &[usize]) ->
         "Target",
         "Result",
         "Provider CPU / resource",
+        "Terraform alone",
+        "T0 − Terraform alone",
     ]);
     for &n in counts {
         for step in Step::ALL {
             let t0 = median_ms(&walls(runs, n, Duration::ZERO, step));
             let w = median_ms(&walls(runs, n, LATENCY, step));
+            let alone = median_ms(&walls(references, n, Duration::ZERO, step));
             let cpu: Vec<f64> = runs
                 .iter()
                 .filter(|r| r.resources == n && r.latency.is_zero())
@@ -427,6 +453,11 @@ fn apply_table(section: &mut Section, runs: &[ScenarioRun], counts: &[usize]) ->
                 target_cell,
                 result_cell,
                 cpu_cell,
+                alone.map(format_ms).unwrap_or_else(|| "n/a".into()),
+                match (t0, alone) {
+                    (Some(t0), Some(alone)) => format_ms(t0 - alone),
+                    _ => "n/a".into(),
+                },
             ]);
         }
     }
@@ -602,7 +633,8 @@ mod tests {
     fn apply_table_compares_w_with_the_bound() {
         let runs = vec![scenario(0, 1000, 1000), scenario(20, 1500, 2000)];
         let mut section = Section::default();
-        let table = apply_table(&mut section, &runs, &[100]);
+        let references = vec![scenario(0, 700, 600)];
+        let table = apply_table(&mut section, &runs, &references, &[100]);
         let create = &table.rows[0];
         // B = 1000 + ceil(100/10) x 2 x 20 = 1400 ms; W = 1500 ms.
         assert_eq!(create[4], "1400 ms");
@@ -610,6 +642,9 @@ mod tests {
         assert_eq!(create[7], "PASS");
         // Provider CPU 50 ms over 100 resources.
         assert_eq!(create[8], "0.500 ms");
+        // Terraform alone 700 ms: the provider adds 300 ms at 0 ms latency.
+        assert_eq!(create[9], "700 ms");
+        assert_eq!(create[10], "300 ms");
         let refresh = &table.rows[1];
         // B = 1000 + 10 x 1 x 20 = 1200 ms; W = 2000 ms.
         assert_eq!(refresh[4], "1200 ms");

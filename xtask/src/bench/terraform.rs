@@ -128,6 +128,25 @@ resource "{RESOURCE_TYPE}" "bench" {{
     )
 }
 
+/// The same resource graph with Terraform's built-in `terraform_data`: no provider process, no
+/// network, so its wall time is what Terraform itself costs for N resources.
+pub fn reference_config(resources: usize) -> String {
+    format!(
+        r#"variable "display_name" {{
+  type = string
+}}
+
+resource "terraform_data" "bench" {{
+  count = {resources}
+  input = {{
+    tenant_id    = {BENCH_TENANT_HCL}
+    display_name = var.display_name
+  }}
+}}
+"#
+    )
+}
+
 /// `terraform version -json`'s version, or the first line of `terraform version`.
 pub fn version() -> String {
     let Ok(output) = Command::new("terraform")
