@@ -349,8 +349,10 @@ pub fn apply(
             }
         }
     }
-    if !runs.is_empty() {
+    if !runs.is_empty() || !references.is_empty() {
         section.table = Some(apply_table(&mut section, &runs, &references, &counts));
+    }
+    if !runs.is_empty() {
         requests_section.table = Some(requests_table(&mut requests_section, &runs, &counts));
     } else {
         requests_section
