@@ -2,6 +2,7 @@
 //! writes BENCHMARKS.md (issue 9).
 
 mod apply;
+mod apply_sections;
 mod binary;
 mod go_provider;
 mod handshake;
@@ -153,7 +154,8 @@ pub fn run(args: &[String]) -> Result<()> {
     let mut peak = None;
     if options.wants(Part::Apply) {
         eprintln!("bench: apply and refresh against the simulator");
-        let (apply, requests, measured_peak) = sections::apply(&tf, &scratch, &paths, &options);
+        let (apply, requests, measured_peak) =
+            apply_sections::apply(&tf, &scratch, &paths, &options);
         out.push(apply);
         out.push(requests);
         peak = measured_peak;
