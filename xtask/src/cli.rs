@@ -25,8 +25,8 @@ tasks:
       regenerate docs/ from the provider schema and examples/ (--check: fail if stale)
   demo
       build provider and simulator, run init/plan/apply/update/destroy on examples/demo
-  bench
-      not yet";
+  bench [--quick] [--runs N] [--only overhead,handshake,apply,size] [--no-build]
+      measure start-up, memory, apply/refresh time and requests per operation; writes BENCHMARKS.md";
 
 /// Flags after the task name: `--name value`, `--name=value` or a bare `--switch`.
 struct Flags {
@@ -144,7 +144,7 @@ pub fn run(args: &[String]) -> Result<()> {
             Flags::parse(rest, &[])?.check_known(&[])?;
             demo(&Workspace::discover()?)
         }
-        "bench" => bail!("cargo xtask bench: not yet implemented"),
+        "bench" => crate::bench::run(rest),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())
@@ -184,7 +184,7 @@ mod tests {
         assert!(Flags::parse(&strings(&["stray"]), &[]).is_err());
         let err = run(&strings(&["frobnicate"])).expect_err("unknown task");
         assert!(err.to_string().contains("unknown task"));
-        let err = run(&strings(&["bench"])).expect_err("bench is a stub");
-        assert!(err.to_string().contains("not yet"));
+        let err = run(&strings(&["bench", "--bogus"])).expect_err("unknown bench flag");
+        assert!(err.to_string().contains("unknown argument"), "{err}");
     }
 }

@@ -1,6 +1,7 @@
 //! Repository automation behind `cargo xtask` (release zips, provider mirror, docs, demo), also
 //! used as a library by the acceptance tests.
 
+pub mod bench;
 pub mod cli;
 pub mod demo;
 pub mod docs;

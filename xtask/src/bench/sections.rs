@@ -1,0 +1,301 @@
+//! Turns measurements into report sections: medians, ratios, targets and verdicts (overhead,
+//! handshake, memory and size; the apply sections are in apply_sections.rs).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::binary;
+use super::handshake::{self, Handshake};
+use super::overhead::{self, Subject};
+use super::report::{Section, Table};
+use super::stats::{alternation, format_mib, format_ms, format_ratio, median, median_ms, Verdict};
+use super::terraform::{self, Terraform};
+use super::Paths;
+
+const HANDSHAKE_TARGET: Duration = Duration::from_millis(3);
+const HANDSHAKE_RSS_TARGET_KIB: u64 = 8 * 1024;
+const PEAK_RSS_TARGET_KIB: u64 = 15 * 1024;
+const BINARY_SIZE_TARGET: u64 = 10 * 1024 * 1024;
+const OVERHEAD_RATIO_TARGET: f64 = 0.1;
+
+pub(super) fn verdict(section: &mut Section, pass: bool) -> String {
+    let verdict = Verdict::from_pass(pass);
+    if verdict == Verdict::Miss {
+        section.misses += 1;
+    }
+    verdict.label().to_owned()
+}
+
+pub fn overhead(
+    tf: &Terraform,
+    work: &Path,
+    paths: &Paths,
+    go_dir: &Result<PathBuf, String>,
+    runs: usize,
+) -> Section {
+    let mut section = Section {
+        title: "Provider overhead per Terraform command".into(),
+        method: format!(
+            "Wall time of `terraform providers schema -json`, {runs} runs each, alternating: \
+             (a) a configuration requiring no provider (Terraform's own cost, the limit), \
+             (b) this provider, (c) the vsphere Go provider 2.0.2 (SDKv2, protocol 5). Both \
+             providers are installed through `dev_overrides` in the same CLI config. Overhead = \
+             median(b or c) − median(a): what a provider adds to every Terraform command \
+             (start-up, handshake, schema, shutdown). Target: ours ≤ 1/10 of the Go \
+             provider's. Provider CPU (user + system of the provider processes, from \
+             Terraform's cutime/cstime) and peak RSS (VmHWM sampled every 2 ms) come from 3 \
+             further runs each, kept apart from the timed ones."
+        ),
+        ..Section::default()
+    };
+    let mut subjects = vec![
+        Subject {
+            label: "no provider (Terraform alone)".into(),
+            config: terraform::BARE_CONFIG.into(),
+            expect_in_output: None,
+            provider_exe: None,
+        },
+        Subject {
+            label: "this provider".into(),
+            config: terraform::requiring("msgraph", "entra/msgraph"),
+            expect_in_output: Some(terraform::OUR_SOURCE.into()),
+            provider_exe: Some(paths.provider()),
+        },
+    ];
+    match go_dir {
+        Ok(dir) => subjects.push(Subject {
+            label: "vsphere Go provider".into(),
+            config: terraform::requiring("vsphere", "hashicorp/vsphere"),
+            expect_in_output: Some(super::go_provider::SOURCE.into()),
+            provider_exe: Some(dir.join(super::go_provider::BINARY_NAME)),
+        }),
+        Err(err) => section.errors.push(format!("vsphere Go provider: {err}")),
+    }
+    let measured = match overhead::measure(tf, work, &subjects, runs) {
+        Ok(measured) => measured,
+        Err(err) => {
+            section.errors.push(format!("{err:#}"));
+            return section;
+        }
+    };
+    let medians: Vec<Option<f64>> = measured
+        .iter()
+        .map(|m| m.times.as_ref().ok().and_then(|t| median_ms(t)))
+        .collect();
+    for m in &measured {
+        if let Err(err) = &m.times {
+            section.errors.push(format!("{}: {err:#}", m.label));
+        }
+    }
+    let bare = medians.first().copied().flatten();
+    let overhead_of = |i: usize| Some(medians.get(i).copied().flatten()? - bare?);
+    let ours = overhead_of(1);
+    let go = overhead_of(2);
+    let mut table = Table::new(&[
+        "Configuration",
+        "Median wall",
+        "Overhead vs no provider",
+        "Target",
+        "Result",
+        "Provider CPU / command",
+        "Provider peak RSS",
+    ]);
+    for (i, m) in measured.iter().enumerate() {
+        let median_cell = medians[i].map(format_ms).unwrap_or_else(|| "failed".into());
+        let overhead_cell = if i == 0 {
+            "— (the limit)".to_owned()
+        } else {
+            overhead_of(i)
+                .map(format_ms)
+                .unwrap_or_else(|| "n/a".into())
+        };
+        let (target, result) = match (i, ours, go) {
+            (1, Some(ours), Some(go)) => (
+                format!("≤ 1/10 of Go's ({})", format_ms(go * OVERHEAD_RATIO_TARGET)),
+                format!(
+                    "{} ({} of Go's)",
+                    verdict(&mut section, ours <= go * OVERHEAD_RATIO_TARGET),
+                    format_ratio(ours, go)
+                ),
+            ),
+            (1, _, _) => ("≤ 1/10 of Go's".into(), "not measured".into()),
+            _ => (String::new(), String::new()),
+        };
+        let cpu_cell = median_ms(&m.provider_cpu)
+            .map(format_ms)
+            .unwrap_or_else(|| "—".into());
+        let peak_cell = if m.provider_peak_kib > 0 {
+            format_mib(m.provider_peak_kib)
+        } else {
+            "—".into()
+        };
+        table.row(vec![
+            m.label.clone(),
+            median_cell,
+            overhead_cell,
+            target,
+            result,
+            cpu_cell,
+            peak_cell,
+        ]);
+    }
+    section.table = Some(table);
+    section
+}
+
+pub fn handshake(paths: &Paths, go_dir: &Result<PathBuf, String>, runs: usize) -> Section {
+    let mut section = Section {
+        title: "Handshake latency and memory at handshake".into(),
+        method: format!(
+            "The provider binary is started with the environment Terraform gives it \
+             (TF_PLUGIN_MAGIC_COOKIE, PLUGIN_PROTOCOL_VERSIONS=5,6, PLUGIN_MIN_PORT/MAX_PORT, \
+             PLUGIN_CLIENT_CERT with a P-521 certificate); latency is exec to the handshake line \
+             on stdout, memory is VmRSS from /proc/PID/status right then; the process is then \
+             killed. {runs} runs each, alternating. Targets: under 3 ms and under 8 MiB."
+        ),
+        ..Section::default()
+    };
+    let mut subjects: Vec<(String, PathBuf)> = vec![("this provider".into(), paths.provider())];
+    match go_dir {
+        Ok(dir) => subjects.push((
+            "vsphere Go provider".into(),
+            dir.join(super::go_provider::BINARY_NAME),
+        )),
+        Err(err) => section.errors.push(format!("vsphere Go provider: {err}")),
+    }
+    let mut results: Vec<Result<Vec<Handshake>, String>> = vec![Ok(Vec::new()); subjects.len()];
+    for index in alternation(subjects.len(), runs) {
+        let Ok(done) = &mut results[index] else {
+            continue;
+        };
+        match handshake::measure(&subjects[index].1) {
+            Ok(h) => done.push(h),
+            Err(err) => results[index] = Err(format!("{err:#}")),
+        }
+    }
+    for ((label, _), result) in subjects.iter().zip(&results) {
+        if let Err(err) = result {
+            section.errors.push(format!("{label}: {err}"));
+        }
+    }
+    let latency = |i: usize| -> Option<f64> {
+        let hs = results.get(i)?.as_ref().ok()?;
+        median_ms(&hs.iter().map(|h| h.latency).collect::<Vec<_>>())
+    };
+    let rss = |i: usize| -> Option<f64> {
+        let hs = results.get(i)?.as_ref().ok()?;
+        median(&hs.iter().map(|h| h.rss_kib as f64).collect::<Vec<_>>())
+    };
+    let mut table = Table::new(&[
+        "Measure",
+        "This provider",
+        "vsphere Go provider",
+        "Ours / Go",
+        "Target",
+        "Result",
+    ]);
+    let show_ms = |v: Option<f64>| v.map(format_ms).unwrap_or_else(|| "n/a".into());
+    let show_kib = |v: Option<f64>| {
+        v.map(|k| format_mib(k as u64))
+            .unwrap_or_else(|| "n/a".into())
+    };
+    let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) => format_ratio(a, b),
+        _ => "n/a".into(),
+    };
+    let latency_result = match latency(0) {
+        Some(ms) => verdict(&mut section, ms < HANDSHAKE_TARGET.as_secs_f64() * 1000.0),
+        None => "not measured".into(),
+    };
+    table.row(vec![
+        "Handshake (median)".into(),
+        show_ms(latency(0)),
+        show_ms(latency(1)),
+        ratio(latency(0), latency(1)),
+        "< 3 ms".into(),
+        latency_result,
+    ]);
+    let rss_result = match rss(0) {
+        Some(kib) => verdict(&mut section, kib < HANDSHAKE_RSS_TARGET_KIB as f64),
+        None => "not measured".into(),
+    };
+    table.row(vec![
+        "RSS at handshake (median)".into(),
+        show_kib(rss(0)),
+        show_kib(rss(1)),
+        ratio(rss(0), rss(1)),
+        "< 8 MiB".into(),
+        rss_result,
+    ]);
+    if let Some(h) = results.first().and_then(|r| r.as_ref().ok()?.first()) {
+        section.method.push_str(&format!(
+            " This provider answered protocol {} over {}.",
+            h.line.protocol_version, h.line.network
+        ));
+    }
+    section.table = Some(table);
+    section
+}
+
+pub fn memory_and_size(paths: &Paths, peak_kib: Option<u64>, size_wanted: bool) -> Section {
+    let mut section = Section {
+        title: "Peak memory and binary size".into(),
+        method: "Peak RSS: the highest VmHWM (the kernel's resident high-water mark) of any \
+                 provider process, sampled from /proc every 3 ms during every command of the \
+                 largest-N apply runs. Size: the release binary as built \
+                 (`[profile.release]` in Cargo.toml)."
+            .into(),
+        ..Section::default()
+    };
+    let mut table = Table::new(&["Measure", "Value", "Target", "Result"]);
+    match peak_kib {
+        Some(kib) => {
+            let result = verdict(&mut section, kib < PEAK_RSS_TARGET_KIB);
+            table.row(vec![
+                "Peak provider RSS during apply".into(),
+                format_mib(kib),
+                "< 15 MiB".into(),
+                result,
+            ]);
+        }
+        None => table.row(vec![
+            "Peak provider RSS during apply".into(),
+            "not measured".into(),
+            "< 15 MiB".into(),
+            String::new(),
+        ]),
+    }
+    if size_wanted {
+        match binary::inspect(&paths.built_provider()) {
+            Ok((size, stripped)) => {
+                let result = verdict(&mut section, size < BINARY_SIZE_TARGET && stripped);
+                table.row(vec![
+                    "Release binary size".into(),
+                    format!(
+                        "{} ({size} bytes, {})",
+                        format_mib(size / 1024),
+                        if stripped { "stripped" } else { "NOT stripped" }
+                    ),
+                    "< 10 MiB, stripped".into(),
+                    result,
+                ]);
+            }
+            Err(err) => section.errors.push(format!("release binary: {err:#}")),
+        }
+        match std::fs::read_to_string(paths.root.join("Cargo.toml")) {
+            Ok(text) => {
+                let check = binary::check_release_profile(&text);
+                let result = verdict(&mut section, check.all_set());
+                table.row(vec![
+                    "Release profile".into(),
+                    check.describe(),
+                    "lto, codegen-units = 1, panic = abort, strip".into(),
+                    result,
+                ]);
+            }
+            Err(err) => section.errors.push(format!("Cargo.toml: {err}")),
+        }
+    }
+    section.table = Some(table);
+    section
+}
