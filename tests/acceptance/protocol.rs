@@ -3,7 +3,7 @@
 //! provider through dev_overrides.
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -458,18 +458,6 @@ fn schema_json_flag_prints_terraforms_shape() {
 
 // ---- with a real Terraform ----
 
-/// Terraform 1.11.4: TF_ACC_TERRAFORM_PATH, else `terraform` on PATH. Missing = test failure.
-fn terraform() -> PathBuf {
-    if let Some(p) = std::env::var_os("TF_ACC_TERRAFORM_PATH") {
-        return PathBuf::from(p);
-    }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|d| d.join("terraform"))
-        .find(|p| p.is_file())
-        .expect("Terraform not found: put terraform 1.11.4 on PATH or set TF_ACC_TERRAFORM_PATH")
-}
-
 /// A working directory with a dev_overrides CLI config pointing at the built provider.
 fn terraform_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -490,8 +478,8 @@ fn terraform_dir() -> tempfile::TempDir {
     dir
 }
 
-fn run_terraform(dir: &Path, args: &[&str]) -> (String, String) {
-    let mut child = Command::new(terraform())
+fn run_terraform(terraform: &Path, dir: &Path, args: &[&str]) -> (String, String) {
+    let mut child = Command::new(terraform)
         .args(args)
         .current_dir(dir)
         .env("TF_CLI_CONFIG_FILE", dir.join("cli.tfrc"))
@@ -527,21 +515,35 @@ fn run_terraform(dir: &Path, args: &[&str]) -> (String, String) {
 
 #[test]
 fn terraform_reads_the_schema_and_validates() {
-    let dir = terraform_dir();
-    let (stdout, _) = run_terraform(dir.path(), &["providers", "schema", "-json"]);
-    let json: serde_json::Value = serde_json::from_str(&stdout).expect("schema JSON");
-    let ours = &json["provider_schemas"]["registry.terraform.io/entra/msgraph"];
-    assert!(ours["provider"].is_object(), "{stdout}");
-    // The same schemas as our own --schema-json output (format_version differs across
-    // Terraform releases: 0.2 on 1.0, 1.0 later).
+    // Our own --schema-json output: Terraform must see the same schemas (format_version differs
+    // across Terraform releases: 0.2 on 1.0, 1.0 later).
     let own = base_command(&["--schema-json"])
         .output()
         .expect("run the binary");
     let own: serde_json::Value = serde_json::from_slice(&own.stdout).expect("own schema JSON");
-    assert_eq!(json["provider_schemas"], own["provider_schemas"]);
+    for tf in crate::harness::terraform::terraforms() {
+        let dir = terraform_dir();
+        let (stdout, _) = run_terraform(&tf.path, dir.path(), &["providers", "schema", "-json"]);
+        let json: serde_json::Value = serde_json::from_str(&stdout).expect("schema JSON");
+        let ours = &json["provider_schemas"]["registry.terraform.io/entra/msgraph"];
+        assert!(
+            ours["provider"].is_object(),
+            "Terraform {}: {stdout}",
+            tf.version
+        );
+        assert_eq!(
+            json["provider_schemas"], own["provider_schemas"],
+            "Terraform {}",
+            tf.version
+        );
 
-    let (stdout, _) = run_terraform(dir.path(), &["validate", "-no-color"]);
-    assert!(stdout.contains("The configuration is valid"), "{stdout}");
+        let (stdout, _) = run_terraform(&tf.path, dir.path(), &["validate", "-no-color"]);
+        assert!(
+            stdout.contains("The configuration is valid"),
+            "Terraform {}: {stdout}",
+            tf.version
+        );
+    }
 }
 
 #[tokio::test]
