@@ -260,4 +260,21 @@ mod tests {
             ("tcp", format!("127.0.0.1:{port}"))
         );
     }
+
+    #[tokio::test]
+    async fn unix_socket_lives_in_a_directory_only_we_can_enter() {
+        use std::os::unix::fs::PermissionsExt;
+        let listener = bind_unix().unwrap();
+        let dir = listener.cleanup_dir().unwrap();
+        let (network, address) = listener.network_and_address();
+        assert_eq!(network, "unix");
+        assert!(
+            std::path::Path::new(&address).starts_with(&dir),
+            "{address}"
+        );
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "socket directory mode {mode:o}");
+        drop(listener);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

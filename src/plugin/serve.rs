@@ -34,6 +34,8 @@ const MAX_MESSAGE_SIZE: usize = i32::MAX as usize;
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(50);
 /// A client that does not finish its TLS handshake in this time is dropped.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often we check that Terraform, our parent, is still alive.
+const PARENT_CHECK_INTERVAL: Duration = Duration::from_secs(1);
 
 /// How the binary was started.
 #[derive(Debug, Clone, Default)]
@@ -137,6 +139,7 @@ async fn run<P: Provider>(
     } else {
         ignore_interrupts();
         exit_on_terminate(shutdown.clone());
+        exit_when_orphaned(shutdown.clone());
     }
 
     let shared = Shared {
@@ -206,6 +209,28 @@ fn exit_on_terminate(shutdown: CancellationToken) {
             }
         });
     }
+}
+
+/// A killed Terraform (SIGKILL, OOM) can no longer send Shutdown: once we are re-parented,
+/// shut down like SIGTERM so neither the process nor its socket directory outlives it.
+fn exit_when_orphaned(shutdown: CancellationToken) {
+    let parent = std::os::unix::process::parent_id();
+    if parent == 1 {
+        return; // already orphaned at start: nothing to watch
+    }
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(PARENT_CHECK_INTERVAL);
+        loop {
+            ticks.tick().await;
+            if std::os::unix::process::parent_id() != parent {
+                log::warn!(
+                    "Terraform (pid {parent}) exited without stopping the provider: shutting down"
+                );
+                shutdown.cancel();
+                return;
+            }
+        }
+    });
 }
 
 /// Accepts connections (TLS-handshaken when `tls` is set) and yields them to tonic.

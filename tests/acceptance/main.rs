@@ -7,4 +7,5 @@ mod docs;
 mod protocol;
 mod publishing;
 mod reliability;
+mod reliability_cleanup;
 mod resource;

@@ -6,6 +6,7 @@ use msgraph_sim::FaultKind;
 use serde_json::json;
 
 use crate::harness::config::{self, Secret};
+use crate::harness::scenario::is_graph;
 use crate::harness::{
     fault, for_each_terraform, graph_error, graph_policy, policy_path, status, Call, Check,
     Scenario, Step,
@@ -25,6 +26,14 @@ fn statuses(s: &Scenario, method: &str) -> Vec<u16> {
         .filter(|c| c.method == method)
         .map(|c| c.status)
         .collect()
+}
+
+/// The bearer token a request carried.
+fn bearer(r: &msgraph_sim::RecordedRequest) -> Option<&str> {
+    r.headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+        .and_then(|(_, v)| v.strip_prefix("Bearer "))
 }
 
 /// Text that means the provider crashed instead of answering with a diagnostic.
@@ -342,32 +351,52 @@ fn two_hundred_resources_at_parallelism_fifty() {
         s.dir.write_config(&s.file(&[format!(
             "resource \"msgraph_cross_tenant_identity_sync\" \"many\" {{\n  count     = {COUNT}\n  tenant_id = format(\"00000000-0000-4000-8000-%012d\", count.index)\n\n  user_sync_inbound {{\n    is_sync_allowed = true\n  }}\n}}\n"
         )]));
-        let tokens_per_command = |args: &[&str], ok_codes: &[i32]| {
-            let before = s.sim.tokens_issued();
+        // Terraform runs one provider process per graph walk: `plan` of new resources makes no
+        // Graph call, `apply` and a refreshing `plan` one walk each, `destroy` a refresh walk and
+        // an apply walk. One token per process that calls Graph is then exactly `walks` tokens;
+        // each token fetched must also be the bearer of that command's Graph requests.
+        let tokens_per_command = |args: &[&str], walks: usize| {
+            let (tokens_before, requests_before) = (s.sim.tokens_issued(), s.sim.requests().len());
             let out = s.tf(args);
-            if !ok_codes.contains(&out.code()) {
+            if !out.success() {
                 s.fail(&format!(
                     "`terraform {}` exited {}",
                     args.join(" "),
                     out.code()
                 ));
             }
-            let issued = s.sim.tokens_issued() - before;
-            // one token per configured provider process; a command starts at most two
-            s.expect(
-                issued <= 2,
-                &format!("`terraform {}` fetched {issued} tokens", args.join(" ")),
+            let issued: Vec<String> = s.sim.issued_tokens()[tokens_before..]
+                .iter()
+                .map(|t| t.access_token.clone())
+                .collect();
+            let mut bearers: Vec<String> = s.sim.requests()[requests_before..]
+                .iter()
+                .filter(|r| is_graph(r))
+                .filter_map(|r| bearer(r).map(str::to_string))
+                .collect();
+            bearers.sort();
+            bearers.dedup();
+            let mut issued_sorted = issued.clone();
+            issued_sorted.sort();
+            s.expect_eq(
+                &format!("tokens fetched by `terraform {}`", args.join(" ")),
+                issued.len(),
+                walks,
             );
-            out
+            s.expect_eq(
+                &format!(
+                    "bearers used by `terraform {}` = tokens it fetched",
+                    args.join(" ")
+                ),
+                bearers,
+                issued_sorted,
+            );
         };
         tokens_per_command(
             &["plan", "-input=false", "-parallelism=50", "-out=tfplan"],
-            &[0],
+            0,
         );
-        tokens_per_command(
-            &["apply", "-input=false", "-parallelism=50", "tfplan"],
-            &[0],
-        );
+        tokens_per_command(&["apply", "-input=false", "-parallelism=50", "tfplan"], 1);
         tokens_per_command(
             &[
                 "plan",
@@ -375,7 +404,7 @@ fn two_hundred_resources_at_parallelism_fifty() {
                 "-parallelism=50",
                 "-detailed-exitcode",
             ],
-            &[0],
+            1,
         );
         for i in 0..COUNT {
             if s.sim.policy(&tenant(i)).is_none() {
@@ -389,7 +418,7 @@ fn two_hundred_resources_at_parallelism_fifty() {
                 "-input=false",
                 "-parallelism=50",
             ],
-            &[0],
+            2,
         );
         let calls = s.graph_calls();
         let bad: Vec<&Call> = calls
@@ -405,9 +434,15 @@ fn two_hundred_resources_at_parallelism_fifty() {
         };
         s.expect_eq("successful PUTs", count("PUT"), COUNT);
         s.expect_eq("successful DELETEs", count("DELETE"), COUNT);
+        // connections reused: far fewer connections than requests (at most one per request
+        // in flight: -parallelism=50 per provider process)
+        let requests = s.sim.requests().len();
+        let connections = s.sim.connections_accepted();
         s.expect(
-            s.sim.tokens_issued() <= 2 * s.commands_run(),
-            "tokens bounded by commands",
+            connections * 4 <= requests,
+            &format!(
+                "{connections} connections for {requests} requests: connections are not reused"
+            ),
         );
         expect_no_crash(s);
     });
@@ -447,6 +482,70 @@ fn ctrl_c_during_a_long_retry_after_returns_promptly_with_cancelled() {
             s.sim.policy(T1).is_none(),
             "nothing was written after the cancel",
         );
+        expect_no_crash(s);
+    });
+}
+
+#[test]
+fn redirect_to_another_host_is_refused_without_sending_the_bearer() {
+    for_each_terraform(|s| {
+        s.sim.add_partner(T1);
+        let elsewhere = s.block_on(msgraph_sim::Sim::start());
+        let location = format!("{}{}", elsewhere.url, policy_path(T1));
+        let redirect = |status| FaultKind::Redirect {
+            status,
+            location: location.clone(),
+        };
+        s.dir.write_config(&one(s, Some("A"), true));
+        // the create's first GET, then (GET answered) its PUT
+        s.sim.inject(fault("GET", 10, redirect(302)));
+        let out = s.tf_err(&["apply", "-auto-approve", "-input=false"]);
+        s.expect_output_contains(&out, &["redirect"]);
+        s.sim.clear_faults();
+        s.sim.inject(fault("PUT", 10, redirect(307)));
+        let out = s.tf_err(&["apply", "-auto-approve", "-input=false"]);
+        s.expect_output_contains(&out, &["redirect"]);
+
+        s.expect(
+            s.graph_calls()
+                .iter()
+                .any(|c| c.method == "PUT" && c.status == 307),
+            "the PUT was redirected",
+        );
+        let seen = elsewhere.requests();
+        s.expect(
+            seen.iter().all(|r| bearer(r).is_none()),
+            &format!("the other host saw a bearer token: {:?}", seen.len()),
+        );
+        s.expect_eq("requests that reached the other host", seen.len(), 0);
+        s.expect(s.sim.policy(T1).is_none(), "nothing was written");
+        s.block_on(async move { drop(elsewhere) });
+        expect_no_crash(s);
+    });
+}
+
+#[test]
+fn protocol_garbage_instead_of_http_is_a_diagnostic_naming_the_operation() {
+    for_each_terraform(|s| {
+        s.sim.add_partner(T1);
+        s.dir.write_config(&one(s, Some("A"), true));
+        // a TLS alert record where an HTTP response belongs, on every attempt
+        let tls_alert = vec![0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28];
+        s.sim
+            .inject(fault("GET", 10, FaultKind::Garbage(tls_alert)));
+        let out = s.tf_err(&["apply", "-auto-approve", "-input=false"]);
+        s.expect_output_contains(&out, &["GET identitySynchronization"]);
+        s.expect_eq("Graph writes", s.write_calls(), vec![]);
+        s.expect(s.state().values(X).is_none(), "nothing is tracked");
+
+        // once only: the retry gets a real answer and the apply succeeds
+        s.sim.clear_faults();
+        s.sim.inject(fault(
+            "GET",
+            1,
+            FaultKind::Garbage(b"HTTP/9.9 ???\r\n\r\n".to_vec()),
+        ));
+        s.step(Step::new(one(s, Some("A"), true)).check(Check::present(X)));
         expect_no_crash(s);
     });
 }
