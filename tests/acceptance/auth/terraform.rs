@@ -1,0 +1,231 @@
+//! Signing in from a real Terraform: certificate, OIDC token file, AKS workload identity, and a
+//! TF_LOG=trace run scanned for every secret and token it used.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use msgraph_sim::{CLIENT_ID, CLIENT_SECRET, TENANT_ID};
+use serde_json::json;
+
+use crate::harness::config::{hcl_string, resource, terraform_block};
+use crate::harness::{for_each_terraform, Check, Scenario, Step};
+
+use super::{rsa_identity, CERT_APP};
+
+const T1: &str = "90e29127-71ad-49c7-9ce8-db3f41ea06f1";
+const X: &str = "msgraph_cross_tenant_identity_sync.x";
+
+/// A configuration whose provider block holds `arguments` (HCL lines) plus the simulator's
+/// endpoints, and one resource for T1 named `display_name`.
+fn config(s: &Scenario, arguments: &[(&str, String)], display_name: &str) -> String {
+    let mut provider = String::from("provider \"msgraph\" {\n");
+    for (name, value) in arguments {
+        provider.push_str(&format!("  {name} = {value}\n"));
+    }
+    provider.push_str(&format!(
+        "  graph_endpoint = {url}\n  authority_host = {url}\n}}\n",
+        url = hcl_string(&s.url)
+    ));
+    format!(
+        "{}\n{provider}\n{}",
+        terraform_block(),
+        resource("x", T1, Some(display_name), true)
+    )
+}
+
+/// Creates, checks and destroys the T1 policy with `arguments`; every token issued must come
+/// from `flow`.
+fn create_and_destroy(s: &Scenario, arguments: &[(&str, String)], flow: &str) {
+    s.sim.add_partner(T1);
+    s.step(
+        Step::new(config(s, arguments, flow)).check(Check::attr(X, "display_name", json!(flow))),
+    );
+    s.expect_policy(T1, Some(flow), true);
+    s.destroy_and_check(&[T1]);
+    let flows: Vec<String> = s.sim.issued_tokens().into_iter().map(|t| t.flow).collect();
+    s.expect(!flows.is_empty(), "the provider signed in");
+    s.expect(
+        flows.iter().all(|f| f == flow),
+        &format!("every token came from {flow}: {flows:?}"),
+    );
+}
+
+#[test]
+fn terraform_signs_in_with_a_certificate_file() {
+    let id = rsa_identity();
+    for_each_terraform(|s| {
+        s.sim
+            .add_app_certificate(TENANT_ID, CERT_APP, &id.cert_der);
+        s.dir.write_file("client.pem", &id.pem_bundle);
+        let pem = s.dir.path().join("client.pem").display().to_string();
+        create_and_destroy(
+            s,
+            &[
+                ("tenant_id", hcl_string(TENANT_ID)),
+                ("client_id", hcl_string(CERT_APP)),
+                ("client_certificate_path", hcl_string(&pem)),
+                ("use_cli", "false".into()),
+            ],
+            "client_certificate",
+        );
+    });
+}
+
+#[test]
+fn terraform_signs_in_with_an_oidc_token_file() {
+    for_each_terraform(|s| {
+        s.dir
+            .write_file("token", &s.sim.mint_federated_token(CLIENT_ID));
+        let file = s.dir.path().join("token").display().to_string();
+        create_and_destroy(
+            s,
+            &[
+                ("tenant_id", hcl_string(TENANT_ID)),
+                ("client_id", hcl_string(CLIENT_ID)),
+                ("use_oidc", "true".into()),
+                ("oidc_token_file_path", hcl_string(&file)),
+                ("use_cli", "false".into()),
+            ],
+            "federated",
+        );
+    });
+}
+
+#[test]
+fn terraform_signs_in_with_aks_workload_identity_environment_only() {
+    for_each_terraform(|s| {
+        s.dir
+            .write_file("token", &s.sim.mint_federated_token(CLIENT_ID));
+        let file = s.dir.path().join("token").display().to_string();
+        s.dir.set_env("AZURE_CLIENT_ID", CLIENT_ID);
+        s.dir.set_env("AZURE_TENANT_ID", TENANT_ID);
+        s.dir.set_env("AZURE_FEDERATED_TOKEN_FILE", &file);
+        create_and_destroy(s, &[], "federated");
+    });
+}
+
+/// One sign-in per phase, each with its secrets in ARM_* variables only (Terraform itself never
+/// sees them, so any occurrence in output, plan or state came from the provider).
+struct Phase {
+    env: Vec<(&'static str, String)>,
+    client_id: &'static str,
+    flow: &'static str,
+}
+
+#[test]
+fn trace_logs_plans_and_state_hold_no_certificate_password_or_oidc_token() {
+    let id = rsa_identity();
+    let password = "Cert~Pa55word-do-not-log-7d3f";
+    let pkcs12 = STANDARD.encode(id.pkcs12(password));
+    for_each_terraform(|s| {
+        s.sim
+            .add_app_certificate(TENANT_ID, CERT_APP, &id.cert_der);
+        let oidc_token = s.sim.mint_federated_token(CLIENT_ID);
+        s.dir.set_env("TF_LOG", "trace");
+        let phases = [
+            Phase {
+                env: vec![
+                    ("ARM_CLIENT_CERTIFICATE", pkcs12.clone()),
+                    ("ARM_CLIENT_CERTIFICATE_PASSWORD", password.to_string()),
+                ],
+                client_id: CERT_APP,
+                flow: "client_certificate",
+            },
+            Phase {
+                env: vec![("ARM_CLIENT_SECRET", CLIENT_SECRET.to_string())],
+                client_id: CLIENT_ID,
+                flow: "client_secret",
+            },
+            Phase {
+                env: vec![
+                    ("ARM_USE_OIDC", "true".to_string()),
+                    ("ARM_OIDC_TOKEN", oidc_token.clone()),
+                ],
+                client_id: CLIENT_ID,
+                flow: "federated",
+            },
+        ];
+        s.sim.add_partner(T1);
+        let mut stored = Vec::new();
+        for phase in &phases {
+            for (k, v) in &phase.env {
+                s.dir.set_env(k, v);
+            }
+            let hcl = config(
+                s,
+                &[
+                    ("tenant_id", hcl_string(TENANT_ID)),
+                    ("client_id", hcl_string(phase.client_id)),
+                    ("use_cli", "false".into()),
+                ],
+                phase.flow,
+            );
+            s.step(Step::new(hcl));
+            // The saved plan of the create, as JSON (recorded in the history with all output).
+            s.tf_ok(&["show", "-json", "tfplan"]);
+            stored.push(s.dir.read_file("terraform.tfstate").unwrap_or_default());
+            s.destroy_and_check(&[T1]);
+            for (k, _) in &phase.env {
+                s.dir.remove_env(k);
+            }
+        }
+
+        let flows: Vec<String> = s.sim.issued_tokens().into_iter().map(|t| t.flow).collect();
+        for phase in &phases {
+            s.expect(
+                flows.iter().any(|f| f == phase.flow),
+                &format!("a token came from {} ({flows:?})", phase.flow),
+            );
+        }
+        s.expect(
+            s.history()
+                .iter()
+                .any(|o| o.stderr.contains("terraform-provider-msgraph")),
+            "the trace log holds the provider's own lines (the scan is not vacuous)",
+        );
+        s.expect(
+            stored.iter().all(|state| state.contains(T1)),
+            "each phase's state file held the resource (the scan is not vacuous)",
+        );
+
+        let mut secrets: Vec<(String, &str)> = vec![
+            (password.to_string(), "the certificate password"),
+            (pkcs12.clone(), "the base64 PKCS#12 certificate"),
+            (CLIENT_SECRET.to_string(), "the client secret"),
+            (oidc_token.clone(), "the OIDC token"),
+        ];
+        for token in s.sim.issued_tokens() {
+            secrets.push((token.access_token, "an access token"));
+        }
+        for token in s.sim.federated_tokens_minted() {
+            secrets.push((token, "a federated token"));
+        }
+        let private: Vec<String> = stored.iter().flat_map(|t| private_state(t)).collect();
+        for (secret, what) in &secrets {
+            s.expect_never_printed(secret, what);
+            s.expect(
+                !stored.iter().any(|state| state.contains(secret.as_str())),
+                &format!("{what} is not in a state file"),
+            );
+            s.expect(
+                !private.iter().any(|blob| blob.contains(secret.as_str())),
+                &format!("{what} is not in the provider's private state"),
+            );
+        }
+    });
+}
+
+/// The decoded `private` blobs of every resource instance in a state file (base64 there).
+fn private_state(state_text: &str) -> Vec<String> {
+    let Ok(state) = serde_json::from_str::<serde_json::Value>(state_text) else {
+        return Vec::new();
+    };
+    state["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|r| r["instances"].as_array().into_iter().flatten())
+        .filter_map(|i| i["private"].as_str())
+        .filter_map(|p| STANDARD.decode(p).ok())
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .collect()
+}
