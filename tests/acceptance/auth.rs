@@ -132,10 +132,7 @@ pub async fn put_and_get(client: &GraphClient, sim: &SimServer, what: &str) {
         },
     };
     if let Err(e) = client.put_identity_sync(&policy, soon()).await {
-        panic!(
-            "{what}: PUT failed: {e}\n{}",
-            redacted_log(&sim.requests())
-        );
+        panic!("{what}: PUT failed: {e}\n{}", redacted_log(&sim.requests()));
     }
     match client.get_identity_sync(PARTNER, soon()).await {
         Ok(Some(read)) => assert_eq!(read, policy, "{what}: GET returns what PUT wrote"),

@@ -164,11 +164,7 @@ async fn provider_arguments_and_environment_pick_the_first_configured_credential
     sim.add_app_certificate(TENANT_ID, CERT_APP, &id.cert_der);
     let dir = tempfile::tempdir().unwrap();
     let pem = write_temp(&dir, "client.pem", id.pem_bundle.as_bytes());
-    let token_file = write_temp(
-        &dir,
-        "token",
-        sim.mint_federated_token(CERT_APP).as_bytes(),
-    );
+    let token_file = write_temp(&dir, "token", sim.mint_federated_token(CERT_APP).as_bytes());
     let endpoints = [
         ("graph_endpoint", s(&sim.url)),
         ("authority_host", s(&sim.url)),
@@ -197,7 +193,10 @@ async fn provider_arguments_and_environment_pick_the_first_configured_credential
     let aks_env = [
         ("AZURE_CLIENT_ID", CERT_APP.to_string()),
         ("AZURE_TENANT_ID", TENANT_ID.to_string()),
-        ("AZURE_FEDERATED_TOKEN_FILE", token_file.display().to_string()),
+        (
+            "AZURE_FEDERATED_TOKEN_FILE",
+            token_file.display().to_string(),
+        ),
         ("AZURE_AUTHORITY_HOST", sim.url.clone()),
     ];
     let config = resolved(

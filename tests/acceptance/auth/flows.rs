@@ -325,7 +325,10 @@ async fn managed_identity_system_and_user_assigned_via_imds() {
             .collect();
         assert_eq!(imds.len(), 1, "{user_assigned:?}");
         assert_eq!(header(&imds[0], "metadata"), Some("true"));
-        assert_eq!(query_param(&imds[0], "api-version").as_deref(), Some("2018-02-01"));
+        assert_eq!(
+            query_param(&imds[0], "api-version").as_deref(),
+            Some("2018-02-01")
+        );
         assert_eq!(query_param(&imds[0], "resource"), Some(sim.url.clone()));
         assert_eq!(query_param(&imds[0], "client_id").as_deref(), user_assigned);
         let issued = sim.issued_tokens();
@@ -361,7 +364,10 @@ async fn managed_identity_via_app_service() {
         header(&msi[0], "x-identity-header"),
         Some(sim.identity_header().as_str())
     );
-    assert_eq!(query_param(&msi[0], "api-version").as_deref(), Some("2019-08-01"));
+    assert_eq!(
+        query_param(&msi[0], "api-version").as_deref(),
+        Some("2019-08-01")
+    );
     assert_eq!(issued_flows(&sim), ["app_service"]);
 
     // A wrong identity header is refused, and the error does not echo it.

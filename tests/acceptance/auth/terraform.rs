@@ -36,9 +36,11 @@ fn config(s: &Scenario, arguments: &[(&str, String)], display_name: &str) -> Str
 /// from `flow`.
 fn create_and_destroy(s: &Scenario, arguments: &[(&str, String)], flow: &str) {
     s.sim.add_partner(T1);
-    s.step(
-        Step::new(config(s, arguments, flow)).check(Check::attr(X, "display_name", json!(flow))),
-    );
+    s.step(Step::new(config(s, arguments, flow)).check(Check::attr(
+        X,
+        "display_name",
+        json!(flow),
+    )));
     s.expect_policy(T1, Some(flow), true);
     s.destroy_and_check(&[T1]);
     let flows: Vec<String> = s.sim.issued_tokens().into_iter().map(|t| t.flow).collect();
@@ -53,8 +55,7 @@ fn create_and_destroy(s: &Scenario, arguments: &[(&str, String)], flow: &str) {
 fn terraform_signs_in_with_a_certificate_file() {
     let id = rsa_identity();
     for_each_terraform(|s| {
-        s.sim
-            .add_app_certificate(TENANT_ID, CERT_APP, &id.cert_der);
+        s.sim.add_app_certificate(TENANT_ID, CERT_APP, &id.cert_der);
         s.dir.write_file("client.pem", &id.pem_bundle);
         let pem = s.dir.path().join("client.pem").display().to_string();
         create_and_destroy(
@@ -117,8 +118,7 @@ fn trace_logs_plans_and_state_hold_no_certificate_password_or_oidc_token() {
     let password = "Cert~Pa55word-do-not-log-7d3f";
     let pkcs12 = STANDARD.encode(id.pkcs12(password));
     for_each_terraform(|s| {
-        s.sim
-            .add_app_certificate(TENANT_ID, CERT_APP, &id.cert_der);
+        s.sim.add_app_certificate(TENANT_ID, CERT_APP, &id.cert_der);
         let oidc_token = s.sim.mint_federated_token(CLIENT_ID);
         s.dir.set_env("TF_LOG", "trace");
         let phases = [
@@ -159,9 +159,14 @@ fn trace_logs_plans_and_state_hold_no_certificate_password_or_oidc_token() {
                 ],
                 phase.flow,
             );
-            s.step(Step::new(hcl));
-            // The saved plan of the create, as JSON (recorded in the history with all output).
+            s.dir.write_config(&hcl);
+            s.tf_ok(&["plan", "-input=false", "-out=tfplan"]);
+            // The saved plan as JSON, before the apply makes it stale (recorded in the history
+            // with every other command's output).
             s.tf_ok(&["show", "-json", "tfplan"]);
+            s.tf_ok(&["apply", "-input=false", "tfplan"]);
+            s.expect_empty_plan();
+            s.expect_policy(T1, Some(phase.flow), true);
             stored.push(s.dir.read_file("terraform.tfstate").unwrap_or_default());
             s.destroy_and_check(&[T1]);
             for (k, _) in &phase.env {
