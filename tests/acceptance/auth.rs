@@ -1,8 +1,10 @@
 //! Issue 5: every credential flow and every cloud against the simulator. Shared helpers here;
-//! the tests are split by theme (client-level flows, clouds and credential order, Terraform).
+//! the tests are split by theme (client-level flows, clouds, the provider's credential choice,
+//! Terraform end to end).
 
 mod clouds;
 mod flows;
+mod resolution;
 mod terraform;
 
 use std::path::{Path, PathBuf};
