@@ -228,6 +228,39 @@ async fn oidc_token_file_is_read_again_for_every_token() {
 }
 
 #[tokio::test]
+async fn tokens_are_refreshed_ahead_of_expiry() {
+    let sim = Sim::start().await;
+    // Refreshed at half-life for short-lived tokens: after 2 s of a 4 s token.
+    sim.set_token_lifetime(std::time::Duration::from_secs(4));
+    let auth = app(
+        TENANT_ID,
+        CLIENT_ID,
+        AuthConfig {
+            client_secret: Some(Secret::new(CLIENT_SECRET)),
+            ..AuthConfig::default()
+        },
+    );
+    let client = sim_client(&sim, auth).unwrap();
+    client.sign_in(soon()).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    sim.add_partner(PARTNER);
+    client.get_identity_sync(PARTNER, soon()).await.unwrap();
+
+    assert_eq!(
+        sim.tokens_issued(),
+        2,
+        "a new token before the old one expired"
+    );
+    let statuses: Vec<u16> = sim
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/v1.0/"))
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, [404], "Graph never saw an expired token (no 401)");
+}
+
+#[tokio::test]
 async fn github_actions_request_url() {
     let sim = Sim::start().await;
     let auth = app(

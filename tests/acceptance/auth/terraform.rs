@@ -234,3 +234,49 @@ fn private_state(state_text: &str) -> Vec<String> {
         .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
         .collect()
 }
+
+#[test]
+fn terraform_reports_unusable_credentials_clearly() {
+    let ec = super::ec_identity();
+    for_each_terraform(|s| {
+        s.sim.add_partner(T1);
+        let app = |client_id: &str| {
+            vec![
+                ("tenant_id", hcl_string(TENANT_ID)),
+                ("client_id", hcl_string(client_id)),
+                ("use_cli", "false".to_string()),
+            ]
+        };
+
+        // An EC certificate: refused before anything is sent, naming the fix.
+        s.dir.write_file("ec.pem", &ec.pem_bundle);
+        let ec_path = s.dir.path().join("ec.pem").display().to_string();
+        let mut ec_args = app(CERT_APP);
+        ec_args.push(("client_certificate_path", hcl_string(&ec_path)));
+        s.step(Step::new(config(s, &ec_args, "ec")).expect_error(&["only RSA", "ec.pem"]));
+
+        // Nothing configured: every credential is listed with what it needs.
+        s.step(
+            Step::new(config(s, &[("use_cli", "false".to_string())], "none")).expect_error(&[
+                "no usable credential",
+                "client certificate: not configured",
+                "client secret: not configured",
+                "OIDC: not configured",
+                "managed identity: not enabled",
+                "Azure CLI: disabled",
+            ]),
+        );
+
+        // A token file that is not there.
+        let mut missing = app(CLIENT_ID);
+        missing.push(("oidc_token_file_path", hcl_string("/nonexistent/token")));
+        s.step(
+            Step::new(config(s, &missing, "missing"))
+                .expect_error(&["could not read the OIDC token file", "/nonexistent/token"]),
+        );
+
+        s.expect_eq("tokens issued", s.sim.tokens_issued(), 0);
+        s.expect(s.graph_requests().is_empty(), "Graph was never called");
+        s.expect(s.sim.policy(T1).is_none(), "nothing was created");
+    });
+}
