@@ -104,16 +104,17 @@ fn terraform_signs_in_with_aks_workload_identity_environment_only() {
     });
 }
 
-/// One sign-in per phase, each with its secrets in ARM_* variables only (Terraform itself never
+/// One sign-in per phase, each with its secrets in environment variables only (Terraform itself never
 /// sees them, so any occurrence in output, plan or state came from the provider).
 struct Phase {
     env: Vec<(&'static str, String)>,
-    client_id: &'static str,
+    /// None for a system-assigned managed identity.
+    client_id: Option<&'static str>,
     flow: &'static str,
 }
 
 #[test]
-fn trace_logs_plans_and_state_hold_no_certificate_password_or_oidc_token() {
+fn trace_logs_plans_and_state_hold_no_secret_or_token_of_any_flow() {
     let id = rsa_identity();
     let password = "Cert~Pa55word-do-not-log-7d3f";
     let pkcs12 = STANDARD.encode(id.pkcs12(password));
@@ -121,18 +122,20 @@ fn trace_logs_plans_and_state_hold_no_certificate_password_or_oidc_token() {
         s.sim.add_app_certificate(TENANT_ID, CERT_APP, &id.cert_der);
         let oidc_token = s.sim.mint_federated_token(CLIENT_ID);
         s.dir.set_env("TF_LOG", "trace");
+        let github_url = format!("{}/github/oidc?x=1", s.url);
+        let app_service_url = format!("{}/msi/token", s.url);
         let phases = [
             Phase {
                 env: vec![
                     ("ARM_CLIENT_CERTIFICATE", pkcs12.clone()),
                     ("ARM_CLIENT_CERTIFICATE_PASSWORD", password.to_string()),
                 ],
-                client_id: CERT_APP,
+                client_id: Some(CERT_APP),
                 flow: "client_certificate",
             },
             Phase {
                 env: vec![("ARM_CLIENT_SECRET", CLIENT_SECRET.to_string())],
-                client_id: CLIENT_ID,
+                client_id: Some(CLIENT_ID),
                 flow: "client_secret",
             },
             Phase {
@@ -140,8 +143,29 @@ fn trace_logs_plans_and_state_hold_no_certificate_password_or_oidc_token() {
                     ("ARM_USE_OIDC", "true".to_string()),
                     ("ARM_OIDC_TOKEN", oidc_token.clone()),
                 ],
-                client_id: CLIENT_ID,
+                client_id: Some(CLIENT_ID),
                 flow: "federated",
+            },
+            Phase {
+                env: vec![
+                    ("ARM_USE_OIDC", "true".to_string()),
+                    ("ACTIONS_ID_TOKEN_REQUEST_URL", github_url.clone()),
+                    (
+                        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+                        s.sim.github_request_token(),
+                    ),
+                ],
+                client_id: Some(CLIENT_ID),
+                flow: "federated",
+            },
+            Phase {
+                env: vec![
+                    ("ARM_USE_MSI", "true".to_string()),
+                    ("IDENTITY_ENDPOINT", app_service_url.clone()),
+                    ("IDENTITY_HEADER", s.sim.identity_header()),
+                ],
+                client_id: None,
+                flow: "app_service",
             },
         ];
         s.sim.add_partner(T1);
@@ -150,15 +174,14 @@ fn trace_logs_plans_and_state_hold_no_certificate_password_or_oidc_token() {
             for (k, v) in &phase.env {
                 s.dir.set_env(k, v);
             }
-            let hcl = config(
-                s,
-                &[
-                    ("tenant_id", hcl_string(TENANT_ID)),
-                    ("client_id", hcl_string(phase.client_id)),
-                    ("use_cli", "false".into()),
-                ],
-                phase.flow,
-            );
+            let mut arguments = vec![
+                ("tenant_id", hcl_string(TENANT_ID)),
+                ("use_cli", "false".to_string()),
+            ];
+            if let Some(client_id) = phase.client_id {
+                arguments.push(("client_id", hcl_string(client_id)));
+            }
+            let hcl = config(s, &arguments, phase.flow);
             s.dir.write_config(&hcl);
             s.tf_ok(&["plan", "-input=false", "-out=tfplan"]);
             // The saved plan as JSON, before the apply makes it stale (recorded in the history
@@ -181,6 +204,15 @@ fn trace_logs_plans_and_state_hold_no_certificate_password_or_oidc_token() {
                 &format!("a token came from {} ({flows:?})", phase.flow),
             );
         }
+        for endpoint in ["/github/oidc", "/msi/token"] {
+            s.expect(
+                s.sim
+                    .requests()
+                    .iter()
+                    .any(|r| r.path == endpoint && r.status == 200),
+                &format!("the provider got a token from {endpoint}"),
+            );
+        }
         s.expect(
             s.history()
                 .iter()
@@ -197,6 +229,11 @@ fn trace_logs_plans_and_state_hold_no_certificate_password_or_oidc_token() {
             (pkcs12.clone(), "the base64 PKCS#12 certificate"),
             (CLIENT_SECRET.to_string(), "the client secret"),
             (oidc_token.clone(), "the OIDC token"),
+            (
+                s.sim.github_request_token(),
+                "the GitHub OIDC request token",
+            ),
+            (s.sim.identity_header(), "the App Service identity header"),
         ];
         for token in s.sim.issued_tokens() {
             secrets.push((token.access_token, "an access token"));
