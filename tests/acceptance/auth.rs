@@ -6,6 +6,7 @@ mod clouds;
 mod flows;
 mod resolution;
 mod terraform;
+mod tool_files;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
