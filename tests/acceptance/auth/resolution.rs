@@ -231,3 +231,41 @@ async fn ci_and_azure_host_environments_sign_in_with_their_variables_alone() {
         assert_eq!(issued[before].flow, flow, "{host}");
     }
 }
+
+/// On an AKS pod with workload identity injected, `use_oidc = false` turns the injected token
+/// file off: the managed identity asked for is used instead of OIDC.
+#[tokio::test]
+async fn explicit_use_oidc_false_ignores_an_injected_token_file() {
+    let sim = Sim::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = write_temp(
+        &dir,
+        "token",
+        sim.mint_federated_token(CLIENT_ID).as_bytes(),
+    );
+    let aks_env = [
+        ("AZURE_CLIENT_ID", CLIENT_ID.to_string()),
+        ("AZURE_TENANT_ID", TENANT_ID.to_string()),
+        (
+            "AZURE_FEDERATED_TOKEN_FILE",
+            token_file.display().to_string(),
+        ),
+        ("ARM_OIDC_TOKEN", sim.mint_federated_token(CLIENT_ID)),
+    ];
+    let config = resolved(
+        &provider_block(&[
+            ("graph_endpoint", s(&sim.url)),
+            ("authority_host", s(&sim.url)),
+            ("client_id", s(msgraph_sim::USER_ASSIGNED_CLIENT_ID)),
+            ("use_oidc", Value::Bool(false)),
+            ("use_msi", Value::Bool(true)),
+            ("msi_endpoint", s(&sim.imds_url())),
+            ("use_cli", Value::Bool(false)),
+        ]),
+        &aks_env,
+    );
+    let client = GraphClient::new(config.client).unwrap();
+    assert_eq!(client.credential_kind(), "managed identity");
+    client.sign_in(soon()).await.unwrap();
+    assert_eq!(issued_flows(&sim), ["imds"]);
+}
