@@ -312,6 +312,22 @@ fn terraform_reports_unusable_credentials_clearly() {
                 .expect_error(&["could not read the OIDC token file", "/nonexistent/token"]),
         );
 
+        // A PKCS#12 file with the wrong password: named, never echoed.
+        let wrong_password = "Wrong~Pa55word-never-printed";
+        let pfx = s.dir.path().join("client.pfx");
+        std::fs::write(&pfx, rsa_identity().pkcs12("right-password")).expect("write client.pfx");
+        let pfx = pfx.display().to_string();
+        let mut pfx_args = app(CERT_APP);
+        pfx_args.push(("client_certificate_path", hcl_string(&pfx)));
+        s.dir
+            .set_env("ARM_CLIENT_CERTIFICATE_PASSWORD", wrong_password);
+        s.step(
+            Step::new(config(s, &pfx_args, "pfx"))
+                .expect_error(&["wrong client_certificate_password", "client.pfx"]),
+        );
+        s.dir.remove_env("ARM_CLIENT_CERTIFICATE_PASSWORD");
+        s.expect_never_printed(wrong_password, "the wrong certificate password");
+
         s.expect_eq("tokens issued", s.sim.tokens_issued(), 0);
         s.expect(s.graph_requests().is_empty(), "Graph was never called");
         s.expect(s.sim.policy(T1).is_none(), "nothing was created");
