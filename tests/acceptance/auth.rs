@@ -1,6 +1,6 @@
 //! Issue 5: every credential flow and every cloud against the simulator. Shared helpers here;
-//! the tests are split by theme (client-level flows, clouds, the provider's credential choice,
-//! Terraform end to end).
+//! the tests are split by theme (client-level flows, certificate files as tools write them,
+//! clouds, the provider's credential choice, Terraform end to end).
 
 mod clouds;
 mod flows;
