@@ -334,6 +334,10 @@ pub fn resolve(
     let aks_token_file = r.env_var("AZURE_FEDERATED_TOKEN_FILE").is_some();
 
     let secret = |name: &str| r.string(name).map(Secret::new);
+    // `use_oidc = false` turns OIDC off, even where the environment offers a token or token
+    // file (an AKS pod with workload identity injected that should use its managed identity).
+    let oidc_off = use_oidc == Some(false);
+    let oidc_input = |input: Option<String>| input.filter(|_| !oidc_off);
     let auth = AuthConfig {
         tenant_id: r.string("tenant_id"),
         client_id: r.string("client_id"),
@@ -342,8 +346,8 @@ pub fn resolve(
         client_certificate: secret("client_certificate"),
         client_certificate_password: secret("client_certificate_password"),
         use_oidc: use_oidc.unwrap_or(aks_token_file),
-        oidc_token: secret("oidc_token"),
-        oidc_token_file_path: r.string("oidc_token_file_path").map(PathBuf::from),
+        oidc_token: oidc_input(r.string("oidc_token")).map(Secret::new),
+        oidc_token_file_path: oidc_input(r.string("oidc_token_file_path")).map(PathBuf::from),
         oidc_request_url,
         oidc_request_token: oidc_request_token.map(Secret::new),
         ado_service_connection_id: ado_connection,

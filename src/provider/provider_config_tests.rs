@@ -202,9 +202,10 @@ fn aks_workload_identity_needs_no_arguments() {
         c.client.cloud.authority_host,
         "https://login.microsoftonline.com"
     );
-    // An explicit use_oidc = false is respected.
+    // An explicit use_oidc = false is respected: the injected token file is not used either.
     let c = ready(&config(&[("use_oidc", Value::Bool(false))]), &env);
     assert!(!c.client.auth.use_oidc);
+    assert_eq!(c.client.auth.oidc_token_file_path, None);
 }
 
 #[test]

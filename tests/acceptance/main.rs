@@ -2,6 +2,7 @@
 
 mod harness;
 
+mod auth;
 mod data_source;
 mod docs;
 mod protocol;
