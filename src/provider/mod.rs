@@ -333,15 +333,7 @@ impl Provider for MsGraphProvider {
             return vec![];
         }
         // A malformed ID is refused before anything else, configured or not.
-        if let Some(detail) = guid::guid_problem(id) {
-            diags.error(
-                "Invalid import ID",
-                format!(
-                    "{detail}\n\nImport with the partner tenant's ID:\n  terraform import \
-                     {TYPE_NAME}.example {}",
-                    guid::EXAMPLE_GUID
-                ),
-            );
+        if !resource::import_id_is_valid(id, diags) {
             return vec![];
         }
         let Some(ready) = self.ready_or_error(diags) else {

@@ -11,7 +11,7 @@ use crate::plugin::{AttributePath, Diagnostics, Value};
 
 use super::api::{bounded, pause, PolicyApi};
 use super::graph_diagnostics::{graph_error, interrupted, partner_missing_advice, Action};
-use super::guid::{guid_problem, validate_tenant_id};
+use super::guid::{guid_problem, validate_tenant_id, EXAMPLE_GUID};
 use super::plan::{patch_body, PatchError};
 use super::private_state::LastWrite;
 use super::schema::TYPE_NAME;
@@ -75,6 +75,21 @@ fn state_tenant_id<'v>(state: &'v Value, diags: &mut Diagnostics) -> Option<&'v 
             None
         }
     }
+}
+
+/// Checks an import ID (the partner tenant GUID); an error showing the right form if not.
+pub fn import_id_is_valid(id: &str, diags: &mut Diagnostics) -> bool {
+    let Some(detail) = guid_problem(id) else {
+        return true;
+    };
+    diags.error(
+        "Invalid import ID",
+        format!(
+            "{detail}\n\nImport with the partner tenant's ID:\n  terraform import \
+             {TYPE_NAME}.example {EXAMPLE_GUID}"
+        ),
+    );
+    false
 }
 
 fn deadline_for(resource: &Value, op: Operation) -> (Instant, Duration) {
@@ -365,14 +380,7 @@ impl<A: PolicyApi> Ops<'_, A> {
     /// Import by partner tenant GUID: a malformed ID sends no request; a missing policy is an
     /// error.
     pub async fn import(&self, id: &str, diags: &mut Diagnostics) -> Option<Value> {
-        if let Some(detail) = guid_problem(id) {
-            diags.error(
-                "Invalid import ID",
-                format!(
-                    "{detail}\n\nImport with the partner tenant's ID:\n  terraform import \
-                     {TYPE_NAME}.example 90e29127-71ad-49c7-9ce8-db3f41ea06f1"
-                ),
-            );
+        if !import_id_is_valid(id, diags) {
             return None;
         }
         let timeout = Operation::Read.default_timeout();
