@@ -3,9 +3,10 @@
 use std::time::Duration;
 
 use crate::graph::GraphError;
-use crate::plugin::Diagnostics;
+use crate::plugin::{AttributePath, Diagnostics};
 
 use super::api::Interrupted;
+use super::state::TENANT_ID;
 
 /// What the provider was doing when something failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,7 +138,16 @@ pub fn graph_error(action: Action, tenant_id: &str, err: &GraphError, diags: &mu
             join(&[&timeout_advice(action, operation), action.state_note()])
         }
     };
-    diags.error(action.summary(), detail);
+    if action == Action::Create && matches!(err, GraphError::Api { status: 404, .. }) {
+        // A PUT answering 404: the partner configuration named by tenant_id is missing.
+        diags.attribute_error(
+            AttributePath::attrs([TENANT_ID]),
+            "Partner configuration not found",
+            detail,
+        );
+    } else {
+        diags.error(action.summary(), detail);
+    }
 }
 
 fn api_advice(action: Action, status: u16, tenant_id: &str) -> String {
@@ -172,7 +182,7 @@ fn api_advice(action: Action, status: u16, tenant_id: &str) -> String {
 }
 
 /// Detail for a PUT answering 404: the partner configuration the policy lives under is missing.
-pub fn partner_missing_advice(tenant_id: &str) -> String {
+fn partner_missing_advice(tenant_id: &str) -> String {
     format!(
         "The partner configuration for tenant {tenant_id} does not exist, and the identity \
          synchronization policy lives under it. Create the partner first: in the Microsoft Entra \
@@ -311,7 +321,7 @@ mod tests {
                 request_id: None,
             },
         );
-        assert_eq!(summary, "Could not create identity synchronization policy");
+        assert_eq!(summary, "Partner configuration not found");
         assert!(detail.contains("partner configuration"));
         assert!(detail.contains("POST /policies/crossTenantAccessPolicy/partners"));
         assert!(detail.contains(&format!("{{\"tenantId\": \"{TID}\"}}")));

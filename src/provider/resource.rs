@@ -10,7 +10,7 @@ use crate::graph::{GraphError, IdentitySyncPolicy};
 use crate::plugin::{AttributePath, Diagnostics, Value};
 
 use super::api::{bounded, pause, PolicyApi};
-use super::graph_diagnostics::{graph_error, interrupted, partner_missing_advice, Action};
+use super::graph_diagnostics::{graph_error, interrupted, Action};
 use super::guid::{guid_problem, validate_tenant_id, EXAMPLE_GUID};
 use super::plan::{patch_body, PatchError};
 use super::private_state::LastWrite;
@@ -176,8 +176,18 @@ impl<A: PolicyApi> Ops<'_, A> {
             }
             Some(None) => {}
         }
-        match bounded(self.stop, deadline, self.api.put(&policy, deadline)).await {
-            Ok(Ok(())) => {
+        let created = self
+            .call(
+                Action::Create,
+                deadline,
+                timeout,
+                &tid,
+                self.api.put(&policy, deadline),
+                diags,
+            )
+            .await;
+        match created {
+            Some(()) => {
                 log::info!("created identity synchronization policy for partner {tid}");
                 let written = LastWrite::now(
                     policy.display_name.clone(),
@@ -185,34 +195,7 @@ impl<A: PolicyApi> Ops<'_, A> {
                 );
                 (planned.clone(), written.encode())
             }
-            Ok(Err(GraphError::Api {
-                status: 404,
-                code,
-                message,
-                request_id,
-            })) => {
-                let request = request_id
-                    .map(|id| format!("\nrequest-id: {id}"))
-                    .unwrap_or_default();
-                diags.attribute_error(
-                    AttributePath::attrs([TENANT_ID]),
-                    "Partner configuration not found",
-                    format!(
-                        "Microsoft Graph answered HTTP 404 ({code}): {message}{request}\n\n{}\n\n\
-                         Nothing was recorded in the Terraform state.",
-                        partner_missing_advice(&tid)
-                    ),
-                );
-                failed
-            }
-            Ok(Err(e)) => {
-                graph_error(Action::Create, &tid, &e, diags);
-                failed
-            }
-            Err(why) => {
-                interrupted(Action::Create, why, timeout, diags);
-                failed
-            }
+            None => failed,
         }
     }
 
