@@ -203,7 +203,7 @@ impl Provider for MsGraphProvider {
     ) -> Value {
         if type_name != TYPE_NAME {
             unknown_type("resource", type_name, diags);
-        } else if version > schema::resource_schema().version {
+        } else if version > schema::RESOURCE_SCHEMA_VERSION {
             diags.error(
                 "State from a newer provider",
                 format!(
@@ -496,6 +496,30 @@ mod tests {
         assert_eq!(create.planned_state, state);
         assert!(create.planned_private.is_empty());
         assert!(diags.0.is_empty());
+    }
+
+    #[test]
+    fn state_from_a_newer_schema_version_is_refused_and_kept() {
+        let p = MsGraphProvider::new();
+        let state = Value::object([("id", Value::string(guid::EXAMPLE_GUID))]);
+        let mut diags = Diagnostics::new();
+        let same = p.upgrade_resource_state(
+            TYPE_NAME,
+            schema::RESOURCE_SCHEMA_VERSION,
+            state.clone(),
+            &mut diags,
+        );
+        assert_eq!(same, state);
+        assert!(diags.0.is_empty());
+        let newer = p.upgrade_resource_state(
+            TYPE_NAME,
+            schema::RESOURCE_SCHEMA_VERSION + 1,
+            state.clone(),
+            &mut diags,
+        );
+        assert_eq!(newer, state);
+        assert_eq!(diags.0.len(), 1);
+        assert_eq!(diags.0[0].summary, "State from a newer provider");
     }
 
     #[test]

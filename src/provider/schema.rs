@@ -79,6 +79,9 @@ fn timeouts_block() -> NestedBlock {
     }
 }
 
+/// The resource's state schema version; state from a higher one was written by a newer provider.
+pub const RESOURCE_SCHEMA_VERSION: i64 = 0;
+
 /// The resource schema (issue 3): blocks, not nested attributes, for Terraform 1.0.x.
 pub fn resource_schema() -> Schema {
     let user_sync_inbound = NestedBlock {
@@ -103,7 +106,7 @@ pub fn resource_schema() -> Schema {
         max_items: 1,
     };
     Schema {
-        version: 0,
+        version: RESOURCE_SCHEMA_VERSION,
         block: Block {
             attributes: vec![
                 Attribute {
