@@ -26,7 +26,8 @@ use self::oidc::OidcSource;
 use self::token_endpoint::{client_credentials, ClientProof};
 use super::config::{AuthConfig, Secret, Tuning};
 use super::endpoint::{graph_scope, parse_endpoint, token_url, HttpAllowed};
-use super::http::Http;
+use super::http::{Http, RawResponse, Request};
+use super::send::{with_retries, Limits, Verdict};
 use super::GraphError;
 
 pub(crate) use self::cache::AccessToken;
@@ -37,6 +38,28 @@ pub(crate) struct AuthContext<'a> {
     pub tuning: &'a Tuning,
     pub graph_root: &'a Url,
     pub authority_root: &'a Url,
+}
+
+impl AuthContext<'_> {
+    /// Sends one token request (the same each attempt, no Graph token involved) with the token
+    /// endpoints' retry limits; `classify` decides which answers are worth another attempt.
+    async fn send_token_request(
+        &self,
+        operation: &str,
+        deadline: Instant,
+        request: &Request<'_>,
+        classify: fn(&RawResponse) -> Verdict,
+    ) -> Result<RawResponse, GraphError> {
+        with_retries(
+            operation,
+            deadline,
+            self.tuning,
+            Limits::token(self.tuning),
+            |budget| async move { Ok(self.http.send(request, budget).await) },
+            classify,
+        )
+        .await
+    }
 }
 
 const CERT_NEEDS: &str = "client certificate: not configured (set client_certificate_path or \

@@ -11,7 +11,7 @@ use super::AuthContext;
 use crate::graph::config::Secret;
 use crate::graph::endpoint::graph_resource;
 use crate::graph::http::{RawResponse, Request};
-use crate::graph::send::{with_retries, Limits, Verdict};
+use crate::graph::send::Verdict;
 use crate::graph::GraphError;
 
 /// The IMDS token endpoint; only ever a default, tests always set their own.
@@ -88,34 +88,26 @@ impl ManagedIdentity {
             ),
         };
         let operation = format!("managed identity token request to {}", self.endpoint);
-        let response = with_retries(
-            &operation,
-            deadline,
-            ctx.tuning,
-            Limits::token(ctx.tuning),
-            |budget| {
-                let request = Request {
-                    method: Method::GET,
-                    url: &url,
-                    bearer: None,
-                    headers: vec![header.clone()],
-                    body: None,
-                    log_body: false,
-                };
-                async move { Ok(ctx.http.send(&request, budget).await) }
-            },
-            msi_verdict,
-        )
-        .await
-        .map_err(|e| match e {
-            GraphError::Transport { message } => GraphError::Transport {
-                message: format!(
-                    "{message} (managed identity is only available on Azure resources with an \
+        let request = Request {
+            method: Method::GET,
+            url: &url,
+            bearer: None,
+            headers: vec![header],
+            body: None,
+            log_body: false,
+        };
+        let response = ctx
+            .send_token_request(&operation, deadline, &request, msi_verdict)
+            .await
+            .map_err(|e| match e {
+                GraphError::Transport { message } => GraphError::Transport {
+                    message: format!(
+                        "{message} (managed identity is only available on Azure resources with an \
                      identity assigned; set msi_endpoint if yours differs)"
-                ),
-            },
-            other => other,
-        })?;
+                    ),
+                },
+                other => other,
+            })?;
         parse_token_response(&response, "the managed identity endpoint")
     }
 }

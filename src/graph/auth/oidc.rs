@@ -12,7 +12,6 @@ use super::AuthContext;
 use crate::graph::config::Secret;
 use crate::graph::endpoint::{append_query, parse_endpoint, HttpAllowed};
 use crate::graph::http::{excerpt, Body, Request};
-use crate::graph::send::{with_retries, Limits};
 use crate::graph::GraphError;
 
 /// The audience Entra expects in federated tokens.
@@ -150,25 +149,17 @@ async fn fetch(
         ));
     }
     let operation = format!("OIDC token request to {endpoint}");
-    let response = with_retries(
-        &operation,
-        deadline,
-        ctx.tuning,
-        Limits::token(ctx.tuning),
-        |budget| {
-            let request = Request {
-                method: method.clone(),
-                url,
-                bearer: Some(request_token),
-                headers: headers.clone(),
-                body: is_post.then_some(&body),
-                log_body: false,
-            };
-            async move { Ok(ctx.http.send(&request, budget).await) }
-        },
-        token_verdict,
-    )
-    .await?;
+    let request = Request {
+        method,
+        url,
+        bearer: Some(request_token),
+        headers,
+        body: is_post.then_some(&body),
+        log_body: false,
+    };
+    let response = ctx
+        .send_token_request(&operation, deadline, &request, token_verdict)
+        .await?;
     if !(200..300).contains(&response.status) {
         return Err(GraphError::Token {
             error: "oidc_request_failed".into(),

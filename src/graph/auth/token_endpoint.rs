@@ -12,7 +12,7 @@ use super::AuthContext;
 use crate::graph::config::Secret;
 use crate::graph::endpoint::{graph_scope, token_url};
 use crate::graph::http::{excerpt, Body, RawResponse, Request};
-use crate::graph::send::{with_retries, Limits, Verdict};
+use crate::graph::send::Verdict;
 use crate::graph::GraphError;
 
 /// Lifetime assumed when a response does not say.
@@ -50,25 +50,17 @@ pub(crate) async fn client_credentials(
     }
     let body = Body::Form(fields);
     let operation = format!("token request to {url}");
-    let response = with_retries(
-        &operation,
-        deadline,
-        ctx.tuning,
-        Limits::token(ctx.tuning),
-        |budget| {
-            let request = Request {
-                method: Method::POST,
-                url: &url,
-                bearer: None,
-                headers: vec![(ACCEPT, HeaderValue::from_static("application/json"))],
-                body: Some(&body),
-                log_body: false,
-            };
-            async move { Ok(ctx.http.send(&request, budget).await) }
-        },
-        token_verdict,
-    )
-    .await?;
+    let request = Request {
+        method: Method::POST,
+        url: &url,
+        bearer: None,
+        headers: vec![(ACCEPT, HeaderValue::from_static("application/json"))],
+        body: Some(&body),
+        log_body: false,
+    };
+    let response = ctx
+        .send_token_request(&operation, deadline, &request, token_verdict)
+        .await?;
     parse_token_response(&response, "the token endpoint")
 }
 
