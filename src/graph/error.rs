@@ -160,3 +160,30 @@ fn aadsts_hint(code: &str) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token_error(description: &str) -> GraphError {
+        GraphError::Token {
+            error: "invalid_client".into(),
+            description: description.into(),
+        }
+    }
+
+    #[test]
+    fn aadsts_extraction() {
+        let code = |d: &str| token_error(d).aadsts_code().map(str::to_string);
+        assert_eq!(
+            code("AADSTS700016: Application not found").as_deref(),
+            Some("AADSTS700016")
+        );
+        assert_eq!(
+            code("x AADSTS90002: Tenant").as_deref(),
+            Some("AADSTS90002")
+        );
+        assert_eq!(code("AADSTS"), None);
+        assert_eq!(code("nothing here"), None);
+    }
+}

@@ -93,11 +93,15 @@ pub fn graph_error(action: Action, tenant_id: &str, err: &GraphError, diags: &mu
             join(&[&what, &request, &advice, action.state_note()])
         }
         GraphError::Token { error, description } => {
-            let code = aadsts_code(description)
+            let code = err
+                .aadsts_code()
                 .map(|c| format!("Microsoft Entra error {c}. "))
                 .unwrap_or_default();
+            // For a token error this is the advice for its AADSTS code, when there is one.
+            let specific = err.summary_hint().unwrap_or_default();
             join(&[
                 &format!("The sign-in to Microsoft Entra failed: {error}: {description}"),
+                &specific,
                 &format!(
                     "{code}Check tenant_id, client_id and the credential (client secret, \
                      certificate or OIDC token) of the provider configuration, or the matching \
@@ -226,16 +230,6 @@ pub fn interrupted(action: Action, why: Interrupted, timeout: Duration, diags: &
     }
 }
 
-/// "AADSTS7000215" out of an Entra error description.
-pub fn aadsts_code(description: &str) -> Option<&str> {
-    let start = description.find("AADSTS")?;
-    let rest = &description[start..];
-    let end = 6 + rest[6..]
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(rest.len() - 6);
-    (end > 6).then(|| &rest[..end])
-}
-
 /// A duration as Go prints it ("10m0s" becomes "10m", "1h30m").
 pub fn format_duration(d: Duration) -> String {
     let secs = d.as_secs();
@@ -340,6 +334,10 @@ mod tests {
         assert_eq!(summary, "Could not read identity synchronization policy");
         assert!(detail.contains("Microsoft Entra error AADSTS7000215"));
         assert!(detail.contains("Invalid client secret provided."));
+        assert!(
+            detail.contains("use the secret's value, not its ID"),
+            "{detail}"
+        );
     }
 
     #[test]
@@ -386,17 +384,6 @@ mod tests {
             &mut diags,
         );
         assert!(diags.0[0].detail.contains("timeout 5m"));
-    }
-
-    #[test]
-    fn aadsts_extraction() {
-        assert_eq!(
-            aadsts_code("AADSTS700016: Application not found"),
-            Some("AADSTS700016")
-        );
-        assert_eq!(aadsts_code("x AADSTS90002: Tenant"), Some("AADSTS90002"));
-        assert_eq!(aadsts_code("AADSTS"), None);
-        assert_eq!(aadsts_code("nothing here"), None);
     }
 
     #[test]

@@ -2,11 +2,11 @@
 
 use proptest::prelude::*;
 
-use super::graph_diagnostics::aadsts_code;
 use super::guid::{guid_problem, is_guid};
 use super::private_state::LastWrite;
 use super::provider_config::validate;
 use super::timeouts::parse_go_duration;
+use crate::graph::GraphError;
 use crate::plugin::{Diagnostics, Value};
 
 proptest! {
@@ -44,7 +44,8 @@ proptest! {
 
     #[test]
     fn aadsts_extraction_never_panics(text in "\\PC{0,40}(AADSTS[0-9]{0,8})?\\PC{0,10}") {
-        if let Some(code) = aadsts_code(&text) {
+        let err = GraphError::Token { error: "invalid_client".into(), description: text };
+        if let Some(code) = err.aadsts_code() {
             prop_assert!(code.starts_with("AADSTS") && code.len() > 6);
         }
     }
