@@ -15,15 +15,6 @@ pub enum PlanModifier {
 }
 
 impl PlanModifier {
-    pub fn name(self) -> &'static str {
-        match self {
-            PlanModifier::RequiresReplace => "RequiresReplace",
-            PlanModifier::CaseInsensitiveGuid => "CaseInsensitiveGuid",
-            PlanModifier::UseStateForUnknown => "UseStateForUnknown",
-            PlanModifier::KeepStateWhenUnset => "KeepStateWhenUnset",
-        }
-    }
-
     pub fn description(self) -> &'static str {
         match self {
             PlanModifier::RequiresReplace => {
@@ -83,14 +74,13 @@ mod tests {
     }
 
     #[test]
-    fn every_modifier_has_a_name_and_a_sentence() {
+    fn every_modifier_has_a_sentence() {
         for m in [
             PlanModifier::RequiresReplace,
             PlanModifier::CaseInsensitiveGuid,
             PlanModifier::UseStateForUnknown,
             PlanModifier::KeepStateWhenUnset,
         ] {
-            assert!(!m.name().is_empty());
             assert!(m.description().ends_with('.'));
         }
         assert_eq!(describe("user_sync_inbound"), "");
