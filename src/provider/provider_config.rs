@@ -215,11 +215,20 @@ impl Resolver<'_> {
         (self.env)(name).filter(|v| !v.is_empty())
     }
 
-    /// The argument, else its environment fallbacks; empty strings count as unset (as in the
-    /// SDKv2 providers, so `var.x` defaulting to "" still falls back to the environment).
+    /// The argument as written; empty strings count as unset (as in the SDKv2 providers, so
+    /// `var.x` defaulting to "" still falls back to the environment).
+    fn argument(&self, name: &str) -> Option<String> {
+        self.config
+            .attr(name)
+            .as_str()
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    }
+
+    /// The argument, else its environment fallbacks.
     fn string(&self, name: &str) -> Option<String> {
-        if let Some(v) = self.config.attr(name).as_str().filter(|v| !v.is_empty()) {
-            return Some(v.to_string());
+        if let Some(v) = self.argument(name) {
+            return Some(v);
         }
         let arg = ARGS.iter().find(|a| a.name == name)?;
         arg.env.iter().find_map(|e| self.env_var(e))
@@ -273,7 +282,7 @@ pub fn resolve(
 
     let environment = r.string("environment").unwrap_or_else(|| "public".into());
     let Some(mut cloud) = Cloud::named(&environment) else {
-        if config.attr("environment").is_null() || config.attr("environment").as_str() == Some("") {
+        if r.argument("environment").is_none() {
             diags.error(
                 "Invalid environment",
                 format!("ARM_ENVIRONMENT is {environment:?}, not a Microsoft cloud. Use one of: {ENVIRONMENTS}."),
@@ -286,12 +295,7 @@ pub fn resolve(
         ("authority_host", &mut cloud.authority_host),
     ] {
         if let Some(url) = r.string(name) {
-            if config
-                .attr(name)
-                .as_str()
-                .filter(|v| !v.is_empty())
-                .is_none()
-            {
+            if r.argument(name).is_none() {
                 // Came from the environment: validate() did not see it.
                 if let Some(problem) = endpoint_problem(&url, true) {
                     diags.error(
@@ -307,14 +311,7 @@ pub fn resolve(
     let ado_connection = r
         .env_var("ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID")
         .or_else(|| r.env_var("ARM_OIDC_AZURE_SERVICE_CONNECTION_ID"));
-    let explicit_or_arm = |name: &str, arm: &str| {
-        config
-            .attr(name)
-            .as_str()
-            .filter(|v| !v.is_empty())
-            .map(str::to_string)
-            .or_else(|| r.env_var(arm))
-    };
+    let explicit_or_arm = |name: &str, arm: &str| r.argument(name).or_else(|| r.env_var(arm));
     // Azure DevOps' request URL/token come before GitHub's when a service connection is named.
     let (oidc_request_url, oidc_request_token) = match &ado_connection {
         Some(_) => (
