@@ -75,8 +75,11 @@ pub(crate) async fn wait_before_retry(
         Wait::Asked(d) => (d, true),
         Wait::Backoff(d) => (d, false),
     };
-    let now = Instant::now();
-    if now + duration > deadline {
+    // checked: a Retry-After of many years must not overflow the clock.
+    let ends_in_time = Instant::now()
+        .checked_add(duration)
+        .is_some_and(|end| end <= deadline);
+    if !ends_in_time {
         let operation = if asked {
             format!(
                 "{operation} (throttled: Graph asked to wait {} before retrying, longer than the \
@@ -184,6 +187,16 @@ mod tests {
         assert!(matches!(err, GraphError::DeadlineExceeded { .. }));
         assert!(text.contains("asked to wait 60 s"), "{text}");
         assert!(text.contains("HTTP 429"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn an_absurd_retry_after_is_a_deadline_error_not_a_panic() {
+        let asked = parse_retry_after("18446744073709551615", SystemTime::now()).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let err = wait_before_retry("op", Wait::Asked(asked), deadline, "HTTP 429")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, GraphError::DeadlineExceeded { .. }));
     }
 
     #[tokio::test]
