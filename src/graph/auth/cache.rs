@@ -12,6 +12,10 @@ use crate::graph::GraphError;
 /// Refresh this long before expiry, or at half-life for short-lived tokens.
 const REFRESH_MARGIN: Duration = Duration::from_secs(300);
 
+/// Longest lifetime believed: Entra tokens live hours, and an absurd `expires_in` from an
+/// endpoint must not overflow the clock.
+const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
 /// A token and when to stop using it.
 #[derive(Clone)]
 pub(crate) struct AccessToken {
@@ -35,6 +39,7 @@ impl AccessToken {
     /// A token valid for `lifetime` from now.
     pub fn new(token: Secret, lifetime: Duration) -> AccessToken {
         let now = Instant::now();
+        let lifetime = lifetime.min(MAX_LIFETIME);
         let margin = REFRESH_MARGIN.min(lifetime / 2);
         AccessToken {
             token,
@@ -127,6 +132,13 @@ mod tests {
         let short = AccessToken::new(Secret::new("b"), Duration::from_secs(120));
         let left = short.refresh_at - Instant::now();
         assert!(left > Duration::from_secs(55) && left <= Duration::from_secs(60));
+    }
+
+    #[test]
+    fn an_absurd_lifetime_is_capped_instead_of_overflowing() {
+        let token = AccessToken::new(Secret::new("a"), Duration::from_secs(u64::MAX));
+        assert!(token.expires_at <= Instant::now() + MAX_LIFETIME);
+        assert!(token.refresh_at < token.expires_at);
     }
 
     #[tokio::test]
