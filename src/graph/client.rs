@@ -396,8 +396,11 @@ mod fuzz {
                 Ok(p) => {
                     prop_assert!(!drop_inbound);
                     prop_assert_eq!(p.tenant_id, tenant);
+                    prop_assert_eq!(p.user_sync_inbound.is_sync_allowed, allowed);
                 }
                 Err(GraphError::Decode { message }) => {
+                    // Only a missing userSyncInbound may fail; extra fields never do.
+                    prop_assert!(drop_inbound, "{}", message);
                     prop_assert!(message.contains("userSyncInbound") || message.contains("isSyncAllowed") || message.contains("invalid type"), "{}", message);
                 }
                 Err(other) => prop_assert!(false, "unexpected {:?}", other),
