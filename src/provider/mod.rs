@@ -33,7 +33,7 @@ use resource::Ops;
 use schema::TYPE_NAME;
 
 /// What ConfigureProvider left behind.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 enum Configured {
     #[default]
     NotYet,
@@ -55,26 +55,17 @@ pub struct MsGraphProvider {
     configured: RwLock<Configured>,
 }
 
-enum Client {
-    Ready(Arc<Ready>),
-    Deferred,
-    Missing,
-}
-
 impl MsGraphProvider {
     pub fn new() -> MsGraphProvider {
         MsGraphProvider::default()
     }
 
-    fn client(&self) -> Client {
-        match self.configured.read() {
-            Ok(guard) => match &*guard {
-                Configured::Ready(r) => Client::Ready(r.clone()),
-                Configured::Deferred => Client::Deferred,
-                Configured::NotYet => Client::Missing,
-            },
-            Err(_) => Client::Missing,
-        }
+    /// A snapshot of the configuration (cheap: the client is behind an `Arc`).
+    fn configured(&self) -> Configured {
+        self.configured
+            .read()
+            .map(|guard| guard.clone())
+            .unwrap_or_default()
     }
 
     fn set(&self, c: Configured) {
@@ -85,25 +76,30 @@ impl MsGraphProvider {
 
     /// The configured client, or an error saying why there is none.
     fn ready_or_error(&self, diags: &mut Diagnostics) -> Option<Arc<Ready>> {
-        match self.client() {
-            Client::Ready(r) => Some(r),
-            Client::Deferred => {
-                diags.error(
-                    "Provider configuration not known yet",
-                    "The msgraph provider block uses values that are only known after other \
-                     resources are applied. Apply those first (e.g. with -target), or configure \
-                     the provider with known values.",
-                );
-                None
-            }
-            Client::Missing => {
-                diags.error(
-                    "Provider not configured",
-                    "The msgraph provider was used before it was configured. This is a bug in \
-                     Terraform or the provider; please report it.",
-                );
-                None
-            }
+        ready_or_error(self.configured(), diags)
+    }
+}
+
+/// The client of `configured`, or an error saying why there is none.
+fn ready_or_error(configured: Configured, diags: &mut Diagnostics) -> Option<Arc<Ready>> {
+    match configured {
+        Configured::Ready(r) => Some(r),
+        Configured::Deferred => {
+            diags.error(
+                "Provider configuration not known yet",
+                "The msgraph provider block uses values that are only known after other \
+                 resources are applied. Apply those first (e.g. with -target), or configure \
+                 the provider with known values.",
+            );
+            None
+        }
+        Configured::NotYet => {
+            diags.error(
+                "Provider not configured",
+                "The msgraph provider was used before it was configured. This is a bug in \
+                 Terraform or the provider; please report it.",
+            );
+            None
         }
     }
 }
@@ -229,13 +225,13 @@ impl Provider for MsGraphProvider {
             unknown_type("resource", &req.type_name, diags);
             return unchanged;
         }
-        let ready = match self.client() {
-            // Provider values from other resources: keep state until they are known.
-            Client::Deferred => return unchanged,
-            _ => match self.ready_or_error(diags) {
-                Some(r) => r,
-                None => return unchanged,
-            },
+        let configured = self.configured();
+        // Provider values from other resources: keep state until they are known.
+        if matches!(configured, Configured::Deferred) {
+            return unchanged;
+        }
+        let Some(ready) = ready_or_error(configured, diags) else {
+            return unchanged;
         };
         let mut own = Diagnostics::new();
         let (new_state, private) = ops(&ready, &ctx)
