@@ -28,13 +28,7 @@ impl LastWrite {
         }
     }
 
-    /// True while `now` is less than `window` after the write.
-    pub fn within_window(&self, now: SystemTime, window: Duration) -> bool {
-        let now_ms = unix_ms(now);
-        now_ms.saturating_sub(self.written_at_unix_ms) < window.as_millis() as u64
-    }
-
-    /// Time left of the window at `now`.
+    /// Time left of the window at `now`; zero once it is over.
     pub fn window_left(&self, now: SystemTime, window: Duration) -> Duration {
         let end = self
             .written_at_unix_ms
@@ -101,9 +95,8 @@ mod tests {
         let w = LastWrite::now(None, true);
         let window = Duration::from_secs(30);
         let now = SystemTime::now();
-        assert!(w.within_window(now, window));
-        assert!(w.window_left(now, window) <= window);
-        assert!(!w.within_window(now + Duration::from_secs(31), window));
+        let left = w.window_left(now, window);
+        assert!(!left.is_zero() && left <= window, "{left:?}");
         assert_eq!(
             w.window_left(now + Duration::from_secs(31), window),
             Duration::ZERO
