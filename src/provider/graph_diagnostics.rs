@@ -7,6 +7,7 @@ use crate::plugin::{AttributePath, Diagnostics};
 
 use super::api::Interrupted;
 use super::state::TENANT_ID;
+use super::timeouts::Operation;
 
 /// What the provider was doing when something failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,13 +32,13 @@ impl Action {
         }
     }
 
-    /// The `timeouts` attribute bounding this action, if the user can set one.
-    fn timeout_attribute(self) -> Option<&'static str> {
+    /// The `timeouts` operation bounding this action, if the user can set one.
+    fn timeout_operation(self) -> Option<Operation> {
         match self {
-            Action::Create => Some("create"),
-            Action::Read => Some("read"),
-            Action::Update => Some("update"),
-            Action::Delete => Some("delete"),
+            Action::Create => Some(Operation::Create),
+            Action::Read => Some(Operation::Read),
+            Action::Update => Some(Operation::Update),
+            Action::Delete => Some(Operation::Delete),
             Action::Import | Action::ReadDataSource => None,
         }
     }
@@ -197,7 +198,7 @@ fn partner_missing_advice(tenant_id: &str) -> String {
 }
 
 fn timeout_advice(action: Action, operation: &str) -> String {
-    match action.timeout_attribute() {
+    match action.timeout_operation().map(Operation::attribute) {
         Some(attr) => format!(
             "{operation} did not finish before its timeout. Graph may be throttling or slow; \
              raise the timeout, e.g. timeouts {{ {attr} = \"20m\" }}, and run again."
