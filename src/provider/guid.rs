@@ -42,10 +42,14 @@ pub fn guid_problem(text: &str) -> Option<String> {
     ))
 }
 
-/// Adds an "Invalid tenant ID" error at `path` when `text` is not a GUID.
-pub fn validate_tenant_id(text: &str, path: AttributePath, diags: &mut Diagnostics) {
-    if let Some(detail) = guid_problem(text) {
-        diags.attribute_error(path, "Invalid tenant ID", detail);
+/// Adds an "Invalid tenant ID" error at `path` when `text` is not a GUID; true when it is one.
+pub fn validate_tenant_id(text: &str, path: AttributePath, diags: &mut Diagnostics) -> bool {
+    match guid_problem(text) {
+        None => true,
+        Some(detail) => {
+            diags.attribute_error(path, "Invalid tenant ID", detail);
+            false
+        }
     }
 }
 

@@ -144,12 +144,7 @@ impl<A: PolicyApi> Ops<'_, A> {
             );
             return failed;
         };
-        if let Some(detail) = guid_problem(&policy.tenant_id) {
-            diags.attribute_error(
-                AttributePath::attrs([TENANT_ID]),
-                "Invalid tenant ID",
-                detail,
-            );
+        if !validate_tenant_id(&policy.tenant_id, AttributePath::attrs([TENANT_ID]), diags) {
             return failed;
         }
         let tid = policy.tenant_id.clone();
