@@ -20,7 +20,11 @@ pub(crate) fn is_control_path(path: &str) -> bool {
 }
 
 pub(crate) fn handle(sim: &Sim, req: &Req) -> Resp {
-    let route = req.path[PREFIX.len()..].trim_end_matches('/');
+    let route = req
+        .path
+        .strip_prefix(PREFIX)
+        .unwrap_or_default()
+        .trim_end_matches('/');
     match (route, &req.method) {
         ("/stats", &Method::GET) => reply::json(200, &stats(sim)),
         ("/reset-log", &Method::POST) => {
