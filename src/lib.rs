@@ -16,9 +16,10 @@ pub mod plugin;
 pub mod provider;
 
 /// Serves the provider over the plugin protocol until Terraform shuts it down.
-pub fn run(options: plugin::ServeOptions) -> std::process::ExitCode {
+pub fn run(mut options: plugin::ServeOptions) -> std::process::ExitCode {
     // Before the provider builds any HTTP client: one rustls crypto provider per process.
     plugin::install_crypto_provider();
+    options.provider_address = provider::PROVIDER_ADDRESS.to_string();
     plugin::serve(provider::MsGraphProvider::new(), options)
 }
 
@@ -26,7 +27,7 @@ pub fn run(options: plugin::ServeOptions) -> std::process::ExitCode {
 pub fn print_schema_json() -> std::process::ExitCode {
     use plugin::Provider;
     let schema = provider::MsGraphProvider::new().schema();
-    let json = plugin::schema_json(&schema, plugin::PROVIDER_ADDRESS);
+    let json = plugin::schema_json(&schema, provider::PROVIDER_ADDRESS);
     println!("{json:#}");
     std::process::ExitCode::SUCCESS
 }

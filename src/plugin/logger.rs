@@ -52,7 +52,7 @@ pub fn init_logging() {
 
 struct HclogLogger;
 
-const OUR_CRATE: &str = "terraform_provider_msgraph";
+const OUR_CRATE: &str = env!("CARGO_CRATE_NAME");
 
 impl Log for HclogLogger {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {

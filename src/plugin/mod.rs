@@ -42,6 +42,6 @@ pub use provider::{
 };
 pub use schema::{Attribute, Block, DescriptionKind, NestedBlock, NestingMode, Schema};
 pub use schema_json::schema_json;
-pub use serve::{serve, ServeOptions, PROVIDER_ADDRESS};
+pub use serve::{serve, ServeOptions};
 pub use tls::{install_crypto_provider, TlsSetupError};
 pub use value::{CodecError, Number, Type, Value};

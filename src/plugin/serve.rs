@@ -27,7 +27,6 @@ use super::tls::{install_crypto_provider, server_tls, ServerTls};
 use super::Provider;
 
 /// The address debug mode prints in TF_REATTACH_PROVIDERS.
-pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/entra/msgraph";
 /// Terraform's own limit on plugin messages.
 const MAX_MESSAGE_SIZE: usize = i32::MAX as usize;
 /// How long Shutdown waits for the reply to drain before the process exits regardless.
@@ -44,6 +43,9 @@ pub struct ServeOptions {
     pub debug: bool,
     /// `--tcp`: listen on 127.0.0.1 (PLUGIN_MIN_PORT..PLUGIN_MAX_PORT) instead of a unix socket.
     pub tcp: bool,
+    /// The provider's source address (`registry.terraform.io/NS/TYPE`), for `--debug`'s
+    /// TF_REATTACH_PROVIDERS line.
+    pub provider_address: String,
 }
 
 /// Serves `provider` until Terraform shuts it down.
@@ -71,7 +73,7 @@ pub fn serve<P: Provider>(provider: P, options: ServeOptions) -> ExitCode {
     {
         Ok(rt) => rt,
         Err(err) => {
-            eprintln!("terraform-provider-msgraph: cannot start the async runtime: {err}");
+            eprintln!("{}: cannot start the async runtime: {err}", program_name());
             return ExitCode::FAILURE;
         }
     };
@@ -91,7 +93,7 @@ async fn run<P: Provider>(
     {
         Ok(tls) => tls,
         Err(err) => {
-            eprintln!("terraform-provider-msgraph: {err}");
+            eprintln!("{}: {err}", program_name());
             return ExitCode::FAILURE;
         }
     };
@@ -103,14 +105,14 @@ async fn run<P: Provider>(
     let listener = match listener {
         Ok(l) => l,
         Err(err) => {
-            eprintln!("terraform-provider-msgraph: cannot listen for Terraform: {err}");
+            eprintln!("{}: cannot listen for Terraform: {err}", program_name());
             return ExitCode::FAILURE;
         }
     };
     let (network, address) = listener.network_and_address();
     let cleanup = listener.cleanup_dir();
     let announced = if options.debug {
-        let value = handshake::reattach_json(PROVIDER_ADDRESS, network, &address);
+        let value = handshake::reattach_json(&options.provider_address, network, &address);
         println!(
             "Provider started. To attach Terraform CLI, set the TF_REATTACH_PROVIDERS environment variable with the following:\n\n\tTF_REATTACH_PROVIDERS='{value}'\n\nStop the provider with Ctrl-C."
         );
@@ -120,7 +122,7 @@ async fn run<P: Provider>(
         handshake::print_line(&handshake::handshake_line(network, &address, cert))
     };
     if let Err(err) = announced {
-        eprintln!("terraform-provider-msgraph: cannot write the handshake: {err}");
+        eprintln!("{}: cannot write the handshake: {err}", program_name());
         remove_dir(cleanup.as_deref());
         return ExitCode::FAILURE;
     }
@@ -341,4 +343,16 @@ impl AsyncWrite for Conn {
     fn is_write_vectored(&self) -> bool {
         self.0.is_write_vectored()
     }
+}
+
+/// This executable's file name, for the few messages printed before logging is possible.
+fn program_name() -> String {
+    std::env::args_os()
+        .next()
+        .and_then(|arg0| {
+            std::path::Path::new(&arg0)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "provider".to_string())
 }

@@ -75,7 +75,7 @@ pub(crate) fn server_tls(client_cert_pem: &str) -> Result<ServerTls, TlsSetupErr
         .push(DnType::CommonName, "localhost");
     params
         .distinguished_name
-        .push(DnType::OrganizationName, "terraform-provider-msgraph");
+        .push(DnType::OrganizationName, "Terraform provider plugin");
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     params.key_usages = vec![
         KeyUsagePurpose::DigitalSignature,

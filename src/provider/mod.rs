@@ -20,6 +20,7 @@ pub mod state;
 pub mod timeouts;
 
 use std::sync::{Arc, RwLock};
+
 use std::time::Duration;
 
 use crate::graph::GraphClient;
@@ -31,6 +32,9 @@ use crate::plugin::{
 use provider_config::{process_env, Resolution};
 use resource::Ops;
 use schema::TYPE_NAME;
+
+/// The provider's source address, what `source = "entra/msgraph"` resolves to.
+pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/entra/msgraph";
 
 /// What ConfigureProvider left behind.
 #[derive(Debug, Default, Clone)]
