@@ -60,7 +60,10 @@ pub fn apply(
         method: "Graph requests (paths under /v1.0/ or /beta/) counted by the simulator's \
                  request log (`GET /_sim/stats`) per command of a 0 ms run, divided by N; \
                  the largest count over runs. Tokens: tokens issued during a command vs the \
-                 provider processes seen during it (a process needs at most one token)."
+                 provider processes seen during it (a process needs at most one token). \
+                 Connections: TCP connections the simulator accepted for Graph and token \
+                 requests during the command (reuse keeps this near the provider processes × \
+                 parallelism, not the requests)."
             .into(),
         ..Section::default()
     };
@@ -247,6 +250,7 @@ fn requests_table(section: &mut Section, runs: &[ScenarioRun], counts: &[usize])
         "Target",
         "Result",
         "Tokens / provider processes",
+        "Connections",
     ]);
     for &n in counts {
         let zero: Vec<&ScenarioRun> = runs
@@ -296,6 +300,7 @@ fn requests_table(section: &mut Section, runs: &[ScenarioRun], counts: &[usize])
                 target_cell,
                 result,
                 tokens_cell,
+                worst.connections.to_string(),
             ]);
         }
     }
@@ -324,6 +329,7 @@ mod tests {
                 graph_total: graph,
                 by_method: vec![("GET".into(), graph / 2), ("PUT".into(), graph - graph / 2)],
                 tokens,
+                connections: 3,
             }),
         }
     }
@@ -373,6 +379,7 @@ mod tests {
         assert_eq!(table.rows[0][2], "2.00 (GET 1.00, PUT 1.00)");
         assert_eq!(table.rows[0][4], "PASS");
         assert_eq!(table.rows[0][5], "1 / 2 PASS");
+        assert_eq!(table.rows[0][6], "3");
         assert_eq!(section.misses, 0);
         assert!(section.errors.is_empty());
     }
