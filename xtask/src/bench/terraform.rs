@@ -38,6 +38,7 @@ impl Terraform {
             "TF_DATA_DIR",
             "TF_WORKSPACE",
             "TF_CLI_ARGS",
+            "TF_DISABLE_PLUGIN_TLS",
         ] {
             command.env_remove(noise);
         }
