@@ -47,7 +47,9 @@ pub fn apply(
              samples; it includes start-up, schema and shutdown of every provider process) \
              divided by N, median of the 0 ms runs. Terraform alone: the same four commands on as \
              many built-in `terraform_data` resources (no provider, no network), run in the \
-             same alternation: the limit T0 could reach.",
+             same alternation: roughly what Terraform itself costs for N resources (not a strict \
+             bound: `terraform_data` carries more state per resource, so it can be slower \
+             than the provider's runs).",
             options.apply_runs(),
             LATENCY.as_millis(),
             LATENCY.as_millis(),

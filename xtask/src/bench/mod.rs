@@ -131,6 +131,7 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     let tf = terraform::Terraform::new(&scratch, &overrides)?;
     let mut machine = Machine::describe(terraform::version());
+    machine.note = options.note.clone();
 
     let mut out: Vec<Section> = Vec::new();
     if options.wants(Part::Overhead) {

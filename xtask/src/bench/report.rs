@@ -69,6 +69,8 @@ pub struct Machine {
     pub load_at_start: String,
     /// The same when it ended (set by [`Machine::finish`]).
     pub load_at_end: String,
+    /// What the person running the bench said about the conditions (`--note`).
+    pub note: Option<String>,
 }
 
 impl Machine {
@@ -90,6 +92,7 @@ impl Machine {
             rustc: command_line_output("rustc", &["--version"]),
             load_at_start: load_average(),
             load_at_end: "unknown".into(),
+            note: None,
         }
     }
 
@@ -163,10 +166,14 @@ pub fn render(machine: &Machine, invocation: &str, when: &str, sections: &[Secti
     let _ = writeln!(out, "{}", table.render());
     let _ = writeln!(
         out,
-        "A load average above the CPU count means other work shared the machine during the \
-         run: absolute times are then noisy (longer and more spread), while ratios between \
-         alternated subjects and the counts (requests, tokens, CPU time, memory, size) hold.\n"
+        "The machine may be shared with other work (builds, test runs); a load average near or \
+         above the CPU count means it was: absolute times are then noisy (longer and more \
+         spread), which alternation and medians dampen but cannot remove, while the counts \
+         (requests, tokens, CPU time, memory, size) hold.\n"
     );
+    if let Some(note) = &machine.note {
+        let _ = writeln!(out, "This run: {}\n", note.trim());
+    }
     let misses: usize = sections.iter().map(|s| s.misses).sum();
     let errors: usize = sections.iter().map(|s| s.errors.len()).sum();
     let _ = writeln!(
@@ -280,6 +287,7 @@ mod tests {
             rustc: "rustc 1.95.0".into(),
             load_at_start: "4.00 / 3.00 / 2.00".into(),
             load_at_end: "1.00 / 2.00 / 3.00".into(),
+            note: Some("shared with two test runs.".into()),
         };
         let mut table = Table::new(&["x"]);
         table.row(vec!["42".into()]);
@@ -297,6 +305,7 @@ mod tests {
             &sections,
         );
         assert!(text.contains("| CPU model | Test CPU |"));
+        assert!(text.contains("This run: shared with two test runs.\n"));
         assert!(text.contains("| Load average (1 / 5 / 15 min) at start | 4.00 / 3.00 / 2.00 |"));
         assert!(text.contains("## Handshake"));
         assert!(text.contains("| 42 |"));
