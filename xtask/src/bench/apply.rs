@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 
 use super::monitor::{run_monitored, Monitored};
 use super::sim::{RecordedRequest, SimProcess, SimStats};
-use super::terraform::{apply_config, bench_tenant_id, reference_config, Terraform};
+use super::terraform::{apply_config, reference_config, Terraform};
 
 pub const PARALLELISM: usize = 10;
 const SAMPLE_INTERVAL: Duration = Duration::from_millis(3);
@@ -82,6 +82,8 @@ pub struct RequestCount {
     /// (method, count) of Graph requests, sorted by method.
     pub by_method: Vec<(String, usize)>,
     pub tokens: u64,
+    /// Graph connections the simulator accepted during the command.
+    pub connections: u64,
 }
 
 impl RequestCount {
@@ -101,7 +103,7 @@ impl RequestCount {
 }
 
 /// Counts Graph API requests (not token, identity or `/_sim` ones) in a log slice.
-pub fn count_requests(requests: &[RecordedRequest], tokens: u64) -> RequestCount {
+pub fn count_requests(requests: &[RecordedRequest], tokens: u64, connections: u64) -> RequestCount {
     let mut by_method: Vec<(String, usize)> = Vec::new();
     let mut graph_total = 0;
     for request in requests.iter().filter(|r| is_graph_path(&r.path)) {
@@ -116,6 +118,7 @@ pub fn count_requests(requests: &[RecordedRequest], tokens: u64) -> RequestCount
         graph_total,
         by_method,
         tokens,
+        connections,
     }
 }
 
@@ -147,20 +150,24 @@ pub fn run_scenario(
         std::fs::remove_dir_all(&dir)?;
     }
     std::fs::create_dir_all(&dir)?;
-    let partners: Vec<String> = (0..resources).map(bench_tenant_id).collect();
-    let sim = SimProcess::start(sim_exe, latency, &partners)?;
+    let sim = SimProcess::start(sim_exe, latency)?;
     std::fs::write(
         dir.join("main.tf"),
         apply_config(resources, &sim.credentials),
     )?;
-    let stats = || sim.stats().map_err(|e| format!("{e:#}"));
-    let mut before = stats();
+    // The log is cleared after every step; tokens and connections are running totals.
+    let stats = || {
+        let stats = sim.stats()?;
+        sim.reset_log()?;
+        Ok::<_, anyhow::Error>(stats)
+    };
+    let mut before = stats().map_err(|e| format!("{e:#}"));
     let mut results = Vec::new();
     for step in Step::ALL {
         let run = run_step(terraform, &dir, provider_exe, step)?;
-        let after = stats();
+        let after = stats().map_err(|e| format!("{e:#}"));
         let requests = match (&before, &after) {
-            (Ok(before), Ok(after)) => Ok(requests_between(before, after)),
+            (Ok(before), Ok(after)) => Ok(requests_since(before, after)),
             (Err(err), _) | (_, Err(err)) => Err(err.clone()),
         };
         before = after;
@@ -199,11 +206,14 @@ pub fn run_reference(
         .collect()
 }
 
-fn requests_between(before: &SimStats, after: &SimStats) -> RequestCount {
-    let new = after.requests.get(before.requests.len()..).unwrap_or(&[]);
+/// One command's requests: `after`'s log (cleared at `before`) and the growth of the totals.
+fn requests_since(before: &SimStats, after: &SimStats) -> RequestCount {
     count_requests(
-        new,
+        &after.requests,
         after.tokens_issued.saturating_sub(before.tokens_issued),
+        after
+            .connections_accepted
+            .saturating_sub(before.connections_accepted),
     )
 }
 
@@ -294,26 +304,31 @@ mod tests {
             ),
             request("GET", "/_sim/stats"),
         ];
-        let count = count_requests(&log, 1);
+        let count = count_requests(&log, 1, 2);
         assert_eq!(count.graph_total, 3);
         assert_eq!(count.by_method, vec![("GET".into(), 2), ("PUT".into(), 1)]);
         assert_eq!(count.tokens, 1);
+        assert_eq!(count.connections, 2);
         assert_eq!(count.describe_per_resource(2), "1.50 (GET 1.00, PUT 0.50)");
     }
 
     #[test]
-    fn requests_between_two_snapshots() {
+    fn requests_since_a_log_reset() {
         let before = SimStats {
             requests: vec![request("GET", "/v1.0/a")],
             tokens_issued: 1,
+            connections_accepted: 4,
         };
         let after = SimStats {
-            requests: vec![request("GET", "/v1.0/a"), request("DELETE", "/v1.0/b")],
+            requests: vec![request("DELETE", "/v1.0/b")],
             tokens_issued: 3,
+            connections_accepted: 5,
         };
-        let count = requests_between(&before, &after);
+        let count = requests_since(&before, &after);
         assert_eq!(count.graph_total, 1);
+        assert_eq!(count.by_method, vec![("DELETE".into(), 1)]);
         assert_eq!(count.tokens, 2);
+        assert_eq!(count.connections, 1);
     }
 
     #[test]

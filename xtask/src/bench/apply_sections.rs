@@ -47,7 +47,9 @@ pub fn apply(
              samples; it includes start-up, schema and shutdown of every provider process) \
              divided by N, median of the 0 ms runs. Terraform alone: the same four commands on as \
              many built-in `terraform_data` resources (no provider, no network), run in the \
-             same alternation: the limit T0 could reach.",
+             same alternation: roughly what Terraform itself costs for N resources (not a strict \
+             bound: `terraform_data` carries more state per resource, so it can be slower \
+             than the provider's runs).",
             options.apply_runs(),
             LATENCY.as_millis(),
             LATENCY.as_millis(),
@@ -60,7 +62,10 @@ pub fn apply(
         method: "Graph requests (paths under /v1.0/ or /beta/) counted by the simulator's \
                  request log (`GET /_sim/stats`) per command of a 0 ms run, divided by N; \
                  the largest count over runs. Tokens: tokens issued during a command vs the \
-                 provider processes seen during it (a process needs at most one token)."
+                 provider processes seen during it (a process needs at most one token). \
+                 Connections: TCP connections the simulator accepted for Graph and token \
+                 requests during the command (reuse keeps this near the provider processes × \
+                 parallelism, not the requests)."
             .into(),
         ..Section::default()
     };
@@ -247,6 +252,7 @@ fn requests_table(section: &mut Section, runs: &[ScenarioRun], counts: &[usize])
         "Target",
         "Result",
         "Tokens / provider processes",
+        "Connections",
     ]);
     for &n in counts {
         let zero: Vec<&ScenarioRun> = runs
@@ -296,6 +302,7 @@ fn requests_table(section: &mut Section, runs: &[ScenarioRun], counts: &[usize])
                 target_cell,
                 result,
                 tokens_cell,
+                worst.connections.to_string(),
             ]);
         }
     }
@@ -324,6 +331,7 @@ mod tests {
                 graph_total: graph,
                 by_method: vec![("GET".into(), graph / 2), ("PUT".into(), graph - graph / 2)],
                 tokens,
+                connections: 3,
             }),
         }
     }
@@ -373,6 +381,7 @@ mod tests {
         assert_eq!(table.rows[0][2], "2.00 (GET 1.00, PUT 1.00)");
         assert_eq!(table.rows[0][4], "PASS");
         assert_eq!(table.rows[0][5], "1 / 2 PASS");
+        assert_eq!(table.rows[0][6], "3");
         assert_eq!(section.misses, 0);
         assert!(section.errors.is_empty());
     }

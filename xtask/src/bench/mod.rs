@@ -130,7 +130,8 @@ pub fn run(args: &[String]) -> Result<()> {
         overrides.push((go_provider::SOURCE, dir.as_path()));
     }
     let tf = terraform::Terraform::new(&scratch, &overrides)?;
-    let machine = Machine::describe(terraform::version());
+    let mut machine = Machine::describe(terraform::version());
+    machine.note = options.note.clone();
 
     let mut out: Vec<Section> = Vec::new();
     if options.wants(Part::Overhead) {
@@ -168,6 +169,7 @@ pub fn run(args: &[String]) -> Result<()> {
         ));
     }
 
+    machine.finish();
     let invocation = std::iter::once("cargo xtask bench".to_owned())
         .chain(args.iter().cloned())
         .collect::<Vec<_>>()

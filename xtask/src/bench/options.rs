@@ -4,7 +4,7 @@ use anyhow::{bail, Context, Result};
 
 pub const USAGE: &str = "\
 usage: cargo xtask bench [--quick] [--runs N] [--only PARTS] [--no-build] [--out FILE]
-                         [--provider-dir DIR]
+                         [--provider-dir DIR] [--note TEXT]
 
   --quick        fewer runs and N = 100 only: a smoke run of a few minutes
   --runs N       timed runs per subject (default 10, quick 3); handshakes run 3N times,
@@ -13,6 +13,7 @@ usage: cargo xtask bench [--quick] [--runs N] [--only PARTS] [--no-build] [--out
   --no-build     reuse target/release binaries instead of building them
   --provider-dir DIR  measure the terraform-provider-msgraph in DIR (and msgraph-sim there, if
                  present) instead of target/release; implies --no-build
+  --note TEXT    a sentence about the run's conditions for the report's machine section
   --out FILE     where to write the report (default: BENCHMARKS.md at the repository root for
                  a full run, target/bench/BENCHMARKS.md for --quick or --only runs)";
 
@@ -50,6 +51,8 @@ pub struct Options {
     pub build: bool,
     pub out: Option<std::path::PathBuf>,
     pub provider_dir: Option<std::path::PathBuf>,
+    /// Written under the machine description (e.g. what else ran on it).
+    pub note: Option<String>,
 }
 
 impl Options {
@@ -60,6 +63,7 @@ impl Options {
         let mut build = true;
         let mut out = None;
         let mut provider_dir = None;
+        let mut note = None;
         let mut iter = args.iter();
         while let Some(arg) = iter.next() {
             let (flag, inline) = match arg.split_once('=') {
@@ -77,6 +81,7 @@ impl Options {
                 "--no-build" => build = false,
                 "--out" => out = Some(std::path::PathBuf::from(value()?)),
                 "--provider-dir" => provider_dir = Some(std::path::PathBuf::from(value()?)),
+                "--note" => note = Some(value()?),
                 "--runs" => {
                     let text = value()?;
                     let n: usize =
@@ -106,6 +111,7 @@ impl Options {
             build: build && provider_dir.is_none(),
             out,
             provider_dir,
+            note,
         })
     }
 
@@ -171,6 +177,9 @@ mod tests {
         assert!(!options.is_full());
         let dir = parse(&["--provider-dir", "/x"]).expect("dir");
         assert!(!dir.build);
+        let noted = parse(&["--note", "shared with two test runs"]).expect("note");
+        assert_eq!(noted.note.as_deref(), Some("shared with two test runs"));
+        assert!(noted.is_full());
         let out = parse(&["--out", "x.md"]).expect("out");
         assert_eq!(out.out.as_deref(), Some(std::path::Path::new("x.md")));
         assert!(parse(&["--runs", "0"]).is_err());

@@ -22,6 +22,8 @@ pub struct Subject {
     pub expect_in_output: Option<String>,
     /// The provider binary Terraform starts, to watch its processes.
     pub provider_exe: Option<PathBuf>,
+    /// Extra environment for Terraform (e.g. TF_DISABLE_PLUGIN_TLS=1).
+    pub env: Vec<(String, String)>,
 }
 
 /// Monitored runs per subject for CPU and memory.
@@ -67,7 +69,7 @@ pub fn measure(
         let Ok(times) = &mut results[index].times else {
             continue;
         };
-        match time_once(terraform, &dirs[index]) {
+        match time_once(terraform, &dirs[index], &subjects[index].env) {
             Ok(elapsed) => times.push(elapsed),
             Err(err) => results[index].times = Err(err),
         }
@@ -82,6 +84,7 @@ pub fn measure(
         let mut command = terraform.command(&dirs[index]);
         command
             .args(["providers", "schema", "-json"])
+            .envs(subjects[index].env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
@@ -105,6 +108,7 @@ fn warm_up(terraform: &Terraform, dir: &Path, subject: &Subject) -> Result<()> {
     let output = terraform
         .command(dir)
         .args(["providers", "schema", "-json"])
+        .envs(subject.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .output()
         .context("running terraform providers schema")?;
@@ -125,10 +129,11 @@ fn warm_up(terraform: &Terraform, dir: &Path, subject: &Subject) -> Result<()> {
     Ok(())
 }
 
-fn time_once(terraform: &Terraform, dir: &Path) -> Result<Duration> {
+fn time_once(terraform: &Terraform, dir: &Path, env: &[(String, String)]) -> Result<Duration> {
     let mut command = terraform.command(dir);
     command
         .args(["providers", "schema", "-json"])
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());

@@ -65,6 +65,12 @@ pub struct Machine {
     pub kernel: String,
     pub terraform: String,
     pub rustc: String,
+    /// /proc/loadavg's 1, 5 and 15 minute averages when the bench started.
+    pub load_at_start: String,
+    /// The same when it ended (set by [`Machine::finish`]).
+    pub load_at_end: String,
+    /// What the person running the bench said about the conditions (`--note`).
+    pub note: Option<String>,
 }
 
 impl Machine {
@@ -84,8 +90,29 @@ impl Machine {
                 .unwrap_or_else(|_| "unknown".into()),
             terraform: terraform_version,
             rustc: command_line_output("rustc", &["--version"]),
+            load_at_start: load_average(),
+            load_at_end: "unknown".into(),
+            note: None,
         }
     }
+
+    /// Records the load at the end of the run.
+    pub fn finish(&mut self) {
+        self.load_at_end = load_average();
+    }
+}
+
+/// The 1, 5 and 15 minute load averages, as /proc/loadavg gives them.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|text| parse_load_average(&text))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+pub fn parse_load_average(loadavg: &str) -> Option<String> {
+    let fields: Vec<&str> = loadavg.split_whitespace().take(3).collect();
+    (fields.len() == 3).then(|| fields.join(" / "))
 }
 
 pub fn cpu_model(cpuinfo: &str) -> Option<String> {
@@ -128,7 +155,25 @@ pub fn render(machine: &Machine, invocation: &str, when: &str, sections: &[Secti
     table.row(vec!["Kernel".into(), machine.kernel.clone()]);
     table.row(vec!["Terraform".into(), machine.terraform.clone()]);
     table.row(vec!["rustc".into(), machine.rustc.clone()]);
+    table.row(vec![
+        "Load average (1 / 5 / 15 min) at start".into(),
+        machine.load_at_start.clone(),
+    ]);
+    table.row(vec![
+        "Load average (1 / 5 / 15 min) at end".into(),
+        machine.load_at_end.clone(),
+    ]);
     let _ = writeln!(out, "{}", table.render());
+    let _ = writeln!(
+        out,
+        "The machine may be shared with other work (builds, test runs); a load average near or \
+         above the CPU count means it was: absolute times are then noisy (longer and more \
+         spread), which alternation and medians dampen but cannot remove, while the counts \
+         (requests, tokens, CPU time, memory, size) hold.\n"
+    );
+    if let Some(note) = &machine.note {
+        let _ = writeln!(out, "This run: {}\n", note.trim());
+    }
     let misses: usize = sections.iter().map(|s| s.misses).sum();
     let errors: usize = sections.iter().map(|s| s.errors.len()).sum();
     let _ = writeln!(
@@ -213,6 +258,15 @@ mod tests {
     }
 
     #[test]
+    fn load_average_is_the_first_three_fields() {
+        assert_eq!(
+            parse_load_average("1.71 4.06 5.23 3/512 4242\n").as_deref(),
+            Some("1.71 / 4.06 / 5.23")
+        );
+        assert_eq!(parse_load_average("1.0"), None);
+    }
+
+    #[test]
     fn cpu_model_comes_from_the_first_model_name_line() {
         let cpuinfo = "processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Processor\nprocessor\t: 1\nmodel name\t: other\n";
         assert_eq!(
@@ -231,6 +285,9 @@ mod tests {
             kernel: "6.1".into(),
             terraform: "1.11.4".into(),
             rustc: "rustc 1.95.0".into(),
+            load_at_start: "4.00 / 3.00 / 2.00".into(),
+            load_at_end: "1.00 / 2.00 / 3.00".into(),
+            note: Some("shared with two test runs.".into()),
         };
         let mut table = Table::new(&["x"]);
         table.row(vec!["42".into()]);
@@ -248,6 +305,8 @@ mod tests {
             &sections,
         );
         assert!(text.contains("| CPU model | Test CPU |"));
+        assert!(text.contains("This run: shared with two test runs.\n"));
+        assert!(text.contains("| Load average (1 / 5 / 15 min) at start | 4.00 / 3.00 / 2.00 |"));
         assert!(text.contains("## Handshake"));
         assert!(text.contains("| 42 |"));
         assert!(text.contains("**Not measured:** ours: no binary"));

@@ -26,6 +26,18 @@ pub(super) fn verdict(section: &mut Section, pass: bool) -> String {
     verdict.label().to_owned()
 }
 
+/// What an overhead subject is, so rows find each other whatever is missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Bare,
+    Ours,
+    Go,
+    OursNoTls,
+    GoNoTls,
+}
+
+const NO_TLS_ENV: &str = "TF_DISABLE_PLUGIN_TLS";
+
 pub fn overhead(
     tf: &Terraform,
     work: &Path,
@@ -42,35 +54,63 @@ pub fn overhead(
              providers are installed through `dev_overrides` in the same CLI config. Overhead = \
              median(b or c) − median(a): what a provider adds to every Terraform command \
              (start-up, handshake, schema, shutdown). Target: ours ≤ 1/10 of the Go \
-             provider's. Provider CPU (user + system of the provider processes, from \
-             Terraform's cutime/cstime) and peak RSS (VmHWM sampled every 2 ms) come from 3 \
-             further runs each, kept apart from the timed ones."
+             provider's. For information, (b) and (c) also run with `{NO_TLS_ENV}=1`: \
+             Terraform then skips go-plugin's AutoMTLS, which otherwise generates a P-521 key \
+             and certificate in Terraform for every provider process and adds a mutual TLS \
+             handshake; the difference is what TLS costs, mostly on Terraform's side and \
+             the same for any provider. Provider CPU (user + system of the provider processes, \
+             from Terraform's cutime/cstime, in 10 ms clock ticks) and peak RSS (VmHWM \
+             sampled every 2 ms) come from 3 further runs each, kept apart from the timed ones."
         ),
         ..Section::default()
     };
+    let no_tls = || vec![(NO_TLS_ENV.to_owned(), "1".to_owned())];
+    let ours = |label: &str, env| Subject {
+        label: label.into(),
+        config: terraform::requiring("msgraph", "entra/msgraph"),
+        expect_in_output: Some(terraform::OUR_SOURCE.into()),
+        provider_exe: Some(paths.provider()),
+        env,
+    };
     let mut subjects = vec![
-        Subject {
-            label: "no provider (Terraform alone)".into(),
-            config: terraform::BARE_CONFIG.into(),
-            expect_in_output: None,
-            provider_exe: None,
-        },
-        Subject {
-            label: "this provider".into(),
-            config: terraform::requiring("msgraph", "entra/msgraph"),
-            expect_in_output: Some(terraform::OUR_SOURCE.into()),
-            provider_exe: Some(paths.provider()),
-        },
+        (
+            Role::Bare,
+            Subject {
+                label: "no provider (Terraform alone)".into(),
+                config: terraform::BARE_CONFIG.into(),
+                expect_in_output: None,
+                provider_exe: None,
+                env: Vec::new(),
+            },
+        ),
+        (Role::Ours, ours("this provider", Vec::new())),
     ];
+    let go = |label: &str, dir: &Path, env| Subject {
+        label: label.into(),
+        config: terraform::requiring("vsphere", "hashicorp/vsphere"),
+        expect_in_output: Some(super::go_provider::SOURCE.into()),
+        provider_exe: Some(dir.join(super::go_provider::BINARY_NAME)),
+        env,
+    };
     match go_dir {
-        Ok(dir) => subjects.push(Subject {
-            label: "vsphere Go provider".into(),
-            config: terraform::requiring("vsphere", "hashicorp/vsphere"),
-            expect_in_output: Some(super::go_provider::SOURCE.into()),
-            provider_exe: Some(dir.join(super::go_provider::BINARY_NAME)),
-        }),
+        Ok(dir) => subjects.push((Role::Go, go("vsphere Go provider", dir, Vec::new()))),
         Err(err) => section.errors.push(format!("vsphere Go provider: {err}")),
     }
+    subjects.push((
+        Role::OursNoTls,
+        ours(&format!("this provider, {NO_TLS_ENV}=1 (info)"), no_tls()),
+    ));
+    if let Ok(dir) = go_dir {
+        subjects.push((
+            Role::GoNoTls,
+            go(
+                &format!("vsphere Go provider, {NO_TLS_ENV}=1 (info)"),
+                dir,
+                no_tls(),
+            ),
+        ));
+    }
+    let (roles, subjects): (Vec<Role>, Vec<Subject>) = subjects.into_iter().unzip();
     let measured = match overhead::measure(tf, work, &subjects, runs) {
         Ok(measured) => measured,
         Err(err) => {
@@ -87,10 +127,12 @@ pub fn overhead(
             section.errors.push(format!("{}: {err:#}", m.label));
         }
     }
-    let bare = medians.first().copied().flatten();
-    let overhead_of = |i: usize| Some(medians.get(i).copied().flatten()? - bare?);
-    let ours = overhead_of(1);
-    let go = overhead_of(2);
+    let median_of = |role: Role| {
+        let index = roles.iter().position(|r| *r == role)?;
+        medians.get(index).copied().flatten()
+    };
+    let bare = median_of(Role::Bare);
+    let overhead_of = |role: Role| Some(median_of(role)? - bare?);
     let mut table = Table::new(&[
         "Configuration",
         "Median wall",
@@ -100,30 +142,47 @@ pub fn overhead(
         "Provider CPU / command",
         "Provider peak RSS",
     ]);
-    for (i, m) in measured.iter().enumerate() {
-        let median_cell = medians[i].map(format_ms).unwrap_or_else(|| "failed".into());
-        let overhead_cell = if i == 0 {
+    for (m, &role) in measured.iter().zip(&roles) {
+        let median_cell = median_of(role)
+            .map(format_ms)
+            .unwrap_or_else(|| "failed".into());
+        let overhead_cell = if role == Role::Bare {
             "— (the limit)".to_owned()
         } else {
-            overhead_of(i)
+            overhead_of(role)
                 .map(format_ms)
                 .unwrap_or_else(|| "n/a".into())
         };
-        let (target, result) = match (i, ours, go) {
-            (1, Some(ours), Some(go)) => (
-                format!("≤ 1/10 of Go's ({})", format_ms(go * OVERHEAD_RATIO_TARGET)),
-                format!(
-                    "{} ({} of Go's)",
-                    verdict(&mut section, ours <= go * OVERHEAD_RATIO_TARGET),
-                    format_ratio(ours, go)
-                ),
-            ),
-            (1, _, _) => ("≤ 1/10 of Go's".into(), "not measured".into()),
-            _ => (String::new(), String::new()),
+        let compare = |ours: Role, go: Role| match (overhead_of(ours), overhead_of(go)) {
+            (Some(ours), Some(go)) => Some((ours, go)),
+            _ => None,
         };
-        let cpu_cell = median_ms(&m.provider_cpu)
-            .map(format_ms)
-            .unwrap_or_else(|| "—".into());
+        let (target, result) = match role {
+            Role::Ours => match compare(Role::Ours, Role::Go) {
+                Some((ours, go)) => (
+                    format!("≤ 1/10 of Go's ({})", format_ms(go * OVERHEAD_RATIO_TARGET)),
+                    format!(
+                        "{} ({} of Go's)",
+                        verdict(&mut section, ours <= go * OVERHEAD_RATIO_TARGET),
+                        format_ratio(ours, go)
+                    ),
+                ),
+                None => ("≤ 1/10 of Go's".into(), "not measured".into()),
+            },
+            Role::OursNoTls => match compare(Role::OursNoTls, Role::GoNoTls) {
+                Some((ours, go)) => (
+                    "(info)".into(),
+                    format!("{} of Go's without TLS", format_ratio(ours, go)),
+                ),
+                None => ("(info)".into(), String::new()),
+            },
+            Role::Bare | Role::Go | Role::GoNoTls => (String::new(), String::new()),
+        };
+        let cpu_cell = match median_ms(&m.provider_cpu) {
+            Some(ms) if ms <= 0.0 => "< 10 ms (under one clock tick)".into(),
+            Some(ms) => format_ms(ms),
+            None => "—".into(),
+        };
         let peak_cell = if m.provider_peak_kib > 0 {
             format_mib(m.provider_peak_kib)
         } else {
@@ -138,6 +197,13 @@ pub fn overhead(
             cpu_cell,
             peak_cell,
         ]);
+    }
+    if let (Some(with), Some(without)) = (overhead_of(Role::Ours), overhead_of(Role::OursNoTls)) {
+        section.method.push_str(&format!(
+            " Here AutoMTLS accounts for {} of this provider's {} overhead.",
+            format_ms(with - without),
+            format_ms(with)
+        ));
     }
     section.table = Some(table);
     section

@@ -1,8 +1,9 @@
-//! The Graph simulator as a child process: start it with latency and partners, read its
-//! address and default app, and fetch its request log over HTTP.
+//! The Graph simulator as a child process: start it with latency and every partner existing,
+//! read its address and default app, and read or clear its request log over its control API.
 //!
-//! Needs from `msgraph-sim` (asked of the simulator's owner): `--latency-ms N` and
-//! `GET /_sim/stats` -> `{"requests":[{"method","path","status"}...],"tokens_issued":n}`.
+//! Uses from `msgraph-sim`: `--latency-ms N`, `--auto-partners`, `GET /_sim/stats` ->
+//! `{"requests":[{"method","path","status"}...],"tokens_issued":n,"connections_accepted":n}`
+//! and `POST /_sim/reset-log`.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -43,18 +44,21 @@ pub struct RecordedRequest {
 pub struct SimStats {
     pub requests: Vec<RecordedRequest>,
     pub tokens_issued: u64,
+    /// Graph connections (not control-API ones) accepted since start.
+    #[serde(default)]
+    pub connections_accepted: u64,
 }
 
 impl SimProcess {
-    pub fn start(exe: &Path, latency: Duration, partners: &[String]) -> Result<SimProcess> {
+    /// Starts `exe` with `latency` on every Graph request; every well-formed partner tenant ID
+    /// exists (`--auto-partners`), so any N resources can be created.
+    pub fn start(exe: &Path, latency: Duration) -> Result<SimProcess> {
         let mut command = Command::new(exe);
+        command.arg("--auto-partners");
         if !latency.is_zero() {
             command
                 .arg("--latency-ms")
                 .arg(latency.as_millis().to_string());
-        }
-        for partner in partners {
-            command.arg("--partner").arg(partner);
         }
         command
             .stdin(Stdio::null())
@@ -125,9 +129,13 @@ impl SimProcess {
     }
 
     pub fn stats(&self) -> Result<SimStats> {
-        let body = http_get(&self.credentials.url, "/_sim/stats")?;
-        serde_json::from_slice(&body)
-            .context("decoding GET /_sim/stats (needs the sim's stats endpoint)")
+        let body = http_request(&self.credentials.url, "GET", "/_sim/stats")?;
+        serde_json::from_slice(&body).context("decoding GET /_sim/stats")
+    }
+
+    /// Clears the request log, so the next `stats` holds one command's requests only.
+    pub fn reset_log(&self) -> Result<()> {
+        http_request(&self.credentials.url, "POST", "/_sim/reset-log").map(drop)
     }
 }
 
@@ -159,8 +167,9 @@ pub fn parse_credential_lines(lines: &[String]) -> Option<(String, String, Strin
     ))
 }
 
-/// A plain HTTP/1.1 GET against the loopback simulator; returns the body of a 200.
-pub fn http_get(base_url: &str, path: &str) -> Result<Vec<u8>> {
+/// A plain HTTP/1.1 request without a body against the loopback simulator; returns the body
+/// of a 2xx answer.
+pub fn http_request(base_url: &str, method: &str, path: &str) -> Result<Vec<u8>> {
     let host = base_url
         .strip_prefix("http://")
         .context("simulator URL is not http://")?
@@ -169,14 +178,15 @@ pub fn http_get(base_url: &str, path: &str) -> Result<Vec<u8>> {
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nAccept: application/json\r\n\
+         Content-Length: 0\r\nConnection: close\r\n\r\n"
     )?;
     let mut response = Vec::new();
     stream.read_to_end(&mut response)?;
     let (status, body) = parse_http_response(&response)?;
-    if status != 200 {
+    if !(200..300).contains(&status) {
         bail!(
-            "GET {path} answered {status}: {}",
+            "{method} {path} answered {status}: {}",
             String::from_utf8_lossy(&body)
                 .chars()
                 .take(300)
@@ -279,7 +289,7 @@ mod tests {
     }
 
     #[test]
-    fn http_get_reads_a_chunked_body_from_a_loopback_server() {
+    fn http_request_reads_a_chunked_body_from_a_loopback_server() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().expect("addr");
         let server = std::thread::spawn(move || {
@@ -294,7 +304,7 @@ mod tests {
                 .expect("write");
             request
         });
-        let body = http_get(&format!("http://{addr}"), "/_sim/stats").expect("get");
+        let body = http_request(&format!("http://{addr}"), "GET", "/_sim/stats").expect("get");
         assert_eq!(body, b"{}");
         let request = server.join().expect("server");
         assert!(
@@ -325,12 +335,7 @@ mod tests {
             .arg(&script)
             .status()
             .expect("chmod");
-        let sim = SimProcess::start(
-            &script,
-            Duration::from_millis(20),
-            &["p-1".to_owned(), "p-2".to_owned()],
-        )
-        .expect("starts");
+        let sim = SimProcess::start(&script, Duration::from_millis(20)).expect("starts");
         assert_eq!(
             sim.credentials,
             SimCredentials {
@@ -341,14 +346,14 @@ mod tests {
             }
         );
         let args = std::fs::read_to_string(&args_file).expect("args");
-        assert_eq!(args.trim(), "--latency-ms 20 --partner p-1 --partner p-2");
+        assert_eq!(args.trim(), "--auto-partners --latency-ms 20");
         drop(sim);
         let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
     fn a_simulator_that_exits_is_reported() {
-        let err = SimProcess::start(Path::new("/bin/false"), Duration::ZERO, &[])
+        let err = SimProcess::start(Path::new("/bin/false"), Duration::ZERO)
             .err()
             .expect("fails");
         assert!(
@@ -364,6 +369,12 @@ mod tests {
         )
         .expect("decodes");
         assert_eq!(stats.tokens_issued, 2);
+        assert_eq!(stats.connections_accepted, 0);
         assert_eq!(stats.requests[0].method, "PUT");
+        let stats: SimStats = serde_json::from_str(
+            r#"{"requests":[],"tokens_issued":1,"connections_accepted":3,"latency_ms":20}"#,
+        )
+        .expect("decodes");
+        assert_eq!(stats.connections_accepted, 3);
     }
 }

@@ -38,6 +38,7 @@ impl Terraform {
             "TF_DATA_DIR",
             "TF_WORKSPACE",
             "TF_CLI_ARGS",
+            "TF_DISABLE_PLUGIN_TLS",
         ] {
             command.env_remove(noise);
         }
@@ -69,12 +70,8 @@ pub fn requiring(local_name: &str, source: &str) -> String {
     )
 }
 
-/// The partner tenant ID of resource `index`: a valid GUID, distinct per index, and the same
-/// formula as `bench_tenant_hcl` so the simulator can be told about them in advance.
-pub fn bench_tenant_id(index: usize) -> String {
-    format!("00000000-0000-4000-8000-{index:012}")
-}
-
+/// The partner tenant ID of resource `count.index`: a valid GUID, distinct per index (the
+/// simulator runs with `--auto-partners`, so every one exists).
 const BENCH_TENANT_HCL: &str = "format(\"00000000-0000-4000-8000-%012d\", count.index)";
 
 /// What the provider block needs to reach the simulator.
@@ -184,6 +181,11 @@ mod tests {
         assert!(text.contains("\"registry.terraform.io/entra/msgraph\" = \"/repo/target/release\""));
         assert!(text.contains("\"registry.terraform.io/hashicorp/vsphere\" = \"/cache/bin\""));
         assert!(text.contains("direct {}"));
+    }
+
+    /// What `BENCH_TENANT_HCL` gives for `index`.
+    fn bench_tenant_id(index: usize) -> String {
+        format!("00000000-0000-4000-8000-{index:012}")
     }
 
     #[test]
