@@ -586,6 +586,32 @@ async fn debug_mode_prints_reattach_and_serves_until_interrupted() {
     let ch = channel(&plugin, None).await.expect("plaintext connection");
     assert_schema_answer(&get_schema(ch).await.expect("GetProviderSchema answered"));
 
+    // Real Terraform attaches to the running provider (no installation, no init), 1.0.3 too.
+    for tf in crate::harness::terraform::terraforms() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("main.tf"), REATTACH_CONFIG).expect("write main.tf");
+        let output = Command::new(&tf.path)
+            .args(["validate", "-no-color"])
+            .current_dir(dir.path())
+            .env("TF_REATTACH_PROVIDERS", &value)
+            .env("TF_CLI_CONFIG_FILE", dir.path().join("none.tfrc"))
+            .env("CHECKPOINT_DISABLE", "1")
+            .env_remove("TF_LOG")
+            .output()
+            .expect("run terraform validate");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success() && stdout.contains("The configuration is valid"),
+            "Terraform {} with TF_REATTACH_PROVIDERS: {stdout}{}",
+            tf.version,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    assert!(
+        plugin.child.try_wait().expect("wait").is_none(),
+        "a debug provider keeps serving after Terraform is done with it"
+    );
+
     let status = Command::new("kill")
         .args(["-INT", &plugin.child.id().to_string()])
         .status()
@@ -598,3 +624,18 @@ async fn debug_mode_prints_reattach_and_serves_until_interrupted() {
     }
     assert!(!Path::new(&plugin.address).exists(), "socket left behind");
 }
+
+/// A configuration using the resource, for Terraform attached to a `--debug` provider.
+const REATTACH_CONFIG: &str = r#"terraform {
+  required_providers {
+    msgraph = { source = "entra/msgraph" }
+  }
+}
+
+resource "msgraph_cross_tenant_identity_sync" "x" {
+  tenant_id = "90e29127-71ad-49c7-9ce8-db3f41ea06f1"
+  user_sync_inbound {
+    is_sync_allowed = true
+  }
+}
+"#;
