@@ -338,8 +338,45 @@ fn typed_value(allow_unknown: bool) -> impl Strategy<Value = (Type, Value)> {
     })
 }
 
+/// Cases proptest once shrank to: numbers beyond f64 precision inside dynamic maps and tuples.
+#[test]
+fn big_numbers_in_dynamic_maps_and_tuples_round_trip() {
+    let big = |text: &str| Value::Number(canonical(text));
+    let cases = [
+        (
+            Type::Map(Box::new(Type::Dynamic)),
+            Value::Map(BTreeMap::from([(
+                "`\r\u{7f}\"".to_string(),
+                big("219219119711089270421937148731668552683305"),
+            )])),
+        ),
+        (
+            Type::Map(Box::new(Type::Tuple(vec![Type::Number]))),
+            Value::Map(BTreeMap::from([(
+                String::new(),
+                Value::Tuple(vec![big("19079873118137352540304412476372950274812")]),
+            )])),
+        ),
+    ];
+    for (ty, value) in cases {
+        let bytes = encode_msgpack(&value, &ty).unwrap();
+        assert_eq!(
+            decode_msgpack(&bytes, &ty).unwrap(),
+            value,
+            "msgpack {ty:?}"
+        );
+        let bytes = encode_json(&value, &ty).unwrap();
+        assert_eq!(decode_json(&bytes, &ty).unwrap(), value, "json {ty:?}");
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: 256,
+        // Regressions live as named tests above, not as a proptest-regressions/ folder.
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn msgpack_round_trips((ty, value) in typed_value(true)) {
