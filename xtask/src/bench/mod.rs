@@ -12,6 +12,7 @@ mod overhead;
 mod procfs;
 mod report;
 mod sections;
+mod shutdown;
 mod sim;
 mod stats;
 mod terraform;
@@ -120,7 +121,10 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     std::fs::create_dir_all(&scratch)?;
 
-    let go_dir = if options.wants(Part::Overhead) || options.wants(Part::Handshake) {
+    let go_dir = if [Part::Overhead, Part::Handshake, Part::Shutdown]
+        .into_iter()
+        .any(|part| options.wants(part))
+    {
         go_provider::ensure(&paths.cache).map_err(|e| format!("{e:#}"))
     } else {
         Err("not needed".to_owned())
@@ -151,6 +155,10 @@ pub fn run(args: &[String]) -> Result<()> {
             &go_dir,
             options.handshake_runs(),
         ));
+    }
+    if options.wants(Part::Shutdown) {
+        eprintln!("bench: Shutdown to exit (terraform providers schema -json, TF_LOG=json)");
+        out.push(sections::shutdown(&tf, &scratch, &go_dir, options.runs));
     }
     let mut peak = None;
     if options.wants(Part::Apply) {

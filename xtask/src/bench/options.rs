@@ -9,7 +9,7 @@ usage: cargo xtask bench [--quick] [--runs N] [--only PARTS] [--no-build] [--out
   --quick        fewer runs and N = 100 only: a smoke run of a few minutes
   --runs N       timed runs per subject (default 10, quick 3); handshakes run 3N times,
                  each apply scenario ceil(N/4) times
-  --only PARTS   comma-separated subset of: overhead, handshake, apply, size
+  --only PARTS   comma-separated subset of: overhead, handshake, shutdown, apply, size
   --no-build     reuse target/release binaries instead of building them
   --provider-dir DIR  measure the terraform-provider-msgraph in DIR (and msgraph-sim there, if
                  present) instead of target/release; implies --no-build
@@ -22,12 +22,19 @@ usage: cargo xtask bench [--quick] [--runs N] [--only PARTS] [--no-build] [--out
 pub enum Part {
     Overhead,
     Handshake,
+    Shutdown,
     Apply,
     Size,
 }
 
 impl Part {
-    pub const ALL: [Part; 4] = [Part::Overhead, Part::Handshake, Part::Apply, Part::Size];
+    pub const ALL: [Part; 5] = [
+        Part::Overhead,
+        Part::Handshake,
+        Part::Shutdown,
+        Part::Apply,
+        Part::Size,
+    ];
 
     fn parse(name: &str) -> Option<Part> {
         Part::ALL.into_iter().find(|p| p.name() == name)
@@ -37,6 +44,7 @@ impl Part {
         match self {
             Part::Overhead => "overhead",
             Part::Handshake => "handshake",
+            Part::Shutdown => "shutdown",
             Part::Apply => "apply",
             Part::Size => "size",
         }
@@ -185,6 +193,9 @@ mod tests {
         assert!(parse(&["--runs", "0"]).is_err());
         assert!(parse(&["--runs"]).is_err());
         assert!(parse(&["--only", "everything"]).is_err());
+        let shutdown = parse(&["--only", "shutdown"]).expect("shutdown");
+        assert_eq!(shutdown.parts, vec![Part::Shutdown]);
+        assert!(!shutdown.is_full());
         assert!(parse(&["--fast"]).is_err());
     }
 }

@@ -1,5 +1,5 @@
 //! Turns measurements into report sections: medians, ratios, targets and verdicts (overhead,
-//! handshake, memory and size; the apply sections are in apply_sections.rs).
+//! handshake, shutdown, memory and size; the apply sections are in apply_sections.rs).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -8,12 +8,15 @@ use super::binary;
 use super::handshake::{self, Handshake};
 use super::overhead::{self, Subject};
 use super::report::{Section, Table};
+use super::shutdown::{self, ShutdownTimes};
 use super::stats::{alternation, format_mib, format_ms, format_ratio, median, median_ms, Verdict};
 use super::terraform::{self, Terraform};
 use super::Paths;
 
 const HANDSHAKE_TARGET: Duration = Duration::from_millis(3);
 const HANDSHAKE_RSS_TARGET_KIB: u64 = 8 * 1024;
+/// Issue 2: the provider exits within 100 ms of Shutdown (Terraform otherwise waits 2 s).
+const SHUTDOWN_TARGET: Duration = Duration::from_millis(100);
 const PEAK_RSS_TARGET_KIB: u64 = 15 * 1024;
 const BINARY_SIZE_TARGET: u64 = 10 * 1024 * 1024;
 const OVERHEAD_RATIO_TARGET: f64 = 0.1;
@@ -297,6 +300,115 @@ pub fn handshake(paths: &Paths, go_dir: &Result<PathBuf, String>, runs: usize) -
         section.method.push_str(&format!(
             " This provider answered protocol {} over {}.",
             h.line.protocol_version, h.line.network
+        ));
+    }
+    section.table = Some(table);
+    section
+}
+
+pub fn shutdown(
+    tf: &Terraform,
+    work: &Path,
+    go_dir: &Result<PathBuf, String>,
+    runs: usize,
+) -> Section {
+    let target_ms = SHUTDOWN_TARGET.as_secs_f64() * 1000.0;
+    let mut section = Section {
+        title: "Shutdown to exit".into(),
+        method: format!(
+            "`terraform providers schema -json` with `TF_LOG=json`, {runs} runs per provider \
+             after one untimed run, alternating this provider and the vsphere Go provider \
+             (same CLI config as the overhead runs). Terraform logs \"GRPCProvider.v6: Close\" \
+             (\"GRPCProvider: Close\" for protocol 5) right before go-plugin sends \
+             GRPCController.Shutdown, and go-plugin logs \"plugin process exited\" when its \
+             wait on the provider process returns; the time is the gap between the two \
+             `@timestamp`s (Terraform's clock, microseconds): how long Terraform waits for the \
+             provider to be gone. go-plugin kills a provider still alive 2 s after Shutdown \
+             (counted as forced kills). Target: every run under {}.",
+            format_ms(target_ms)
+        ),
+        ..Section::default()
+    };
+    let mut subjects: Vec<(String, String, String)> = vec![(
+        "this provider".into(),
+        terraform::requiring("msgraph", "entra/msgraph"),
+        terraform::OUR_SOURCE.into(),
+    )];
+    match go_dir {
+        Ok(_) => subjects.push((
+            "vsphere Go provider".into(),
+            terraform::requiring("vsphere", "hashicorp/vsphere"),
+            super::go_provider::SOURCE.into(),
+        )),
+        Err(err) => section.errors.push(format!("vsphere Go provider: {err}")),
+    }
+    let mut results: Vec<Result<Vec<ShutdownTimes>, String>> = Vec::new();
+    let mut dirs = Vec::new();
+    for (i, (_, config, source)) in subjects.iter().enumerate() {
+        let dir = work.join(format!("shutdown-{i}"));
+        let warmed = std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::write(dir.join("main.tf"), config))
+            .map_err(anyhow::Error::from)
+            .and_then(|()| shutdown::measure(tf, &dir, source));
+        results.push(warmed.map(|_| Vec::new()).map_err(|e| format!("{e:#}")));
+        dirs.push(dir);
+    }
+    for index in alternation(subjects.len(), runs) {
+        let Ok(done) = &mut results[index] else {
+            continue;
+        };
+        match shutdown::measure(tf, &dirs[index], &subjects[index].2) {
+            Ok(times) => done.push(times),
+            Err(err) => results[index] = Err(format!("{err:#}")),
+        }
+    }
+    let mut table = Table::new(&[
+        "Provider",
+        "Processes",
+        "Median",
+        "Max",
+        "Forced kills",
+        "Target",
+        "Result",
+    ]);
+    let mut medians = Vec::new();
+    for (index, ((label, _, _), result)) in subjects.iter().zip(&results).enumerate() {
+        let runs = match result {
+            Ok(runs) => runs,
+            Err(err) => {
+                section.errors.push(format!("{label}: {err}"));
+                medians.push(None);
+                continue;
+            }
+        };
+        let times: Vec<Duration> = runs.iter().flat_map(|r| r.to_exit.clone()).collect();
+        let forced: usize = runs.iter().map(|r| r.forced).sum();
+        let median = median_ms(&times);
+        let max = times.iter().max().map(|d| d.as_secs_f64() * 1000.0);
+        medians.push(median);
+        let (target, result) = match (index, max) {
+            (0, Some(max)) => (
+                format!("< {} (max)", format_ms(target_ms)),
+                verdict(&mut section, max < target_ms && forced == 0),
+            ),
+            (0, None) => (format!("< {}", format_ms(target_ms)), "not measured".into()),
+            _ => ("(comparison)".into(), String::new()),
+        };
+        let show = |v: Option<f64>| v.map(format_ms).unwrap_or_else(|| "n/a".into());
+        table.row(vec![
+            label.clone(),
+            times.len().to_string(),
+            show(median),
+            show(max),
+            forced.to_string(),
+            target,
+            result,
+        ]);
+    }
+    if let [Some(ours), Some(go)] = medians.as_slice() {
+        section.method.push_str(&format!(
+            " Median, ours / Go: {}.",
+            format_ratio(*ours, *go)
         ));
     }
     section.table = Some(table);
