@@ -46,7 +46,14 @@ pub(crate) fn parse_endpoint(
     }
 }
 
-/// A root URL (Graph or login authority): no query, no fragment, trailing slash removed.
+/// Checks a configured root URL (Graph or login authority) by the rules the client applies when
+/// it is built: see [`parse_root`]. `setting` names the value in the message.
+pub fn check_root(setting: &str, value: &str) -> Result<(), GraphError> {
+    parse_root(setting, value).map(|_| ())
+}
+
+/// A root URL (Graph or login authority): no query, no fragment, no API version, trailing slash
+/// removed.
 pub(crate) fn parse_root(setting: &str, value: &str) -> Result<Url, GraphError> {
     let url = parse_endpoint(setting, value, HttpAllowed::LoopbackOnly)?;
     if url.query().is_some() || url.fragment().is_some() {
@@ -62,7 +69,8 @@ pub(crate) fn parse_root(setting: &str, value: &str) -> Result<Url, GraphError> 
     if let Some(version) = ["/v1.0", "/beta"].iter().find(|v| lower.ends_with(*v)) {
         return Err(GraphError::Config {
             message: format!(
-                "{setting} must be a root without an API version: remove {version} from {value}"
+                "{setting} must be a root without an API version (the client adds /v1.0 \
+                 itself): remove {version} from {value}"
             ),
         });
     }

@@ -98,8 +98,9 @@ impl GraphError {
         }
     }
 
-    /// What the user can do about it, for a diagnostic's detail; `None` when the message says it
-    /// all. Never contains secrets.
+    /// What the user can do about it, for a diagnostic's detail: the one place this advice is
+    /// written. `None` when the message says it all (or only the caller knows what was being
+    /// done, as for a 400 or 404). Never contains secrets.
     pub fn summary_hint(&self) -> Option<String> {
         match self {
             GraphError::Api { status: 403, .. } => {
@@ -114,8 +115,14 @@ impl GraphError {
                 status: 429 | 503 | 504,
                 ..
             } => Some(
-                "Graph kept throttling or was unavailable: try again later, increase the \
-                 resource's timeouts, or lower -parallelism."
+                "Graph kept throttling or was unavailable: try again later, or allow the \
+                 operation more time."
+                    .into(),
+            ),
+            GraphError::Api {
+                status: 500..=599, ..
+            } => Some(
+                "Graph failed to handle the request; this is usually temporary: try again later."
                     .into(),
             ),
             GraphError::Api {
@@ -125,7 +132,15 @@ impl GraphError {
                  https://graph.microsoft.com."
                     .into(),
             ),
-            GraphError::Token { .. } => self.aadsts_code().and_then(aadsts_hint).map(String::from),
+            GraphError::Token { .. } => Some(
+                self.aadsts_code()
+                    .and_then(aadsts_hint)
+                    .unwrap_or(
+                        "Check tenant_id, client_id and the credential (client secret, \
+                         certificate or OIDC token).",
+                    )
+                    .into(),
+            ),
             GraphError::NoCredential { .. } => Some(
                 "Configure one credential: a client secret or certificate with client_id and \
                  tenant_id, OIDC (use_oidc), managed identity (use_msi), or sign in with \
@@ -133,15 +148,20 @@ impl GraphError {
                     .into(),
             ),
             GraphError::DeadlineExceeded { .. } => Some(
-                "Increase the resource's timeouts, or try again later if Graph is throttling."
+                "Graph may be throttling or slow: try again later, or allow the operation more \
+                 time."
                     .into(),
             ),
             GraphError::Transport { .. } => Some(
-                "Check network access to Microsoft Graph and the login endpoint, and proxy \
-                 settings (HTTPS_PROXY / NO_PROXY)."
+                "Check network access to Microsoft Graph and the login endpoint (graph_endpoint, \
+                 authority_host), and proxy settings (HTTPS_PROXY / NO_PROXY)."
                     .into(),
             ),
-            _ => None,
+            GraphError::Decode { .. } => {
+                Some("This is usually temporary (a proxy or gateway error page): try again.".into())
+            }
+            GraphError::Config { .. } => None,
+            GraphError::Api { .. } => None,
         }
     }
 }
@@ -185,5 +205,66 @@ mod tests {
         );
         assert_eq!(code("AADSTS"), None);
         assert_eq!(code("nothing here"), None);
+    }
+
+    fn api(status: u16) -> GraphError {
+        GraphError::Api {
+            status,
+            code: "Code".into(),
+            message: "message".into(),
+            request_id: None,
+        }
+    }
+
+    #[test]
+    fn hints_are_written_for_the_graph_client_not_for_terraform() {
+        let errors = [
+            api(301),
+            api(401),
+            api(403),
+            api(429),
+            api(500),
+            api(503),
+            token_error("AADSTS7000215: Invalid client secret provided."),
+            token_error("AADSTS1: unknown"),
+            GraphError::NoCredential { tried: vec![] },
+            GraphError::Transport {
+                message: "reset".into(),
+            },
+            GraphError::Decode {
+                message: "html".into(),
+            },
+            GraphError::DeadlineExceeded {
+                operation: "GET".into(),
+            },
+        ];
+        for err in errors {
+            let hint = err
+                .summary_hint()
+                .unwrap_or_else(|| panic!("no hint for {err:?}"));
+            for terraform_only in ["timeouts", "-parallelism", "terraform", "TF_LOG", "ARM_"] {
+                assert!(
+                    !hint.to_lowercase().contains(&terraform_only.to_lowercase()),
+                    "{err:?}: {hint}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_caller_advises_where_only_it_knows_what_was_done() {
+        for status in [400, 404, 409] {
+            assert_eq!(api(status).summary_hint(), None, "{status}");
+        }
+        assert_eq!(
+            GraphError::Config {
+                message: "x".into()
+            }
+            .summary_hint(),
+            None
+        );
+        let unknown_code = token_error("AADSTS1: unknown").summary_hint().unwrap();
+        assert!(unknown_code.contains("tenant_id"), "{unknown_code}");
+        assert!(api(502).summary_hint().unwrap().contains("temporary"));
     }
 }

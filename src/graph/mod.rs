@@ -23,5 +23,6 @@ mod testutil;
 
 pub use client::GraphClient;
 pub use config::{AuthConfig, ClientConfig, Cloud, Secret, Tuning};
+pub use endpoint::check_root;
 pub use error::GraphError;
 pub use model::{IdentitySyncPatch, IdentitySyncPolicy, UserSyncInbound};

@@ -69,13 +69,12 @@ fn join(parts: &[&str]) -> String {
         .join("\n\n")
 }
 
-const PERMISSION_ADVICE: &str = "The signed-in identity is not allowed to do this. Grant the \
-application the Microsoft Graph application permission Policy.ReadWrite.CrossTenantAccess (reading \
-alone needs Policy.Read.All) and grant admin consent. When signed in as a user (delegated, e.g. \
-Azure CLI), the user also needs the Security Administrator directory role.";
-
 /// Adds the diagnostic for `err` hit while doing `action` on partner tenant `tenant_id`.
+///
+/// The detail is what happened, the Graph client's one hint ([`GraphError::summary_hint`]), then
+/// the advice only Terraform can give (timeouts, -parallelism, ARM_* variables, what state kept).
 pub fn graph_error(action: Action, tenant_id: &str, err: &GraphError, diags: &mut Diagnostics) {
+    let hint = err.summary_hint().unwrap_or_default();
     let detail = match err {
         GraphError::Api {
             status,
@@ -91,23 +90,17 @@ pub fn graph_error(action: Action, tenant_id: &str, err: &GraphError, diags: &mu
                 None => String::new(),
             };
             let advice = api_advice(action, *status, tenant_id);
-            join(&[&what, &request, &advice, action.state_note()])
+            join(&[&what, &request, &hint, &advice, action.state_note()])
         }
         GraphError::Token { error, description } => {
             let code = err
                 .aadsts_code()
                 .map(|c| format!("Microsoft Entra error {c}. "))
                 .unwrap_or_default();
-            // For a token error this is the advice for its AADSTS code, when there is one.
-            let specific = err.summary_hint().unwrap_or_default();
             join(&[
                 &format!("The sign-in to Microsoft Entra failed: {error}: {description}"),
-                &specific,
-                &format!(
-                    "{code}Check tenant_id, client_id and the credential (client secret, \
-                     certificate or OIDC token) of the provider configuration, or the matching \
-                     ARM_* environment variables."
-                ),
+                &format!("{code}{hint}"),
+                SETTINGS_ADVICE,
                 action.state_note(),
             ])
         }
@@ -119,29 +112,32 @@ pub fn graph_error(action: Action, tenant_id: &str, err: &GraphError, diags: &mu
                 .join("\n");
             join(&[
                 &format!("No credential could be used to sign in. Tried:\n{list}"),
-                "Configure one of them in the provider block or through ARM_* environment variables.",
+                &hint,
+                SETTINGS_ADVICE,
                 action.state_note(),
             ])
         }
         GraphError::Config { message } => join(&[
             &format!("The provider configuration cannot be used: {message}"),
+            &hint,
             action.state_note(),
         ]),
         GraphError::Transport { message } => join(&[
-            &format!("Microsoft Graph could not be reached: {message}"),
-            "The request was retried until its timeout. Check the network, proxy \
-             (HTTPS_PROXY / NO_PROXY) and graph_endpoint settings, then run again.",
+            &format!(
+                "Microsoft Graph could not be reached: {message}. The request was retried until \
+                 its timeout."
+            ),
+            &hint,
+            "Run again once it is reachable.",
             action.state_note(),
         ]),
         GraphError::Decode { message } => join(&[
             &format!("Microsoft Graph's answer could not be understood: {message}"),
-            "This is usually temporary (a proxy or gateway error page); run again. If it \
-             persists, report it with a TF_LOG=debug log.",
+            &hint,
+            "If it persists, report it with a TF_LOG=debug log.",
             action.state_note(),
         ]),
-        GraphError::DeadlineExceeded { operation } => {
-            join(&[&timeout_advice(action, operation), action.state_note()])
-        }
+        GraphError::DeadlineExceeded { .. } => deadline_detail(action, err),
     };
     if action == Action::Create && matches!(err, GraphError::Api { status: 404, .. }) {
         // A PUT answering 404: the partner configuration named by tenant_id is missing.
@@ -155,12 +151,14 @@ pub fn graph_error(action: Action, tenant_id: &str, err: &GraphError, diags: &mu
     }
 }
 
+/// Where the sign-in settings the Graph client's hints name are set.
+const SETTINGS_ADVICE: &str =
+    "Set them in the provider block or through the matching ARM_* environment variables.";
+
+/// Advice for an HTTP status that depends on what the provider was doing; the generic advice is
+/// the Graph client's hint.
 fn api_advice(action: Action, status: u16, tenant_id: &str) -> String {
     match status {
-        401 => "The access token was refused. Check the credentials of the provider \
-                configuration."
-            .into(),
-        403 => PERMISSION_ADVICE.into(),
         404 => match action {
             Action::Create => partner_missing_advice(tenant_id),
             Action::Update => format!(
@@ -176,12 +174,11 @@ fn api_advice(action: Action, status: u16, tenant_id: &str) -> String {
         409 => {
             "Another change to the cross-tenant access policy was in progress; run again.".into()
         }
-        429 => "Graph kept throttling the requests until the timeout. Raise the timeout in the \
-                resource's timeouts block or lower -parallelism, then run again."
-            .into(),
-        500..=599 => "Graph failed to handle the request; this is usually temporary. Run again \
-                      later."
-            .into(),
+        // Retried until the timeout.
+        429 | 503 | 504 => format!(
+            "{} Lowering -parallelism eases throttling too.",
+            raise_timeout(action)
+        ),
         _ => String::new(),
     }
 }
@@ -197,14 +194,24 @@ fn partner_missing_advice(tenant_id: &str) -> String {
     )
 }
 
-fn timeout_advice(action: Action, operation: &str) -> String {
+/// How to give `action` more time: its `timeouts` attribute, when the user can set one.
+fn raise_timeout(action: Action) -> String {
     match action.timeout_operation().map(Operation::attribute) {
-        Some(attr) => format!(
-            "{operation} did not finish before its timeout. Graph may be throttling or slow; \
-             raise the timeout, e.g. timeouts {{ {attr} = \"20m\" }}, and run again."
-        ),
-        None => format!("{operation} did not finish before its timeout; run again."),
+        Some(attr) => {
+            format!("Raise the timeout, e.g. timeouts {{ {attr} = \"20m\" }}, and run again.")
+        }
+        None => "Run again.".into(),
     }
+}
+
+/// Detail for a deadline: what ran out, the Graph client's hint, and which timeout to raise.
+fn deadline_detail(action: Action, err: &GraphError) -> String {
+    join(&[
+        &format!("{err}."),
+        &err.summary_hint().unwrap_or_default(),
+        &raise_timeout(action),
+        action.state_note(),
+    ])
 }
 
 /// Adds the diagnostic for a call interrupted by Ctrl-C or its timeout.
@@ -218,16 +225,12 @@ pub fn interrupted(action: Action, why: Interrupted, timeout: Duration, diags: &
                 action.state_note(),
             ]),
         ),
-        Interrupted::TimedOut => diags.error(
-            action.summary(),
-            join(&[
-                &timeout_advice(
-                    action,
-                    &format!("The operation (timeout {})", format_duration(timeout)),
-                ),
-                action.state_note(),
-            ]),
-        ),
+        Interrupted::TimedOut => {
+            let err = GraphError::DeadlineExceeded {
+                operation: format!("The operation (timeout {})", format_duration(timeout)),
+            };
+            diags.error(action.summary(), deadline_detail(action, &err));
+        }
     }
 }
 
@@ -365,6 +368,81 @@ mod tests {
             },
         );
         assert!(detail.contains("timeouts { delete = \"20m\" }"), "{detail}");
+    }
+
+    fn api(status: u16) -> GraphError {
+        GraphError::Api {
+            status,
+            code: "Code".into(),
+            message: "Graph's message".into(),
+            request_id: Some("rid-1".into()),
+        }
+    }
+
+    #[test]
+    fn the_graph_hint_appears_once_next_to_terraform_advice() {
+        for err in [
+            api(401),
+            api(403),
+            api(429),
+            api(500),
+            GraphError::Transport {
+                message: "connection reset".into(),
+            },
+            GraphError::Decode {
+                message: "not JSON".into(),
+            },
+            GraphError::NoCredential { tried: vec![] },
+            GraphError::DeadlineExceeded {
+                operation: "PATCH identitySynchronization".into(),
+            },
+        ] {
+            let hint = err.summary_hint().expect("every one of these has a hint");
+            let (_, detail) = one(Action::Update, err.clone());
+            assert_eq!(detail.matches(&hint).count(), 1, "{err:?}: {detail}");
+        }
+    }
+
+    #[test]
+    fn throttling_adds_the_timeouts_block_and_parallelism() {
+        let (_, detail) = one(Action::Create, api(429));
+        for want in [
+            "HTTP 429",
+            "Graph's message",
+            "request-id: rid-1",
+            "kept throttling",
+            "timeouts { create = \"20m\" }",
+            "-parallelism",
+            "Nothing was recorded",
+        ] {
+            assert!(detail.contains(want), "missing {want:?} in {detail}");
+        }
+        // No timeouts block to point at for an import.
+        let (_, detail) = one(Action::Import, api(503));
+        assert!(detail.contains("-parallelism"), "{detail}");
+        assert!(!detail.contains("timeouts {"), "{detail}");
+    }
+
+    #[test]
+    fn transport_decode_and_credentials_keep_their_terraform_advice() {
+        let (_, detail) = one(
+            Action::Read,
+            GraphError::Transport {
+                message: "connection reset".into(),
+            },
+        );
+        assert!(detail.contains("connection reset"), "{detail}");
+        assert!(detail.contains("HTTPS_PROXY"), "{detail}");
+        let (_, detail) = one(
+            Action::Read,
+            GraphError::Decode {
+                message: "not JSON".into(),
+            },
+        );
+        assert!(detail.contains("TF_LOG=debug"), "{detail}");
+        let (_, detail) = one(Action::Read, GraphError::NoCredential { tried: vec![] });
+        assert!(detail.contains("az login"), "{detail}");
+        assert!(detail.contains("ARM_*"), "{detail}");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::graph::{AuthConfig, ClientConfig, Cloud, Secret};
+use crate::graph::{check_root, AuthConfig, ClientConfig, Cloud, Secret};
 use crate::plugin::{
     Attribute, AttributePath, Block, DescriptionKind, Diagnostics, Schema, Type, Value,
 };
@@ -127,63 +127,16 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
     }
     // msi_endpoint is left alone: the metadata service is plain http on a link-local address.
     for name in ["graph_endpoint", "authority_host"] {
-        if let Some(url) = config.attr(name).as_str() {
-            if let Some(problem) = endpoint_problem(url, true) {
-                diags.attribute_error(AttributePath::attrs([name]), "Invalid endpoint", problem);
+        if let Some(url) = config.attr(name).as_str().filter(|v| !v.is_empty()) {
+            if let Err(e) = check_root(name, url) {
+                diags.attribute_error(
+                    AttributePath::attrs([name]),
+                    "Invalid endpoint",
+                    e.to_string(),
+                );
             }
         }
     }
-}
-
-/// Why `url` can't be an endpoint; `None` when fine. `root_only`: no version path allowed.
-fn endpoint_problem(url: &str, root_only: bool) -> Option<String> {
-    if url.is_empty() {
-        return None;
-    }
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return Some(format!("{url:?} is not a URL."));
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = host_of(authority);
-    if host.is_empty() {
-        return Some(format!("{url:?} has no host."));
-    }
-    match scheme.to_ascii_lowercase().as_str() {
-        "https" => {}
-        "http" if is_loopback(host) => {}
-        "http" => {
-            return Some(format!(
-                "{url:?} uses http://, which is accepted only for loopback hosts \
-                 (localhost, 127.0.0.1, [::1]); credentials and tokens travel over https only."
-            ))
-        }
-        _ => return Some(format!("{url:?} must start with https://.")),
-    }
-    let path = rest[authority.len()..].trim_end_matches('/');
-    if root_only && (path.ends_with("/v1.0") || path.ends_with("/beta")) {
-        return Some(format!(
-            "{url:?} includes an API version; give the root only (e.g. https://graph.microsoft.com): \
-             the provider adds /v1.0 itself."
-        ));
-    }
-    None
-}
-
-fn host_of(authority: &str) -> &str {
-    let after_user = authority.rsplit('@').next().unwrap_or(authority);
-    if let Some(v6) = after_user.strip_prefix('[') {
-        return v6.split(']').next().unwrap_or("");
-    }
-    after_user.split(':').next().unwrap_or("")
-}
-
-fn is_loopback(host: &str) -> bool {
-    if host.eq_ignore_ascii_case("localhost") || host == "::1" {
-        return true;
-    }
-    host.parse::<std::net::Ipv4Addr>()
-        .map(|ip| ip.is_loopback())
-        .unwrap_or(false)
 }
 
 /// Everything configure produces.
@@ -227,11 +180,18 @@ impl Resolver<'_> {
 
     /// The argument, else its environment fallbacks.
     fn string(&self, name: &str) -> Option<String> {
+        self.string_from(name).map(|(value, _)| value)
+    }
+
+    /// Like [`Self::string`], also naming the environment variable the value came from.
+    fn string_from(&self, name: &str) -> Option<(String, Option<&'static str>)> {
         if let Some(v) = self.argument(name) {
-            return Some(v);
+            return Some((v, None));
         }
         let arg = ARGS.iter().find(|a| a.name == name)?;
-        arg.env.iter().find_map(|e| self.env_var(e))
+        arg.env
+            .iter()
+            .find_map(|e| self.env_var(e).map(|v| (v, Some(*e))))
     }
 
     fn boolean(&self, name: &str, diags: &mut Diagnostics) -> Option<bool> {
@@ -294,15 +254,10 @@ pub fn resolve(
         ("graph_endpoint", &mut cloud.graph_endpoint),
         ("authority_host", &mut cloud.authority_host),
     ] {
-        if let Some(url) = r.string(name) {
-            if r.argument(name).is_none() {
-                // Came from the environment: validate() did not see it.
-                if let Some(problem) = endpoint_problem(&url, true) {
-                    diags.error(
-                        "Invalid endpoint",
-                        format!("From the environment: {problem}"),
-                    );
-                }
+        if let Some((url, from_env)) = r.string_from(name) {
+            // From the environment validate() did not see it: name the variable instead.
+            if let Some(Err(e)) = from_env.map(|var| check_root(var, &url)) {
+                diags.error("Invalid endpoint", format!("From the environment: {e}"));
             }
             *target = url.trim_end_matches('/').to_string();
         }

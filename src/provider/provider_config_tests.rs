@@ -420,6 +420,9 @@ fn http_is_refused_for_non_loopback_hosts() {
         ("graph.microsoft.com", false),
         ("https://graph.microsoft.com/v1.0", false),
         ("https://", false),
+        ("https://graph.microsoft.com/?x=1", false),
+        ("https://user:pw@graph.microsoft.com", false),
+        ("", true),
     ] {
         let mut diags = Diagnostics::new();
         validate(&config(&[("graph_endpoint", s(url))]), &mut diags);
@@ -436,7 +439,17 @@ fn http_is_refused_for_non_loopback_hosts() {
         &[("ARM_AUTHORITY_HOST", "http://evil.example")],
     );
     assert!(matches!(r, Resolution::Invalid));
-    assert!(d.0[0].detail.contains("loopback"));
+    assert_eq!(d.0[0].attribute, None);
+    assert!(d.0[0].detail.contains("loopback"), "{d:?}");
+    assert!(d.0[0].detail.contains("ARM_AUTHORITY_HOST"), "{d:?}");
+    // The second fallback is named when it is the one set.
+    let (r, d) = resolve_with(
+        &config(&[]),
+        &[("AZURE_AUTHORITY_HOST", "https://login.example/beta")],
+    );
+    assert!(matches!(r, Resolution::Invalid));
+    assert!(d.0[0].detail.contains("AZURE_AUTHORITY_HOST"), "{d:?}");
+    assert!(d.0[0].detail.contains("remove /beta"), "{d:?}");
 }
 
 #[test]
