@@ -8,17 +8,42 @@ use terraform_provider_msgraph::graph::{AuthConfig, GraphError, Secret};
 
 use super::*;
 
-#[tokio::test]
-async fn client_secret() {
-    let sim = Sim::start().await;
-    let auth = app(
+/// Our app signing in with `secret` as its client secret.
+fn secret_app(secret: &str) -> AuthConfig {
+    app(
         TENANT_ID,
         CLIENT_ID,
         AuthConfig {
-            client_secret: Some(Secret::new(CLIENT_SECRET)),
+            client_secret: Some(Secret::new(secret)),
             ..AuthConfig::default()
         },
-    );
+    )
+}
+
+/// `client_id` signing in with the certificate (and key) in the PEM file at `pem`.
+fn certificate_file_app(client_id: &str, pem: std::path::PathBuf) -> AuthConfig {
+    app(
+        TENANT_ID,
+        client_id,
+        AuthConfig {
+            client_certificate_path: Some(pem),
+            ..AuthConfig::default()
+        },
+    )
+}
+
+/// Every request the simulator recorded to `path`.
+fn requests_to(sim: &SimServer, path: &str) -> Vec<RecordedRequest> {
+    sim.requests()
+        .into_iter()
+        .filter(|r| r.path == path)
+        .collect()
+}
+
+#[tokio::test]
+async fn client_secret() {
+    let sim = Sim::start().await;
+    let auth = secret_app(CLIENT_SECRET);
     let client = sim_client(&sim, auth).unwrap();
     assert_eq!(client.credential_kind(), "client secret");
     put_and_get(&client, &sim, "a client secret").await;
@@ -38,14 +63,7 @@ async fn client_secret() {
 async fn a_wrong_client_secret_shows_the_aadsts_error_but_not_the_secret() {
     let sim = Sim::start().await;
     let wrong = "wrong~Secret.do-not-print-me-0123456789";
-    let auth = app(
-        TENANT_ID,
-        CLIENT_ID,
-        AuthConfig {
-            client_secret: Some(Secret::new(wrong)),
-            ..AuthConfig::default()
-        },
-    );
+    let auth = secret_app(wrong);
     let client = sim_client(&sim, auth).unwrap();
     let err = client.sign_in(soon()).await.unwrap_err().to_string();
     assert!(err.contains("AADSTS7000215"), "{err}");
@@ -131,14 +149,7 @@ async fn a_certificate_the_app_does_not_hold_is_refused_by_entra() {
     // The app exists with a secret only: the signature cannot match any registered certificate.
     let dir = tempfile::tempdir().unwrap();
     let pem = write_temp(&dir, "client.pem", rsa_identity().pem_bundle.as_bytes());
-    let auth = app(
-        TENANT_ID,
-        CLIENT_ID,
-        AuthConfig {
-            client_certificate_path: Some(pem),
-            ..AuthConfig::default()
-        },
-    );
+    let auth = certificate_file_app(CLIENT_ID, pem);
     let client = sim_client(&sim, auth).unwrap();
     let err = client.sign_in(soon()).await.unwrap_err().to_string();
     assert!(err.contains("AADSTS"), "{err}");
@@ -152,14 +163,7 @@ async fn an_ec_key_is_a_configuration_error_before_any_request() {
     sim.add_app_certificate(TENANT_ID, CERT_APP, &id.cert_der);
     let dir = tempfile::tempdir().unwrap();
     let pem = write_temp(&dir, "ec.pem", id.pem_bundle.as_bytes());
-    let auth = app(
-        TENANT_ID,
-        CERT_APP,
-        AuthConfig {
-            client_certificate_path: Some(pem),
-            ..AuthConfig::default()
-        },
-    );
+    let auth = certificate_file_app(CERT_APP, pem);
     match sim_client(&sim, auth) {
         Err(GraphError::Config { message }) => {
             assert!(message.contains("only RSA"), "{message}");
@@ -232,14 +236,7 @@ async fn tokens_are_refreshed_ahead_of_expiry() {
     let sim = Sim::start().await;
     // Refreshed at half-life for short-lived tokens: after 2 s of a 4 s token.
     sim.set_token_lifetime(std::time::Duration::from_secs(4));
-    let auth = app(
-        TENANT_ID,
-        CLIENT_ID,
-        AuthConfig {
-            client_secret: Some(Secret::new(CLIENT_SECRET)),
-            ..AuthConfig::default()
-        },
-    );
+    let auth = secret_app(CLIENT_SECRET);
     let client = sim_client(&sim, auth).unwrap();
     client.sign_in(soon()).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
@@ -276,11 +273,7 @@ async fn github_actions_request_url() {
     let client = sim_client(&sim, auth).unwrap();
     put_and_get(&client, &sim, "GitHub Actions OIDC").await;
 
-    let github: Vec<RecordedRequest> = sim
-        .requests()
-        .into_iter()
-        .filter(|r| r.path == "/github/oidc")
-        .collect();
+    let github = requests_to(&sim, "/github/oidc");
     assert_eq!(github.len(), 1);
     assert_eq!(github[0].method, "GET");
     assert_eq!(github[0].status, 200);
@@ -317,11 +310,7 @@ async fn azure_devops_service_connection() {
     let client = sim_client(&sim, auth).unwrap();
     put_and_get(&client, &sim, "Azure DevOps OIDC").await;
 
-    let ado: Vec<RecordedRequest> = sim
-        .requests()
-        .into_iter()
-        .filter(|r| r.path == "/ado/oidc")
-        .collect();
+    let ado = requests_to(&sim, "/ado/oidc");
     assert_eq!(ado.len(), 1);
     assert_eq!(ado[0].method, "POST");
     assert_eq!(ado[0].status, 200);
@@ -351,11 +340,7 @@ async fn managed_identity_system_and_user_assigned_via_imds() {
         assert_eq!(client.credential_kind(), "managed identity");
         put_and_get(&client, &sim, "managed identity (IMDS)").await;
 
-        let imds: Vec<RecordedRequest> = sim
-            .requests()
-            .into_iter()
-            .filter(|r| r.path == "/metadata/identity/oauth2/token")
-            .collect();
+        let imds = requests_to(&sim, "/metadata/identity/oauth2/token");
         assert_eq!(imds.len(), 1, "{user_assigned:?}");
         assert_eq!(header(&imds[0], "metadata"), Some("true"));
         assert_eq!(
@@ -387,11 +372,7 @@ async fn managed_identity_via_app_service() {
     assert_eq!(client.credential_kind(), "managed identity (App Service)");
     put_and_get(&client, &sim, "managed identity (App Service)").await;
 
-    let msi: Vec<RecordedRequest> = sim
-        .requests()
-        .into_iter()
-        .filter(|r| r.path == "/msi/token")
-        .collect();
+    let msi = requests_to(&sim, "/msi/token");
     assert_eq!(msi.len(), 1);
     assert_eq!(
         header(&msi[0], "x-identity-header"),
