@@ -39,6 +39,50 @@ fn verify_assertion(request: &Recorded, token_url: &str, pss: bool) {
         .expect("assertion signature verifies");
 }
 
+/// A login server whose OIDC endpoint at `oidc_path` answers `oidc_body`; it also issues tokens
+/// and serves the policy.
+async fn oidc_server(oidc_path: &'static str, oidc_body: &'static str) -> CannedServer {
+    CannedServer::start(move |r| {
+        if r.path() == oidc_path {
+            Reply::json(200, oidc_body)
+        } else if is_token(r) {
+            Reply::token("tok", 3599)
+        } else {
+            Reply::json(200, POLICY_JSON)
+        }
+    })
+    .await
+}
+
+/// Our app getting its federated token from the Azure DevOps endpoint on `server_url`.
+fn azure_devops_app(server_url: &str) -> AuthConfig {
+    app(AuthConfig {
+        use_oidc: true,
+        oidc_request_url: Some(format!("{server_url}/ado/oidc")),
+        oidc_request_token: Some(Secret::new("ado-access-token")),
+        ado_service_connection_id: Some("sc-123".into()),
+        ..AuthConfig::default()
+    })
+}
+
+/// The first request fetched the federated token as expected; the second (the token request)
+/// presented it as the assertion.
+fn assert_oidc_exchange(
+    requests: &[Recorded],
+    method: &str,
+    target: &str,
+    authorization: &str,
+    federated: &str,
+) {
+    assert_eq!(requests[0].method, method);
+    assert_eq!(requests[0].target, target);
+    assert_eq!(requests[0].header("authorization"), Some(authorization));
+    assert_eq!(
+        form_field(&requests[1], "client_assertion").as_deref(),
+        Some(federated)
+    );
+}
+
 #[tokio::test]
 async fn certificate_sign_in_sends_a_verifiable_assertion() {
     let id = rsa_identity();
@@ -130,16 +174,7 @@ async fn oidc_token_and_token_file_become_the_assertion() {
 
 #[tokio::test]
 async fn github_actions_oidc_request_shape() {
-    let server = CannedServer::start(|r| {
-        if r.path() == "/github/oidc" {
-            Reply::json(200, r#"{"count":1,"value":"gh-federated"}"#)
-        } else if is_token(r) {
-            Reply::token("tok", 3599)
-        } else {
-            Reply::json(200, POLICY_JSON)
-        }
-    })
-    .await;
+    let server = oidc_server("/github/oidc", r#"{"count":1,"value":"gh-federated"}"#).await;
     let c = client(
         &server.url,
         app(AuthConfig {
@@ -151,73 +186,32 @@ async fn github_actions_oidc_request_shape() {
     );
     assert_eq!(c.credential_kind(), "GitHub Actions OIDC");
     c.sign_in(soon()).await.unwrap();
-    let requests = server.requests();
-    assert_eq!(requests[0].method, "GET");
-    assert_eq!(
-        requests[0].target,
-        "/github/oidc?x=1&audience=api://AzureADTokenExchange"
-    );
-    assert_eq!(
-        requests[0].header("authorization"),
-        Some("Bearer gh-request-token")
-    );
-    assert_eq!(
-        form_field(&requests[1], "client_assertion").as_deref(),
-        Some("gh-federated")
+    assert_oidc_exchange(
+        &server.requests(),
+        "GET",
+        "/github/oidc?x=1&audience=api://AzureADTokenExchange",
+        "Bearer gh-request-token",
+        "gh-federated",
     );
 }
 
 #[tokio::test]
 async fn azure_devops_oidc_request_shape() {
-    let server = CannedServer::start(|r| {
-        if r.path() == "/ado/oidc" {
-            Reply::json(200, r#"{"oidcToken":"ado-federated"}"#)
-        } else if is_token(r) {
-            Reply::token("tok", 3599)
-        } else {
-            Reply::json(200, POLICY_JSON)
-        }
-    })
-    .await;
-    let c = client(
-        &server.url,
-        app(AuthConfig {
-            use_oidc: true,
-            oidc_request_url: Some(format!("{}/ado/oidc", server.url)),
-            oidc_request_token: Some(Secret::new("ado-access-token")),
-            ado_service_connection_id: Some("sc-123".into()),
-            ..AuthConfig::default()
-        }),
-    );
+    let server = oidc_server("/ado/oidc", r#"{"oidcToken":"ado-federated"}"#).await;
+    let c = client(&server.url, azure_devops_app(&server.url));
     assert_eq!(c.credential_kind(), "Azure DevOps OIDC");
     c.sign_in(soon()).await.unwrap();
-    let requests = server.requests();
-    assert_eq!(requests[0].method, "POST");
-    assert_eq!(
-        requests[0].target,
-        "/ado/oidc?api-version=7.1&serviceConnectionId=sc-123"
-    );
-    assert_eq!(
-        requests[0].header("authorization"),
-        Some("Bearer ado-access-token")
-    );
-    assert_eq!(
-        form_field(&requests[1], "client_assertion").as_deref(),
-        Some("ado-federated")
+    assert_oidc_exchange(
+        &server.requests(),
+        "POST",
+        "/ado/oidc?api-version=7.1&serviceConnectionId=sc-123",
+        "Bearer ado-access-token",
+        "ado-federated",
     );
 
     // An endpoint refusal is a token error with advice, not a panic or a leak.
     let refusing = CannedServer::start(|_| Reply::json(401, r#"{"message":"denied"}"#)).await;
-    let c = client(
-        &refusing.url,
-        app(AuthConfig {
-            use_oidc: true,
-            oidc_request_url: Some(format!("{}/ado/oidc", refusing.url)),
-            oidc_request_token: Some(Secret::new("ado-access-token")),
-            ado_service_connection_id: Some("sc-123".into()),
-            ..AuthConfig::default()
-        }),
-    );
+    let c = client(&refusing.url, azure_devops_app(&refusing.url));
     let err = c.sign_in(soon()).await.unwrap_err();
     let text = err.to_string();
     assert!(
