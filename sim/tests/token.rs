@@ -15,11 +15,19 @@ const SCOPE: &str = "https://graph.microsoft.com/.default";
 const CERT_CLIENT: &str = "c0ffee00-1111-4222-8333-444455556666";
 
 fn secret_form<'a>(client_id: &'a str, secret: &'a str) -> Vec<(&'a str, &'a str)> {
+    secret_form_with_scope(client_id, secret, SCOPE)
+}
+
+fn secret_form_with_scope<'a>(
+    client_id: &'a str,
+    secret: &'a str,
+    scope: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     vec![
         ("grant_type", "client_credentials"),
         ("client_id", client_id),
         ("client_secret", secret),
-        ("scope", SCOPE),
+        ("scope", scope),
     ]
 }
 
@@ -71,12 +79,11 @@ async fn client_secret_ok_and_token_works_on_graph() {
     let gov = token_request(
         &server,
         &TENANT_ID.to_ascii_uppercase(),
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", CLIENT_ID),
-            ("client_secret", msgraph_sim::CLIENT_SECRET),
-            ("scope", "https://graph.microsoft.us/.default"),
-        ],
+        &secret_form_with_scope(
+            CLIENT_ID,
+            msgraph_sim::CLIENT_SECRET,
+            "https://graph.microsoft.us/.default",
+        ),
     )
     .await;
     assert_eq!(gov.status, 200, "{}", gov.body);
@@ -120,12 +127,11 @@ async fn credential_errors_look_like_entra() {
     let bad_scope = token_request(
         &server,
         TENANT_ID,
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", CLIENT_ID),
-            ("client_secret", msgraph_sim::CLIENT_SECRET),
-            ("scope", "https://graph.microsoft.com/Policy.Read.All"),
-        ],
+        &secret_form_with_scope(
+            CLIENT_ID,
+            msgraph_sim::CLIENT_SECRET,
+            "https://graph.microsoft.com/Policy.Read.All",
+        ),
     )
     .await;
     assert_entra_error(&bad_scope, 400, "invalid_scope", 1002012);
@@ -178,9 +184,8 @@ struct TestCert {
     pkcs8: Vec<u8>,
 }
 
-fn rsa_cert() -> TestCert {
-    let key = rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)
-        .expect("rsa key");
+/// A self-signed certificate for `key`, in every form the tests need.
+fn self_signed(key: rcgen::KeyPair) -> TestCert {
     let cert = rcgen::CertificateParams::new(vec!["sim-test".to_owned()])
         .expect("params")
         .self_signed(&key)
@@ -192,17 +197,15 @@ fn rsa_cert() -> TestCert {
     }
 }
 
+fn rsa_cert() -> TestCert {
+    let key = rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)
+        .expect("rsa key");
+    self_signed(key)
+}
+
 fn ec_cert() -> TestCert {
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("ec key");
-    let cert = rcgen::CertificateParams::new(vec!["sim-test".to_owned()])
-        .expect("params")
-        .self_signed(&key)
-        .expect("self-signed");
-    TestCert {
-        der: cert.der().to_vec(),
-        pem: cert.pem(),
-        pkcs8: key.serialize_der(),
-    }
+    self_signed(key)
 }
 
 fn digest_b64(alg: &'static aws_lc_rs::digest::Algorithm, der: &[u8]) -> String {
