@@ -60,6 +60,21 @@ pub(super) fn soon(secs: u64) -> Instant {
     Instant::now() + Duration::from_secs(secs)
 }
 
+/// Awaits `work`, asserting it ended within `limit` (a generous sanity bound, not a timing test).
+pub(super) async fn finishes_within<T>(
+    limit: Duration,
+    work: impl std::future::Future<Output = T>,
+) -> T {
+    let started = std::time::Instant::now();
+    let outcome = work.await;
+    assert!(
+        started.elapsed() < limit,
+        "took {:?}, more than {limit:?}",
+        started.elapsed()
+    );
+    outcome
+}
+
 pub(super) fn is_token(r: &Recorded) -> bool {
     r.path().ends_with("/oauth2/v2.0/token")
 }
