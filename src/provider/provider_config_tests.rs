@@ -29,6 +29,15 @@ fn resolve_with(config: &Value, env: &[(&str, &str)]) -> (Resolution, Diagnostic
     (r, diags)
 }
 
+/// The OIDC request URL and (exposed) token the configuration resolved to.
+fn oidc_request(c: &ResolvedConfig) -> (Option<&str>, Option<&str>) {
+    let auth = &c.client.auth;
+    (
+        auth.oidc_request_url.as_deref(),
+        auth.oidc_request_token.as_ref().map(Secret::expose),
+    )
+}
+
 fn ready(config: &Value, env: &[(&str, &str)]) -> ResolvedConfig {
     match resolve_with(config, env) {
         (Resolution::Ready(c), d) => {
@@ -218,16 +227,8 @@ fn github_actions_variables_back_the_oidc_request() {
     let c = ready(&config(&[]), &env);
     assert!(c.client.auth.use_oidc);
     assert_eq!(
-        c.client.auth.oidc_request_url.as_deref(),
-        Some("https://gh/oidc?x=1")
-    );
-    assert_eq!(
-        c.client
-            .auth
-            .oidc_request_token
-            .as_ref()
-            .map(Secret::expose),
-        Some("gh-token")
+        oidc_request(&c),
+        (Some("https://gh/oidc?x=1"), Some("gh-token"))
     );
     assert_eq!(c.secrets, ["gh-token"]);
     // ARM_ variables come first.
@@ -236,16 +237,8 @@ fn github_actions_variables_back_the_oidc_request() {
     env2.push(("ARM_OIDC_REQUEST_TOKEN", "arm-token"));
     let c = ready(&config(&[]), &env2);
     assert_eq!(
-        c.client.auth.oidc_request_url.as_deref(),
-        Some("https://arm/oidc")
-    );
-    assert_eq!(
-        c.client
-            .auth
-            .oidc_request_token
-            .as_ref()
-            .map(Secret::expose),
-        Some("arm-token")
+        oidc_request(&c),
+        (Some("https://arm/oidc"), Some("arm-token"))
     );
 }
 
@@ -260,10 +253,9 @@ fn azure_devops_uses_system_variables() {
     let c = ready(&config(&[]), &env);
     let a = &c.client.auth;
     assert_eq!(a.ado_service_connection_id.as_deref(), Some("conn-1"));
-    assert_eq!(a.oidc_request_url.as_deref(), Some("https://ado/oidc"));
     assert_eq!(
-        a.oidc_request_token.as_ref().map(Secret::expose),
-        Some("ado-token")
+        oidc_request(&c),
+        (Some("https://ado/oidc"), Some("ado-token"))
     );
     // Without a service connection the SYSTEM_ variables are not taken.
     let c = ready(
@@ -273,8 +265,7 @@ fn azure_devops_uses_system_variables() {
             ("SYSTEM_ACCESSTOKEN", "ado-token"),
         ],
     );
-    assert_eq!(c.client.auth.oidc_request_url, None);
-    assert_eq!(c.client.auth.oidc_request_token, None);
+    assert_eq!(oidc_request(&c), (None, None));
 }
 
 #[test]
