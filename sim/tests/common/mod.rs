@@ -134,22 +134,7 @@ pub async fn token_request(
 
 /// A Graph access token for the default app via client secret.
 pub async fn token(server: &SimServer) -> String {
-    let resp = token_request(
-        server,
-        msgraph_sim::TENANT_ID,
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", msgraph_sim::CLIENT_ID),
-            ("client_secret", msgraph_sim::CLIENT_SECRET),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ],
-    )
-    .await;
-    assert_eq!(resp.status, 200, "{}", resp.body);
-    resp.json()["access_token"]
-        .as_str()
-        .expect("access_token")
-        .to_owned()
+    token_at(&server.url).await
 }
 
 /// A Graph request with a bearer token.
