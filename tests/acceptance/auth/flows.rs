@@ -32,12 +32,15 @@ fn certificate_file_app(client_id: &str, pem: std::path::PathBuf) -> AuthConfig 
     )
 }
 
-/// Every request the simulator recorded to `path`.
-fn requests_to(sim: &SimServer, path: &str) -> Vec<RecordedRequest> {
-    sim.requests()
+/// The request the simulator recorded to `path`, asserting there was exactly one.
+fn the_one_request_to(sim: &SimServer, path: &str) -> RecordedRequest {
+    let mut requests: Vec<RecordedRequest> = sim
+        .requests()
         .into_iter()
         .filter(|r| r.path == path)
-        .collect()
+        .collect();
+    assert_eq!(requests.len(), 1, "requests to {path}");
+    requests.remove(0)
 }
 
 #[tokio::test]
@@ -273,16 +276,15 @@ async fn github_actions_request_url() {
     let client = sim_client(&sim, auth).unwrap();
     put_and_get(&client, &sim, "GitHub Actions OIDC").await;
 
-    let github = requests_to(&sim, "/github/oidc");
-    assert_eq!(github.len(), 1);
-    assert_eq!(github[0].method, "GET");
-    assert_eq!(github[0].status, 200);
+    let github = the_one_request_to(&sim, "/github/oidc");
+    assert_eq!(github.method, "GET");
+    assert_eq!(github.status, 200);
     assert_eq!(
-        query_param(&github[0], "audience").as_deref(),
+        query_param(&github, "audience").as_deref(),
         Some("api://AzureADTokenExchange")
     );
     assert_eq!(
-        header(&github[0], "authorization"),
+        header(&github, "authorization"),
         Some(format!("Bearer {}", sim.github_request_token()).as_str())
     );
     let minted = sim.federated_tokens_minted();
@@ -310,17 +312,16 @@ async fn azure_devops_service_connection() {
     let client = sim_client(&sim, auth).unwrap();
     put_and_get(&client, &sim, "Azure DevOps OIDC").await;
 
-    let ado = requests_to(&sim, "/ado/oidc");
-    assert_eq!(ado.len(), 1);
-    assert_eq!(ado[0].method, "POST");
-    assert_eq!(ado[0].status, 200);
-    assert_eq!(query_param(&ado[0], "api-version").as_deref(), Some("7.1"));
+    let ado = the_one_request_to(&sim, "/ado/oidc");
+    assert_eq!(ado.method, "POST");
+    assert_eq!(ado.status, 200);
+    assert_eq!(query_param(&ado, "api-version").as_deref(), Some("7.1"));
     assert_eq!(
-        query_param(&ado[0], "serviceConnectionId").as_deref(),
+        query_param(&ado, "serviceConnectionId").as_deref(),
         Some("3f2e1d0c-sc-prod")
     );
     assert_eq!(
-        header(&ado[0], "authorization"),
+        header(&ado, "authorization"),
         Some(format!("Bearer {}", sim.ado_access_token()).as_str())
     );
     assert_eq!(issued_flows(&sim), ["federated"]);
@@ -340,15 +341,14 @@ async fn managed_identity_system_and_user_assigned_via_imds() {
         assert_eq!(client.credential_kind(), "managed identity");
         put_and_get(&client, &sim, "managed identity (IMDS)").await;
 
-        let imds = requests_to(&sim, "/metadata/identity/oauth2/token");
-        assert_eq!(imds.len(), 1, "{user_assigned:?}");
-        assert_eq!(header(&imds[0], "metadata"), Some("true"));
+        let imds = the_one_request_to(&sim, "/metadata/identity/oauth2/token");
+        assert_eq!(header(&imds, "metadata"), Some("true"));
         assert_eq!(
-            query_param(&imds[0], "api-version").as_deref(),
+            query_param(&imds, "api-version").as_deref(),
             Some("2018-02-01")
         );
-        assert_eq!(query_param(&imds[0], "resource"), Some(sim.url.clone()));
-        assert_eq!(query_param(&imds[0], "client_id").as_deref(), user_assigned);
+        assert_eq!(query_param(&imds, "resource"), Some(sim.url.clone()));
+        assert_eq!(query_param(&imds, "client_id").as_deref(), user_assigned);
         let issued = sim.issued_tokens();
         assert_eq!(issued.len(), 1);
         assert_eq!(issued[0].flow, "imds");
@@ -372,14 +372,13 @@ async fn managed_identity_via_app_service() {
     assert_eq!(client.credential_kind(), "managed identity (App Service)");
     put_and_get(&client, &sim, "managed identity (App Service)").await;
 
-    let msi = requests_to(&sim, "/msi/token");
-    assert_eq!(msi.len(), 1);
+    let msi = the_one_request_to(&sim, "/msi/token");
     assert_eq!(
-        header(&msi[0], "x-identity-header"),
+        header(&msi, "x-identity-header"),
         Some(sim.identity_header().as_str())
     );
     assert_eq!(
-        query_param(&msi[0], "api-version").as_deref(),
+        query_param(&msi, "api-version").as_deref(),
         Some("2019-08-01")
     );
     assert_eq!(issued_flows(&sim), ["app_service"]);
