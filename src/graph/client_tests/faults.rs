@@ -13,11 +13,7 @@ async fn throttling_and_unavailability_are_retried_on_every_verb_and_writes_land
     let landed = Counter::default();
     let (a, l) = (attempts.clone(), landed.clone());
     let server = server(move |r| match a.next() % 4 {
-        0 => Reply::json(
-            429,
-            r#"{"error":{"code":"TooManyRequests","message":"slow down"}}"#,
-        )
-        .with_header("Retry-After", "0"),
+        0 => graph_error(429, "TooManyRequests", "slow down").with_header("Retry-After", "0"),
         1 => Reply::empty(503).with_header(
             "Retry-After",
             &httpdate::fmt_http_date(std::time::SystemTime::now()),
@@ -83,11 +79,7 @@ async fn retry_after_seconds_is_waited() {
 #[tokio::test]
 async fn a_retry_after_beyond_the_deadline_returns_at_once() {
     let server = server(|_| {
-        Reply::json(
-            429,
-            r#"{"error":{"code":"TooManyRequests","message":"throttled"}}"#,
-        )
-        .with_header("Retry-After", "60")
+        graph_error(429, "TooManyRequests", "throttled").with_header("Retry-After", "60")
     })
     .await;
     let err = finishes_within(
@@ -114,10 +106,7 @@ async fn concurrency_violations_are_retried_other_conflicts_are_not() {
     let a = attempts.clone();
     let server = server(move |_| {
         if a.next() == 0 {
-            Reply::json(
-                409,
-                r#"{"error":{"code":"Directory_ConcurrencyViolation","message":"busy"}}"#,
-            )
+            graph_error(409, "Directory_ConcurrencyViolation", "busy")
         } else {
             Reply::empty(204)
         }
@@ -129,13 +118,9 @@ async fn concurrency_violations_are_retried_other_conflicts_are_not() {
         .unwrap();
     assert_eq!(attempts.get(), 2);
 
-    let other = self::server(|_| {
-        Reply::json(
-            409,
-            r#"{"error":{"code":"Request_MultipleObjectsWithSameKeyValue","message":"exists"}}"#,
-        )
-    })
-    .await;
+    let other =
+        self::server(|_| graph_error(409, "Request_MultipleObjectsWithSameKeyValue", "exists"))
+            .await;
     let err = client(&other)
         .put_identity_sync(&policy(), soon(10))
         .await

@@ -94,6 +94,14 @@ pub(super) async fn server(
     .await
 }
 
+/// Graph's error body: `{"error":{"code":..,"message":..}}` with `status`.
+pub(super) fn graph_error(status: u16, code: &str, message: &str) -> Reply {
+    Reply::json(
+        status,
+        serde_json::json!({"error": {"code": code, "message": message}}).to_string(),
+    )
+}
+
 pub(super) fn graph_requests(server: &CannedServer) -> Vec<Recorded> {
     server
         .requests()

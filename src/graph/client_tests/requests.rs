@@ -43,13 +43,7 @@ async fn get_reads_the_policy_tolerating_extra_fields() {
 
 #[tokio::test]
 async fn not_found_maps_to_none_and_false() {
-    let server = server(|_| {
-        Reply::json(
-            404,
-            r#"{"error":{"code":"Request_ResourceNotFound","message":"not found"}}"#,
-        )
-    })
-    .await;
+    let server = server(|_| graph_error(404, "Request_ResourceNotFound", "not found")).await;
     let c = client(&server);
     assert_eq!(c.get_identity_sync(PARTNER, soon(10)).await.unwrap(), None);
     assert!(!c.delete_identity_sync(PARTNER, soon(10)).await.unwrap());
@@ -186,7 +180,7 @@ async fn graph_errors_carry_code_message_request_id_and_a_403_hint() {
             )
             .with_header("request-id", "req-header")
         } else {
-            Reply::json(400, r#"{"error":{"code":"BadRequest","message":"nope"}}"#)
+            graph_error(400, "BadRequest", "nope")
                 .with_header("request-id", "req-only-header")
         }
     })

@@ -73,10 +73,7 @@ async fn a_token_near_expiry_is_refreshed() {
 async fn a_rejected_token_is_replaced_once() {
     let server = server(|r| {
         if r.header("authorization") == Some("Bearer tok-1") {
-            Reply::json(
-                401,
-                r#"{"error":{"code":"InvalidAuthenticationToken","message":"expired"}}"#,
-            )
+            graph_error(401, "InvalidAuthenticationToken", "expired")
         } else {
             Reply::json(200, POLICY_JSON)
         }
@@ -90,13 +87,8 @@ async fn a_rejected_token_is_replaced_once() {
         .is_some());
     assert_eq!(server.count("POST", "/oauth2/v2.0/token"), 2);
 
-    let always = self::server(|_| {
-        Reply::json(
-            401,
-            r#"{"error":{"code":"InvalidAuthenticationToken","message":"bad audience"}}"#,
-        )
-    })
-    .await;
+    let always =
+        self::server(|_| graph_error(401, "InvalidAuthenticationToken", "bad audience")).await;
     let err = client(&always)
         .get_identity_sync(PARTNER, soon(10))
         .await
@@ -214,10 +206,7 @@ async fn secrets_and_tokens_never_reach_logs_debug_or_errors() {
         if is_token(r) {
             Reply::token(token, 3599)
         } else if r.method == "PUT" {
-            Reply::json(
-                403,
-                r#"{"error":{"code":"Authorization_RequestDenied","message":"denied"}}"#,
-            )
+            graph_error(403, "Authorization_RequestDenied", "denied")
         } else {
             Reply::json(200, POLICY_JSON)
         }
