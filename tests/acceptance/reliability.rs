@@ -7,6 +7,7 @@ use serde_json::json;
 
 use crate::harness::config::{self, Secret};
 use crate::harness::scenario::is_graph;
+use crate::harness::workdir::Running;
 use crate::harness::{
     fault, for_each_terraform, graph_error, graph_policy, policy_path, status, Call, Check,
     Scenario, Step,
@@ -26,6 +27,36 @@ fn statuses(s: &Scenario, method: &str) -> Vec<u16> {
         .filter(|c| c.method == method)
         .map(|c| c.status)
         .collect()
+}
+
+/// How many PUTs Graph accepted (204).
+fn successful_puts(s: &Scenario) -> usize {
+    statuses(s, "PUT")
+        .into_iter()
+        .filter(|st| *st == 204)
+        .count()
+}
+
+/// Interrupts `running` as Ctrl-C does and expects Terraform to stop on its own within seconds,
+/// report failure and say it cancelled; `during` names what was interrupted.
+pub(crate) fn interrupt_expecting_cancel(s: &Scenario, running: Running, during: &str) {
+    let interrupted = std::time::Instant::now();
+    running.interrupt();
+    // far below a 60 s Retry-After or a hung request's deadline, generous for a loaded machine
+    let (out, in_time) = s.finish(running, Duration::from_secs(30));
+    s.expect(
+        in_time,
+        "terraform exited after Ctrl-C without being killed",
+    );
+    s.expect(
+        interrupted.elapsed() < Duration::from_secs(20),
+        &format!(
+            "Ctrl-C {during} returned after {:?}, expected a few seconds",
+            interrupted.elapsed()
+        ),
+    );
+    s.expect(!out.success(), "an interrupted apply reports failure");
+    s.expect_output_contains(&out, &["cancel"]);
 }
 
 /// The bearer token a request carried.
@@ -119,14 +150,7 @@ fn dropped_connection_is_retried_and_garbage_fails_cleanly() {
         s.sim.add_partner(T1);
         s.sim.inject(fault("GET", 1, FaultKind::Reset));
         s.step(Step::new(one(s, Some("A"), true)).check(Check::present(X)));
-        s.expect_eq(
-            "successful PUTs",
-            statuses(s, "PUT")
-                .into_iter()
-                .filter(|st| *st == 204)
-                .count(),
-            1,
-        );
+        s.expect_eq("successful PUTs", successful_puts(s), 1);
 
         // an HTML error page and truncated JSON where Graph's JSON belongs: a diagnostic, no crash
         for (content_type, body) in [
@@ -174,14 +198,7 @@ fn eventual_consistency_does_not_drop_or_break_the_apply() {
                 s.fail("Terraform reported an inconsistent result after apply");
             }
         }
-        s.expect_eq(
-            "successful PUTs",
-            statuses(s, "PUT")
-                .into_iter()
-                .filter(|st| *st == 204)
-                .count(),
-            1,
-        );
+        s.expect_eq("successful PUTs", successful_puts(s), 1);
         s.expect_policy(T1, Some("B"), false);
     });
 }
@@ -460,23 +477,7 @@ fn ctrl_c_during_a_long_retry_after_returns_promptly_with_cancelled() {
                 .iter()
                 .any(|c| c.method == "PUT" && c.status == 429)
         });
-        let interrupted = std::time::Instant::now();
-        running.interrupt();
-        // far below the 60 s Retry-After, generous for a loaded machine
-        let (out, in_time) = s.finish(running, Duration::from_secs(30));
-        s.expect(
-            in_time,
-            "terraform exited after Ctrl-C without being killed",
-        );
-        s.expect(
-            interrupted.elapsed() < Duration::from_secs(20),
-            &format!(
-                "Ctrl-C returned after {:?}, expected a few seconds",
-                interrupted.elapsed()
-            ),
-        );
-        s.expect(!out.success(), "an interrupted apply reports failure");
-        s.expect_output_contains(&out, &["cancel"]);
+        interrupt_expecting_cancel(s, running, "during a long Retry-After");
         s.expect_eq("PUT statuses", statuses(s, "PUT"), vec![429]);
         s.expect(
             s.sim.policy(T1).is_none(),

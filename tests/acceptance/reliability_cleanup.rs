@@ -12,6 +12,7 @@ use msgraph_sim::FaultKind;
 
 use crate::harness::config;
 use crate::harness::{fault, for_each_terraform, Check, Scenario, Step};
+use crate::reliability::interrupt_expecting_cancel;
 
 const T1: &str = "3f0c9a52-6d1e-4b7a-9c2d-8e5f1a0b4c7d";
 const X: &str = "msgraph_cross_tenant_identity_sync.x";
@@ -146,22 +147,7 @@ fn commands_and_ctrl_c_in_a_hung_request_leave_no_process_or_socket() {
 
         s.sim.clear_requests();
         let running = apply_hanging_in_put(s, tmp.path());
-        let interrupted = Instant::now();
-        running.interrupt();
-        let (out, in_time) = s.finish(running, Duration::from_secs(30));
-        s.expect(
-            in_time,
-            "terraform exited after Ctrl-C without being killed",
-        );
-        s.expect(
-            interrupted.elapsed() < Duration::from_secs(20),
-            &format!(
-                "Ctrl-C during a hung request returned after {:?}, expected a few seconds",
-                interrupted.elapsed()
-            ),
-        );
-        s.expect(!out.success(), "an interrupted apply reports failure");
-        s.expect_output_contains(&out, &["cancel"]);
+        interrupt_expecting_cancel(s, running, "during a hung request");
         expect_nothing_left(s, tmp.path(), "Ctrl-C");
         s.expect(
             s.sim.policy(T1).is_none(),
