@@ -147,30 +147,7 @@ impl CannedServer {
     pub async fn start(
         handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static,
     ) -> CannedServer {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind loopback");
-        let url = format!("http://{}", listener.local_addr().expect("local addr"));
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let handler: Arc<Handler> = Arc::new(handler);
-        let recorded = requests.clone();
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    return;
-                };
-                let handler = handler.clone();
-                let recorded = recorded.clone();
-                tokio::spawn(async move {
-                    serve_connection(stream, handler, recorded).await;
-                });
-            }
-        });
-        CannedServer {
-            url,
-            requests,
-            task,
-        }
+        CannedServer::serve(None, Arc::new(handler)).await
     }
 
     /// An https server on 127.0.0.1 presenting `cert_der` (signed by `key_pkcs8_der`).
@@ -191,23 +168,33 @@ impl CannedServer {
             )
             .expect("server certificate");
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
+        CannedServer::serve(Some(acceptor), Arc::new(handler)).await
+    }
+
+    /// Listens on 127.0.0.1 (https when `tls` is given) and answers every connection with
+    /// `handler`.
+    async fn serve(tls: Option<tokio_rustls::TlsAcceptor>, handler: Arc<Handler>) -> CannedServer {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind loopback");
-        let url = format!("https://{}", listener.local_addr().expect("local addr"));
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let url = format!("{scheme}://{}", listener.local_addr().expect("local addr"));
         let requests = Arc::new(Mutex::new(Vec::new()));
-        let handler: Arc<Handler> = Arc::new(handler);
         let recorded = requests.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     return;
                 };
-                let (handler, recorded, acceptor) =
-                    (handler.clone(), recorded.clone(), acceptor.clone());
+                let (handler, recorded, tls) = (handler.clone(), recorded.clone(), tls.clone());
                 tokio::spawn(async move {
-                    if let Ok(stream) = acceptor.accept(stream).await {
-                        serve_connection(stream, handler, recorded).await;
+                    match tls {
+                        None => serve_connection(stream, handler, recorded).await,
+                        Some(acceptor) => {
+                            if let Ok(stream) = acceptor.accept(stream).await {
+                                serve_connection(stream, handler, recorded).await;
+                            }
+                        }
                     }
                 });
             }
