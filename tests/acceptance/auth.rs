@@ -92,6 +92,18 @@ pub fn app(tenant_id: &str, client_id: &str, auth: AuthConfig) -> AuthConfig {
     }
 }
 
+/// The simulator's default app signing in with `secret` as its client secret.
+pub fn secret_app(secret: &str) -> AuthConfig {
+    app(
+        msgraph_sim::TENANT_ID,
+        msgraph_sim::CLIENT_ID,
+        AuthConfig {
+            client_secret: Some(terraform_provider_msgraph::graph::Secret::new(secret)),
+            ..AuthConfig::default()
+        },
+    )
+}
+
 /// Fast retry pacing: the simulator answers at once.
 pub fn quick_tuning() -> Tuning {
     Tuning {

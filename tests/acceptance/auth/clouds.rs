@@ -2,11 +2,20 @@
 //! for.
 
 use msgraph_sim::{Sim, CLIENT_ID, CLIENT_SECRET, TENANT_ID};
-use terraform_provider_msgraph::graph::{AuthConfig, Cloud, Secret};
+use terraform_provider_msgraph::graph::{AuthConfig, Cloud};
 use terraform_provider_msgraph::plugin::Value;
 
 use super::resolution::{provider_block, resolved, s};
 use super::*;
+
+/// Signs in to `cloud` with `auth`, failing the test with `what` and the error otherwise.
+async fn signs_in(cloud: Cloud, auth: AuthConfig, what: &str) {
+    client_for(cloud, auth)
+        .unwrap()
+        .sign_in(soon())
+        .await
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+}
 
 /// environment, Graph root, login authority (shared/notes/graph.md "National clouds").
 const CLOUDS: &[(&str, &str, &str)] = &[
@@ -66,29 +75,13 @@ async fn each_cloud_asks_for_its_own_graph_scope() {
             graph_endpoint: graph.to_string(),
             authority_host: sim.url.clone(),
         };
-        let secret = app(
-            TENANT_ID,
-            CLIENT_ID,
-            AuthConfig {
-                client_secret: Some(Secret::new(CLIENT_SECRET)),
-                ..AuthConfig::default()
-            },
-        );
-        client_for(cloud(graph), secret)
-            .unwrap()
-            .sign_in(soon())
-            .await
-            .unwrap_or_else(|e| panic!("{environment}: {e}"));
+        signs_in(cloud(graph), secret_app(CLIENT_SECRET), environment).await;
         let imds = AuthConfig {
             use_msi: true,
             msi_endpoint: Some(sim.imds_url()),
             ..AuthConfig::default()
         };
-        client_for(cloud(graph), imds)
-            .unwrap()
-            .sign_in(soon())
-            .await
-            .unwrap_or_else(|e| panic!("{environment} (IMDS): {e}"));
+        signs_in(cloud(graph), imds, &format!("{environment} (IMDS)")).await;
 
         let scopes: Vec<String> = sim.issued_tokens().into_iter().map(|t| t.scope).collect();
         assert_eq!(
@@ -111,11 +104,7 @@ async fn each_cloud_asks_for_its_own_graph_scope() {
             az_command: Some(az.clone()),
             ..AuthConfig::default()
         };
-        client_for(cloud(graph), cli)
-            .unwrap()
-            .sign_in(soon())
-            .await
-            .unwrap_or_else(|e| panic!("{environment} (az): {e}"));
+        signs_in(cloud(graph), cli, &format!("{environment} (az)")).await;
         let args = std::fs::read_to_string(&args_file).unwrap();
         assert!(
             args.contains(&format!("--scope\n{graph}/.default\n")),

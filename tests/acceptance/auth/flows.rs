@@ -8,18 +8,6 @@ use terraform_provider_msgraph::graph::{AuthConfig, GraphError, Secret};
 
 use super::*;
 
-/// Our app signing in with `secret` as its client secret.
-fn secret_app(secret: &str) -> AuthConfig {
-    app(
-        TENANT_ID,
-        CLIENT_ID,
-        AuthConfig {
-            client_secret: Some(Secret::new(secret)),
-            ..AuthConfig::default()
-        },
-    )
-}
-
 /// `client_id` signing in with the certificate (and key) in the PEM file at `pem`.
 fn certificate_file_app(client_id: &str, pem: std::path::PathBuf) -> AuthConfig {
     app(
