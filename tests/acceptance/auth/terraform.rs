@@ -32,6 +32,12 @@ fn config(s: &Scenario, arguments: &[(&str, String)], display_name: &str) -> Str
     )
 }
 
+/// Writes `name` into the working directory and returns its path as text (for HCL or env).
+fn write_in_dir(s: &Scenario, name: &str, contents: &str) -> String {
+    s.dir.write_file(name, contents);
+    s.dir.path().join(name).display().to_string()
+}
+
 /// Creates, checks and destroys the T1 policy with `arguments`; every token issued must come
 /// from `flow`.
 fn create_and_destroy(s: &Scenario, arguments: &[(&str, String)], flow: &str) {
@@ -56,8 +62,7 @@ fn terraform_signs_in_with_a_certificate_file() {
     let id = rsa_identity();
     for_each_terraform(|s| {
         s.sim.add_app_certificate(TENANT_ID, CERT_APP, &id.cert_der);
-        s.dir.write_file("client.pem", &id.pem_bundle);
-        let pem = s.dir.path().join("client.pem").display().to_string();
+        let pem = write_in_dir(s, "client.pem", &id.pem_bundle);
         create_and_destroy(
             s,
             &[
@@ -74,9 +79,7 @@ fn terraform_signs_in_with_a_certificate_file() {
 #[test]
 fn terraform_signs_in_with_an_oidc_token_file() {
     for_each_terraform(|s| {
-        s.dir
-            .write_file("token", &s.sim.mint_federated_token(CLIENT_ID));
-        let file = s.dir.path().join("token").display().to_string();
+        let file = write_in_dir(s, "token", &s.sim.mint_federated_token(CLIENT_ID));
         create_and_destroy(
             s,
             &[
@@ -94,9 +97,7 @@ fn terraform_signs_in_with_an_oidc_token_file() {
 #[test]
 fn terraform_signs_in_with_aks_workload_identity_environment_only() {
     for_each_terraform(|s| {
-        s.dir
-            .write_file("token", &s.sim.mint_federated_token(CLIENT_ID));
-        let file = s.dir.path().join("token").display().to_string();
+        let file = write_in_dir(s, "token", &s.sim.mint_federated_token(CLIENT_ID));
         s.dir.set_env("AZURE_CLIENT_ID", CLIENT_ID);
         s.dir.set_env("AZURE_TENANT_ID", TENANT_ID);
         s.dir.set_env("AZURE_FEDERATED_TOKEN_FILE", &file);
@@ -286,8 +287,7 @@ fn terraform_reports_unusable_credentials_clearly() {
         };
 
         // An EC certificate: refused before anything is sent, naming the fix.
-        s.dir.write_file("ec.pem", &ec.pem_bundle);
-        let ec_path = s.dir.path().join("ec.pem").display().to_string();
+        let ec_path = write_in_dir(s, "ec.pem", &ec.pem_bundle);
         let mut ec_args = app(CERT_APP);
         ec_args.push(("client_certificate_path", hcl_string(&ec_path)));
         s.step(Step::new(config(s, &ec_args, "ec")).expect_error(&["only RSA", "ec.pem"]));
