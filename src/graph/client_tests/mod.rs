@@ -102,6 +102,18 @@ pub(super) fn graph_error(status: u16, code: &str, message: &str) -> Reply {
     )
 }
 
+/// `err` is a transport error whose message names every one of `needles`.
+pub(super) fn assert_transport_error(err: &super::GraphError, needles: &[&str]) {
+    match err {
+        super::GraphError::Transport { message } => {
+            for needle in needles {
+                assert!(message.contains(needle), "{needle:?} missing: {message}");
+            }
+        }
+        other => panic!("expected Transport, got {other:?}"),
+    }
+}
+
 pub(super) fn graph_requests(server: &CannedServer) -> Vec<Recorded> {
     server
         .requests()

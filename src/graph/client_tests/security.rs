@@ -276,13 +276,7 @@ async fn the_extra_ca_file_is_trusted_and_untrusted_tls_fails_fast() {
     )
     .await
     .unwrap_err();
-    match &err {
-        GraphError::Transport { message } => {
-            assert!(message.contains("not trusted"), "{message}");
-            assert!(message.contains("SSL_CERT_FILE"), "{message}");
-        }
-        other => panic!("expected Transport, got {other:?}"),
-    }
+    assert_transport_error(&err, &["not trusted", "SSL_CERT_FILE"]);
     assert_eq!(tls.requests().len(), 2, "no request got through");
 
     // A CA file that cannot be read is a configuration error.
