@@ -8,6 +8,20 @@ use terraform_provider_msgraph::graph::{AuthConfig, GraphError, Secret};
 
 use super::*;
 
+/// Our app fetching its federated token from the CI endpoint `url` with `request_token`.
+fn oidc_request_app(url: String, request_token: String) -> AuthConfig {
+    app(
+        TENANT_ID,
+        CLIENT_ID,
+        AuthConfig {
+            use_oidc: true,
+            oidc_request_url: Some(url),
+            oidc_request_token: Some(Secret::new(request_token)),
+            ..AuthConfig::default()
+        },
+    )
+}
+
 /// `client_id` signing in with the certificate (and key) in the PEM file at `pem`.
 fn certificate_file_app(client_id: &str, pem: std::path::PathBuf) -> AuthConfig {
     app(
@@ -251,16 +265,7 @@ async fn tokens_are_refreshed_ahead_of_expiry() {
 #[tokio::test]
 async fn github_actions_request_url() {
     let sim = Sim::start().await;
-    let auth = app(
-        TENANT_ID,
-        CLIENT_ID,
-        AuthConfig {
-            use_oidc: true,
-            oidc_request_url: Some(sim.github_oidc_url()),
-            oidc_request_token: Some(Secret::new(sim.github_request_token())),
-            ..AuthConfig::default()
-        },
-    );
+    let auth = oidc_request_app(sim.github_oidc_url(), sim.github_request_token());
     let client = sim_client(&sim, auth).unwrap();
     put_and_get(&client, &sim, "GitHub Actions OIDC").await;
 
@@ -286,17 +291,10 @@ async fn github_actions_request_url() {
 #[tokio::test]
 async fn azure_devops_service_connection() {
     let sim = Sim::start().await;
-    let auth = app(
-        TENANT_ID,
-        CLIENT_ID,
-        AuthConfig {
-            use_oidc: true,
-            oidc_request_url: Some(sim.ado_oidc_url()),
-            oidc_request_token: Some(Secret::new(sim.ado_access_token())),
-            ado_service_connection_id: Some("3f2e1d0c-sc-prod".into()),
-            ..AuthConfig::default()
-        },
-    );
+    let auth = AuthConfig {
+        ado_service_connection_id: Some("3f2e1d0c-sc-prod".into()),
+        ..oidc_request_app(sim.ado_oidc_url(), sim.ado_access_token())
+    };
     let client = sim_client(&sim, auth).unwrap();
     put_and_get(&client, &sim, "Azure DevOps OIDC").await;
 
