@@ -37,6 +37,26 @@ impl CodecError {
             kind,
         }
     }
+    /// Fails naming every key in `keys` that the object type `attr_types` doesn't declare.
+    pub(crate) fn check_attributes<'a>(
+        path: &AttributePath,
+        keys: impl IntoIterator<Item = &'a String>,
+        attr_types: &std::collections::BTreeMap<String, super::Type>,
+    ) -> Result<(), CodecError> {
+        let extra: Vec<String> = keys
+            .into_iter()
+            .filter(|k| !attr_types.contains_key(*k))
+            .cloned()
+            .collect();
+        if extra.is_empty() {
+            Ok(())
+        } else {
+            Err(CodecError::new(
+                path,
+                CodecErrorKind::UnsupportedAttributes { names: extra },
+            ))
+        }
+    }
     pub(crate) fn malformed(path: &AttributePath, detail: impl Into<String>) -> CodecError {
         CodecError::new(
             path,

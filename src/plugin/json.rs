@@ -57,16 +57,7 @@ fn encode(
             out.push_str(&text);
         }
         (Value::List(items), Type::List(elem)) | (Value::Set(items), Type::Set(elem)) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                path.0.push(PathStep::ElementKeyInt(i as i64));
-                encode(out, item, elem, path)?;
-                path.0.pop();
-            }
-            out.push(']');
+            encode_array(out, items.iter().zip(std::iter::repeat(&**elem)), path)?;
         }
         (Value::Tuple(items), Type::Tuple(elems)) => {
             if items.len() != elems.len() {
@@ -76,16 +67,7 @@ fn encode(
                     format!("{} elements", items.len()),
                 ));
             }
-            out.push('[');
-            for (i, (item, elem)) in items.iter().zip(elems).enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                path.0.push(PathStep::ElementKeyInt(i as i64));
-                encode(out, item, elem, path)?;
-                path.0.pop();
-            }
-            out.push(']');
+            encode_array(out, items.iter().zip(elems), path)?;
         }
         (Value::Map(entries), Type::Map(elem)) => {
             out.push('{');
@@ -102,17 +84,7 @@ fn encode(
             out.push('}');
         }
         (Value::Object(attrs), Type::Object(attr_types)) => {
-            let extra: Vec<String> = attrs
-                .keys()
-                .filter(|k| !attr_types.contains_key(*k))
-                .cloned()
-                .collect();
-            if !extra.is_empty() {
-                return Err(CodecError::new(
-                    path,
-                    CodecErrorKind::UnsupportedAttributes { names: extra },
-                ));
-            }
+            CodecError::check_attributes(path, attrs.keys(), attr_types)?;
             out.push('{');
             for (i, (name, aty)) in attr_types.iter().enumerate() {
                 if i > 0 {
@@ -128,6 +100,25 @@ fn encode(
         }
         (v, t) => return Err(CodecError::mismatch(path, type_name(t), value_kind(v))),
     }
+    Ok(())
+}
+
+/// A JSON array of `(value, type)` pairs: a list, set or tuple.
+fn encode_array<'a>(
+    out: &mut String,
+    items: impl Iterator<Item = (&'a Value, &'a Type)>,
+    path: &mut AttributePath,
+) -> Result<(), CodecError> {
+    out.push('[');
+    for (i, (item, elem)) in items.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        path.0.push(PathStep::ElementKeyInt(i as i64));
+        encode(out, item, elem, path)?;
+        path.0.pop();
+    }
+    out.push(']');
     Ok(())
 }
 
@@ -230,17 +221,7 @@ fn decode(doc: &Json, ty: &Type, path: &mut AttributePath) -> Result<Value, Code
             let Json::Object(members) = doc else {
                 return Err(CodecError::mismatch(path, "object", doc.kind()));
             };
-            let extra: Vec<String> = members
-                .iter()
-                .filter(|(k, _)| !attr_types.contains_key(k))
-                .map(|(k, _)| k.clone())
-                .collect();
-            if !extra.is_empty() {
-                return Err(CodecError::new(
-                    path,
-                    CodecErrorKind::UnsupportedAttributes { names: extra },
-                ));
-            }
+            CodecError::check_attributes(path, members.iter().map(|(k, _)| k), attr_types)?;
             let mut out = BTreeMap::new();
             for (k, v) in members {
                 if let Some(aty) = attr_types.get(k) {

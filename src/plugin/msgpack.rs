@@ -103,17 +103,7 @@ fn encode(
             }
         }
         (Value::Object(attrs), Type::Object(attr_types)) => {
-            let extra: Vec<String> = attrs
-                .keys()
-                .filter(|k| !attr_types.contains_key(*k))
-                .cloned()
-                .collect();
-            if !extra.is_empty() {
-                return Err(CodecError::new(
-                    path,
-                    CodecErrorKind::UnsupportedAttributes { names: extra },
-                ));
-            }
+            CodecError::check_attributes(path, attrs.keys(), attr_types)?;
             write_map_len(out, attr_types.len());
             for (name, aty) in attr_types {
                 write_str(out, name);
