@@ -24,6 +24,7 @@ mod identity;
 mod jwt;
 mod log;
 mod persistence;
+mod read_lag;
 mod reply;
 mod server;
 mod sim;
