@@ -25,6 +25,8 @@ struct Fake {
     gets: VecDeque<Result<Option<IdentitySyncPolicy>, GraphError>>,
     /// Scripted errors for the next write.
     write_errors: VecDeque<GraphError>,
+    /// Scripted errors answered after the next write took effect (a lost answer).
+    lost_answers: VecDeque<GraphError>,
     hang: bool,
 }
 
@@ -60,6 +62,10 @@ impl FakeGraph {
     pub fn fail_next_write(&self, e: GraphError) {
         self.0.lock().unwrap().write_errors.push_back(e);
     }
+    /// The next write takes effect, then answers `e` (the answer was lost).
+    pub fn lose_next_answer(&self, e: GraphError) {
+        self.0.lock().unwrap().lost_answers.push_back(e);
+    }
     pub fn hang(&self) {
         self.0.lock().unwrap().hang = true;
     }
@@ -89,6 +95,18 @@ pub fn policy(display_name: Option<&str>, allowed: bool) -> IdentitySyncPolicy {
         user_sync_inbound: UserSyncInbound {
             is_sync_allowed: allowed,
         },
+    }
+}
+
+/// Graph's answer to a PUT on an existing policy.
+pub fn conflict() -> GraphError {
+    GraphError::Api {
+        status: 409,
+        code: "Request_MultipleObjectsWithSameKeyValue".into(),
+        message: "A conflicting object with one or more of the specified property values is \
+                  present in the directory."
+            .into(),
+        request_id: Some("req-409".into()),
     }
 }
 
@@ -129,8 +147,11 @@ impl PolicyApi for FakeGraph {
             if !g.partners.contains(&key) {
                 return Err(not_found());
             }
+            if g.policies.contains_key(&key) {
+                return Err(conflict());
+            }
             g.policies.insert(key, p);
-            Ok(())
+            g.lost_answers.pop_front().map_or(Ok(()), Err)
         })
     }
     fn patch(
