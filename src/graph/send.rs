@@ -62,7 +62,8 @@ pub(crate) fn describe_response(response: &RawResponse) -> String {
     let json = serde_json::from_slice::<serde_json::Value>(&response.body).ok();
     let (code, message, inner_id) = match json.as_ref().and_then(|v| v.get("error")) {
         Some(serde_json::Value::Object(e)) => {
-            let text = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).map(str::to_string);
+            let text =
+                |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).map(str::to_string);
             let inner = e.get("innerError").or_else(|| e.get("innererror"));
             (
                 text(e.get("code")),
@@ -135,7 +136,8 @@ where
                         last = describe_response(&response);
                         // The backoff is a floor: `Retry-After: 0` or a date in the past never
                         // means "retry at once".
-                        let floor = backoff(retries, tuning.retry_base_delay, tuning.retry_max_delay);
+                        let floor =
+                            backoff(retries, tuning.retry_base_delay, tuning.retry_max_delay);
                         let wait = match retry_after(&response) {
                             Some(asked) if asked > floor => Wait::Asked(asked),
                             _ => Wait::Backoff(floor),

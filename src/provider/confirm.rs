@@ -34,9 +34,13 @@ pub enum Confirmed {
 pub enum Gone {
     Confirmed,
     /// Still read after the delete timeout or the consistency window.
-    StillVisible { waited: Duration },
+    StillVisible {
+        waited: Duration,
+    },
     /// Graph could not be asked.
-    Unknown { why: String },
+    Unknown {
+        why: String,
+    },
 }
 
 impl<A: PolicyApi> Ops<'_, A> {

@@ -262,21 +262,25 @@ pub fn create_not_confirmed(
          got no clear answer: {unclear}."
     );
     let (summary, what, advice) = match outcome {
-        Confirmed::NotVisible { asked_for } if unclear.contains("Request_MultipleObjectsWithSameKeyValue") => (
-            "Identity synchronization policy conflicts with a hidden object",
-            format!(
-                "Graph refused the create as a conflict, yet its reads show no policy for the \
+        Confirmed::NotVisible { asked_for }
+            if unclear.contains("Request_MultipleObjectsWithSameKeyValue") =>
+        {
+            (
+                "Identity synchronization policy conflicts with a hidden object",
+                format!(
+                    "Graph refused the create as a conflict, yet its reads show no policy for the \
                  partner (asked for {}). The policy may have been deleted recently and still be \
                  kept as a deleted item (Graph keeps deleted cross-tenant sync policies for 30 \
                  days, beta API: GET /policies/deletedItems/crossTenantSyncPolicyPartners).",
-                format_duration(*asked_for)
-            ),
-            format!(
-                "Restore it with POST /policies/deletedItems/crossTenantSyncPolicyPartners/\
+                    format_duration(*asked_for)
+                ),
+                format!(
+                    "Restore it with POST /policies/deletedItems/crossTenantSyncPolicyPartners/\
                  {tenant_id}/restore and import it, or wait and run apply again. Nothing was \
                  recorded in the Terraform state."
-            ),
-        ),
+                ),
+            )
+        }
         Confirmed::NotVisible { asked_for } => (
             "Could not confirm the identity synchronization policy was created",
             format!(

@@ -233,7 +233,9 @@ impl<A: PolicyApi> Ops<'_, A> {
             ),
         };
         // Graph may hold the policy: ask it (reads lag writes) before saying anything.
-        log::warn!("PUT of identity synchronization for {tid}: {unclear}; checking what Graph holds");
+        log::warn!(
+            "PUT of identity synchronization for {tid}: {unclear}; checking what Graph holds"
+        );
         let confirm_by = self.confirm_deadline(deadline);
         match self.confirm_write(&tid, &written, confirm_by).await {
             Confirmed::Ours => {

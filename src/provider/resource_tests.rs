@@ -123,7 +123,11 @@ async fn failed_create_tracks_nothing() {
         ["Could not create identity synchronization policy"]
     );
     assert!(diags.0[0].detail.contains("Invalid value"));
-    assert_eq!(h.fake.methods(), ["GET", "PUT"], "a refused PUT needs no check");
+    assert_eq!(
+        h.fake.methods(),
+        ["GET", "PUT"],
+        "a refused PUT needs no check"
+    );
 }
 
 #[tokio::test]
@@ -176,7 +180,9 @@ async fn a_conflict_with_someone_elses_policy_shows_the_import_command() {
     assert_eq!(d.summary, "Identity synchronization policy already exists");
     assert_eq!(d.attribute, Some(AttributePath::attrs(["tenant_id"])));
     assert!(d.detail.contains("\"Theirs\""), "{}", d.detail);
-    assert!(d.detail.contains(&format!("terraform import <resource address> {TID}")));
+    assert!(d
+        .detail
+        .contains(&format!("terraform import <resource address> {TID}")));
     assert!(!d.detail.contains("run again"), "{}", d.detail);
 }
 
@@ -194,7 +200,11 @@ async fn a_lost_answer_graph_never_shows_says_so_and_shows_the_import_command() 
         d.summary,
         "Could not confirm the identity synchronization policy was created"
     );
-    for want in ["connection reset", "probably not created", "terraform import"] {
+    for want in [
+        "connection reset",
+        "probably not created",
+        "terraform import",
+    ] {
         assert!(d.detail.contains(want), "missing {want:?} in {}", d.detail);
     }
     assert!(h.fake.methods().iter().filter(|m| **m == "GET").count() >= 2);
@@ -218,7 +228,9 @@ async fn a_lost_answer_graph_never_shows_says_so_and_shows_the_import_command() 
     for want in ["network down", "may exist", "terraform import"] {
         assert!(d.detail.contains(want), "missing {want:?} in {}", d.detail);
     }
-    assert!(!d.detail.contains("Nothing was recorded in the Terraform state; run apply again"));
+    assert!(!d
+        .detail
+        .contains("Nothing was recorded in the Terraform state; run apply again"));
 }
 
 #[tokio::test]
@@ -239,7 +251,10 @@ async fn a_patch_answered_404_right_after_our_write_is_asked_again() {
     let mut old = LastWrite::now(Some("A".into()), true);
     old.written_at_unix_ms -= 10 * 60 * 1000;
     let mut diags = Diagnostics::new();
-    let (new_state, _) = h.ops().update(&prior, &planned, &old.encode(), &mut diags).await;
+    let (new_state, _) = h
+        .ops()
+        .update(&prior, &planned, &old.encode(), &mut diags)
+        .await;
     assert_eq!(new_state, prior);
     assert!(diags.0[0].detail.contains("deleted outside Terraform"));
     assert_eq!(h.fake.methods(), ["PATCH"]);
@@ -251,20 +266,32 @@ async fn delete_waits_until_reads_agree() {
     // a lagging read after the delete still shows the policy
     h.fake.script_get(Ok(Some(policy(None, true))));
     let mut diags = Diagnostics::new();
-    let (new_state, _) = h.ops().delete(&state(TID, None, true), &[], &mut diags).await;
+    let (new_state, _) = h
+        .ops()
+        .delete(&state(TID, None, true), &[], &mut diags)
+        .await;
     assert!(diags.0.is_empty(), "{diags:?}");
     assert_eq!(new_state, Value::Null);
     assert_eq!(h.fake.methods(), ["DELETE", "GET", "GET"]);
 
     // reads that never agree: an error, and the state no longer tracks it
-    let h = Harness::with_window(FakeGraph::with_policy(None, true), Duration::from_millis(100));
+    let h = Harness::with_window(
+        FakeGraph::with_policy(None, true),
+        Duration::from_millis(100),
+    );
     for _ in 0..50 {
         h.fake.script_get(Ok(Some(policy(None, true))));
     }
     let mut diags = Diagnostics::new();
-    let (new_state, _) = h.ops().delete(&state(TID, None, true), &[], &mut diags).await;
+    let (new_state, _) = h
+        .ops()
+        .delete(&state(TID, None, true), &[], &mut diags)
+        .await;
     assert_eq!(new_state, Value::Null);
-    assert_eq!(errors(&diags), ["Deleted identity synchronization policy is still read"]);
+    assert_eq!(
+        errors(&diags),
+        ["Deleted identity synchronization policy is still read"]
+    );
 }
 
 #[tokio::test]
@@ -405,8 +432,15 @@ async fn a_read_deadline_inside_the_window_keeps_the_state() {
     let (new_state, next_private) = h.ops().read(&current, &private, &mut diags).await;
     assert_eq!(new_state, current, "never dropped inside the window");
     assert_eq!(next_private, private);
-    assert_eq!(errors(&diags), ["Could not read identity synchronization policy"]);
-    assert!(diags.0[0].detail.contains("still answers 404"), "{}", diags.0[0].detail);
+    assert_eq!(
+        errors(&diags),
+        ["Could not read identity synchronization policy"]
+    );
+    assert!(
+        diags.0[0].detail.contains("still answers 404"),
+        "{}",
+        diags.0[0].detail
+    );
     assert!(h.fake.methods().len() > 1);
 }
 

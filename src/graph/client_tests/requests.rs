@@ -152,8 +152,14 @@ async fn html_pages_and_bad_json_are_clear_errors() {
     // a policy without the field the provider needs names it, and is not called temporary
     for (body, field) in [
         (r#"{"tenantId":"x","displayName":"y"}"#, "userSyncInbound"),
-        (r#"{"tenantId":"x","userSyncInbound":null}"#, "userSyncInbound"),
-        (r#"{"tenantId":"x","userSyncInbound":{}}"#, "userSyncInbound.isSyncAllowed"),
+        (
+            r#"{"tenantId":"x","userSyncInbound":null}"#,
+            "userSyncInbound",
+        ),
+        (
+            r#"{"tenantId":"x","userSyncInbound":{}}"#,
+            "userSyncInbound.isSyncAllowed",
+        ),
     ] {
         let server = self::server(move |_| Reply::json(200, body)).await;
         match client(&server).get_identity_sync(PARTNER, soon(10)).await {
@@ -162,7 +168,10 @@ async fn html_pages_and_bad_json_are_clear_errors() {
                 assert!(text.contains(field), "{body}: {text}");
                 assert!(text.contains("GET identitySynchronization"), "{text}");
                 let hint = err.summary_hint().unwrap_or_default();
-                assert!(hint.contains(field) && !hint.contains("usually temporary"), "{hint}");
+                assert!(
+                    hint.contains(field) && !hint.contains("usually temporary"),
+                    "{hint}"
+                );
             }
             other => panic!("{body}: expected Incomplete, got {other:?}"),
         }
@@ -174,7 +183,11 @@ async fn html_pages_and_bad_json_are_clear_errors() {
     ] {
         let server = self::server(move |_| Reply::json(200, body)).await;
         let got = client(&server).get_identity_sync(PARTNER, soon(10)).await;
-        assert_eq!(got.map(|p| p.map(|p| p.tenant_id)), Ok(Some(PARTNER.to_string())), "{body}");
+        assert_eq!(
+            got.map(|p| p.map(|p| p.tenant_id)),
+            Ok(Some(PARTNER.to_string())),
+            "{body}"
+        );
     }
 
     for (body, expect) in [
