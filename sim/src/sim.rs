@@ -338,6 +338,11 @@ impl Sim {
         self.lock().consistency_delay = d;
     }
 
+    /// Ends every open read-lag window now: reads show what Graph holds.
+    pub fn catch_up(&self) {
+        self.lock().lagging.clear();
+    }
+
     /// Queues a fault; faults match in queue order.
     pub fn inject(&self, fault: Fault) {
         self.lock().faults.push_back(fault);
