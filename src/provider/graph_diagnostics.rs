@@ -40,7 +40,8 @@ impl Action {
             Action::Read => Some(Operation::Read),
             Action::Update => Some(Operation::Update),
             Action::Delete => Some(Operation::Delete),
-            Action::Import | Action::ReadDataSource => None,
+            Action::ReadDataSource => Some(Operation::Read),
+            Action::Import => None,
         }
     }
 

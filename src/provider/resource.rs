@@ -32,6 +32,10 @@ pub(super) const FIRST_CONSISTENCY_WAIT: Duration = if cfg!(test) {
 };
 pub(super) const MAX_CONSISTENCY_WAIT: Duration = Duration::from_secs(5);
 
+/// How long an import may take: longer than a read, so a `Retry-After` beyond 300 s (seen from
+/// Graph) is still honoured; import has no `timeouts` block to raise.
+const IMPORT_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+
 /// What every operation needs.
 pub struct Ops<'a, A: PolicyApi> {
     pub api: &'a A,
@@ -453,17 +457,10 @@ impl<A: PolicyApi> Ops<'_, A> {
         if !import_id_is_valid(id, diags) {
             return None;
         }
-        let timeout = Operation::Read.default_timeout();
+        let timeout = IMPORT_TIMEOUT;
         let deadline = Instant::now() + timeout;
         let found = self
-            .call(
-                Action::Import,
-                deadline,
-                timeout,
-                id,
-                self.api.get(id, deadline),
-                diags,
-            )
+            .get_settled(Action::Import, id, deadline, timeout, diags)
             .await?;
         match found {
             Some(policy) => Some(imported_state(id, &policy)),
@@ -481,23 +478,54 @@ impl<A: PolicyApi> Ops<'_, A> {
         }
     }
 
-    /// Reads one policy for the data source; `None` after adding a diagnostic.
+    /// GET; while it says 404, ask again for up to the consistency window: a policy created
+    /// moments ago (by another resource of this apply, or just before an import) may not be
+    /// readable yet. `None` after adding a diagnostic.
+    async fn get_settled(
+        &self,
+        action: Action,
+        tenant_id: &str,
+        deadline: Instant,
+        timeout: Duration,
+        diags: &mut Diagnostics,
+    ) -> Option<Option<IdentitySyncPolicy>> {
+        let window_end = Instant::now() + self.consistency_window;
+        let mut wait = FIRST_CONSISTENCY_WAIT;
+        loop {
+            let found = self
+                .call(
+                    action,
+                    deadline,
+                    timeout,
+                    tenant_id,
+                    self.api.get(tenant_id, deadline),
+                    diags,
+                )
+                .await?;
+            let next = Instant::now() + wait;
+            if found.is_some() || next >= window_end || next >= deadline {
+                return Some(found);
+            }
+            log::debug!("identity synchronization for {tenant_id}: 404, asking again in {wait:?}");
+            if let Err(why) = pause(self.stop, wait).await {
+                interrupted(action, why, timeout, diags);
+                return None;
+            }
+            wait = (wait * 2).min(MAX_CONSISTENCY_WAIT);
+        }
+    }
+
+    /// Reads one policy for the data source, bounded by `timeout` (its `timeouts.read`); `None`
+    /// after adding a diagnostic.
     pub async fn read_for_data_source(
         &self,
         tenant_id: &str,
+        timeout: Duration,
         diags: &mut Diagnostics,
     ) -> Option<IdentitySyncPolicy> {
-        let timeout = Operation::Read.default_timeout();
         let deadline = Instant::now() + timeout;
         let found = self
-            .call(
-                Action::ReadDataSource,
-                deadline,
-                timeout,
-                tenant_id,
-                self.api.get(tenant_id, deadline),
-                diags,
-            )
+            .get_settled(Action::ReadDataSource, tenant_id, deadline, timeout, diags)
             .await?;
         if found.is_none() {
             diags.attribute_error(

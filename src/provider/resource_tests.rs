@@ -534,9 +534,13 @@ async fn import_by_guid() {
     assert_eq!(diags.0[0].summary, "Invalid import ID");
     assert_eq!(h.fake.methods(), ["GET"], "no request for a malformed ID");
 
-    let h = Harness::new(FakeGraph::with_partner());
+    let h = Harness::with_window(FakeGraph::with_partner(), Duration::from_millis(100));
     let mut diags = Diagnostics::new();
     assert!(h.ops().import(TID, &mut diags).await.is_none());
+    assert!(
+        h.fake.methods().len() > 1,
+        "a 404 is asked again within the window"
+    );
     assert_eq!(
         diags.0[0].summary,
         "Cannot import non-existent identity synchronization policy"
@@ -641,6 +645,7 @@ async fn data_source_reads_the_policy_as_an_object() {
         ("tenant_id", Value::string(TID_UPPER)),
         ("display_name", Value::Null),
         ("user_sync_inbound", Value::Null),
+        ("timeouts", Value::Null),
     ]);
     let mut diags = Diagnostics::new();
     let v = crate::provider::data_source::read(&h.ops(), &config, &mut diags).await;
@@ -655,9 +660,18 @@ async fn data_source_reads_the_policy_as_an_object() {
                 "user_sync_inbound",
                 Value::object([("is_sync_allowed", Value::Bool(true))])
             ),
+            ("timeouts", Value::Null),
         ])
     );
-    let h = Harness::new(FakeGraph::with_partner());
+    // a policy created moments ago: 404 first, then readable
+    let h = Harness::new(FakeGraph::with_policy(Some("Contoso"), true));
+    h.fake.script_get(Ok(None));
+    let mut diags = Diagnostics::new();
+    crate::provider::data_source::read(&h.ops(), &config, &mut diags).await;
+    assert!(diags.0.is_empty(), "{diags:?}");
+    assert_eq!(h.fake.methods(), ["GET", "GET"]);
+
+    let h = Harness::with_window(FakeGraph::with_partner(), Duration::from_millis(100));
     let mut diags = Diagnostics::new();
     crate::provider::data_source::read(&h.ops(), &config, &mut diags).await;
     assert_eq!(

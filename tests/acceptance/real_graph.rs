@@ -288,3 +288,32 @@ fn a_policy_without_user_sync_inbound_names_the_field() {
         s.step(Step::new(cfg).check(Check::output("name", json!("Support"))));
     });
 }
+
+#[test]
+fn a_data_source_reading_a_policy_created_moments_ago_waits_for_it() {
+    for_each_terraform(|s| {
+        s.sim.add_partner(T1);
+        s.sim.set_consistency_delay(Duration::from_secs(3));
+        let data = format!(
+            "data \"{}\" \"d\" {{\n  tenant_id = {}.tenant_id\n\n  timeouts {{\n    read = \"5m\"\n  }}\n}}\n",
+            config::RESOURCE,
+            X
+        );
+        let cfg = s.file(&[
+            config::resource("x", T1, Some("A"), true),
+            data,
+            config::output("name", &format!("data.{}.d.display_name", config::RESOURCE)),
+        ]);
+        s.dir.write_config(&cfg);
+        s.tf_ok(&["apply", "-auto-approve", "-input=false"]);
+        s.expect(
+            s.state().output("name") == Some(&json!("A")),
+            "the data source read the new policy",
+        );
+        let gets: Vec<u16> = statuses(s, "GET");
+        s.expect(
+            gets.contains(&404) && gets.last() == Some(&200),
+            &format!("the data source asked again after a lagging 404: GETs {gets:?}"),
+        );
+    });
+}
