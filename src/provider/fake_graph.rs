@@ -28,6 +28,8 @@ struct Fake {
     /// Scripted errors answered after the next write took effect (a lost answer).
     lost_answers: VecDeque<GraphError>,
     hang: bool,
+    /// Writes never answer (reads do).
+    hang_writes: bool,
 }
 
 #[derive(Default)]
@@ -69,6 +71,9 @@ impl FakeGraph {
     pub fn hang(&self) {
         self.0.lock().unwrap().hang = true;
     }
+    pub fn hang_writes(&self) {
+        self.0.lock().unwrap().hang_writes = true;
+    }
 
     fn answer<T: Send + 'static>(
         &self,
@@ -76,8 +81,8 @@ impl FakeGraph {
         f: impl FnOnce(&mut Fake) -> Result<T, GraphError>,
     ) -> impl Future<Output = Result<T, GraphError>> + Send + 'static {
         let mut g = self.0.lock().unwrap();
+        let hang = g.hang || (g.hang_writes && call.0 != "GET");
         g.calls.push(call);
-        let hang = g.hang;
         let out = f(&mut g);
         async move {
             if hang {
