@@ -44,6 +44,25 @@ pub enum Gone {
 }
 
 impl<A: PolicyApi> Ops<'_, A> {
+    /// One GET for a check; `Err` says why Graph could not be asked.
+    async fn ask(
+        &self,
+        tenant_id: &str,
+        deadline: Instant,
+    ) -> Result<Option<IdentitySyncPolicy>, String> {
+        match bounded(self.stop, deadline, self.api.get(tenant_id, deadline)).await {
+            Ok(answer) => answer.map_err(|e| e.to_string()),
+            Err(why) => Err(why.describe().into()),
+        }
+    }
+
+    /// A pause between checks; `Err` when Terraform asked to stop.
+    async fn pause_checking(&self, wait: Duration) -> Result<(), String> {
+        pause(self.stop, wait)
+            .await
+            .map_err(|why| why.describe().into())
+    }
+
     /// The deadline for confirming a create whose own deadline is `deadline`.
     pub fn confirm_deadline(&self, deadline: Instant) -> Instant {
         deadline.max(Instant::now() + CONFIRM_BUDGET.min(self.consistency_window))
@@ -60,15 +79,9 @@ impl<A: PolicyApi> Ops<'_, A> {
         let started = std::time::Instant::now();
         let mut wait = FIRST_CONSISTENCY_WAIT;
         loop {
-            let answer = match bounded(self.stop, deadline, self.api.get(tenant_id, deadline)).await
-            {
-                Ok(Ok(answer)) => answer,
-                Ok(Err(e)) => return Confirmed::Unknown { why: e.to_string() },
-                Err(why) => {
-                    return Confirmed::Unknown {
-                        why: why.describe().into(),
-                    }
-                }
+            let answer = match self.ask(tenant_id, deadline).await {
+                Ok(answer) => answer,
+                Err(why) => return Confirmed::Unknown { why },
             };
             match answer {
                 Some(p)
@@ -90,10 +103,8 @@ impl<A: PolicyApi> Ops<'_, A> {
                 };
             }
             log::debug!("identity synchronization for {tenant_id} not visible yet after our PUT");
-            if let Err(why) = pause(self.stop, pause_for).await {
-                return Confirmed::Unknown {
-                    why: why.describe().into(),
-                };
+            if let Err(why) = self.pause_checking(pause_for).await {
+                return Confirmed::Unknown { why };
             }
             wait = (wait * 2).min(MAX_CONSISTENCY_WAIT);
         }
@@ -107,15 +118,10 @@ impl<A: PolicyApi> Ops<'_, A> {
         let window_end = Instant::now() + self.consistency_window;
         let mut wait = FIRST_CONSISTENCY_WAIT;
         loop {
-            match bounded(self.stop, deadline, self.api.get(tenant_id, deadline)).await {
-                Ok(Ok(None)) => return Gone::Confirmed,
-                Ok(Ok(Some(_))) => {}
-                Ok(Err(e)) => return Gone::Unknown { why: e.to_string() },
-                Err(why) => {
-                    return Gone::Unknown {
-                        why: why.describe().into(),
-                    }
-                }
+            match self.ask(tenant_id, deadline).await {
+                Ok(None) => return Gone::Confirmed,
+                Ok(Some(_)) => {}
+                Err(why) => return Gone::Unknown { why },
             }
             let next = Instant::now() + wait;
             if next >= deadline || next >= window_end {
@@ -124,10 +130,8 @@ impl<A: PolicyApi> Ops<'_, A> {
                 };
             }
             log::debug!("identity synchronization for {tenant_id} still read after our DELETE");
-            if let Err(why) = pause(self.stop, wait).await {
-                return Gone::Unknown {
-                    why: why.describe().into(),
-                };
+            if let Err(why) = self.pause_checking(wait).await {
+                return Gone::Unknown { why };
             }
             wait = (wait * 2).min(MAX_CONSISTENCY_WAIT);
         }

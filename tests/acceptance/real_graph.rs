@@ -11,20 +11,12 @@ use crate::harness::config;
 use crate::harness::{
     fault, for_each_terraform, graph_error, graph_policy, status, Check, Scenario, Step,
 };
+use crate::reliability::statuses;
 
 const T1: &str = "5b8d2f0e-3c4a-4e7b-9f1d-2a6c8e0b4d17";
 const T2: &str = "c7e1a9d3-6b2f-4a58-8e0c-1d3f5b7a9c24";
 const X: &str = "msgraph_cross_tenant_identity_sync.x";
 const Y: &str = "msgraph_cross_tenant_identity_sync.y";
-
-/// Statuses of the recorded Graph calls with `method` (0: no answer was sent), in order.
-fn statuses(s: &Scenario, method: &str) -> Vec<u16> {
-    s.graph_calls()
-        .iter()
-        .filter(|c| c.method == method)
-        .map(|c| c.status)
-        .collect()
-}
 
 /// The output of the last command that failed.
 fn last_failure(s: &Scenario) -> String {
