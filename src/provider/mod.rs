@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod confirm;
+pub mod consistency_diagnostics;
 pub mod data_source;
 #[cfg(test)]
 mod fake_graph;

@@ -11,10 +11,10 @@ use crate::plugin::{AttributePath, Diagnostics, Value};
 
 use super::api::{bounded, pause, Interrupted, PolicyApi};
 use super::confirm::{Confirmed, Gone};
-use super::graph_diagnostics::{
-    create_cancelled, create_not_confirmed, delete_not_confirmed, graph_error, interrupted,
-    read_lagging, Action,
+use super::consistency_diagnostics::{
+    create_cancelled, create_not_confirmed, delete_not_confirmed, read_lagging,
 };
+use super::graph_diagnostics::{format_duration, graph_error, interrupted, Action};
 use super::guid::{guid_problem, validate_tenant_id, EXAMPLE_GUID};
 use super::plan::{patch_body, PatchError};
 use super::private_state::LastWrite;
@@ -202,11 +202,7 @@ impl<A: PolicyApi> Ops<'_, A> {
         match existing {
             None => return failed,
             Some(Some(_)) => {
-                diags.attribute_error(
-                    AttributePath::attrs([TENANT_ID]),
-                    "Identity synchronization policy already exists",
-                    import_hint(&tid),
-                );
+                already_exists(&tid, None, diags);
                 return failed;
             }
             Some(None) => {}
@@ -233,7 +229,7 @@ impl<A: PolicyApi> Ops<'_, A> {
             }
             Err(Interrupted::TimedOut) => format!(
                 "the create did not finish within its timeout ({})",
-                super::graph_diagnostics::format_duration(timeout)
+                format_duration(timeout)
             ),
         };
         // Graph may hold the policy: ask it (reads lag writes) before saying anything.
