@@ -88,6 +88,27 @@ fn a_create_whose_answer_is_lost_is_recorded_once() {
 }
 
 #[test]
+fn a_create_whose_answer_never_comes_before_its_timeout_is_recorded() {
+    for_each_terraform(|s| {
+        s.sim.add_partner(T1);
+        s.sim.set_consistency_delay(Duration::from_secs(3));
+        // Graph applies the PUT, the answer never comes: the create timeout ends the request
+        s.sim.inject(fault(
+            "PUT",
+            1,
+            FaultKind::ApplyThen(Box::new(FaultKind::Hang)),
+        ));
+        let resource = config::with_timeouts(
+            &config::resource("x", T1, Some("A"), true),
+            &[("create", "5s")],
+        );
+        s.step(Step::new(s.file(&[resource])).check(Check::attr(X, "display_name", json!("A"))));
+        s.expect_eq("PUT statuses", statuses(s, "PUT"), vec![0]);
+        s.expect_policy(T1, Some("A"), true);
+    });
+}
+
+#[test]
 fn replace_while_reads_lag_keeps_the_policy() {
     for_each_terraform(|s| {
         s.sim.add_partner(T1);
