@@ -82,55 +82,16 @@ pub(crate) async fn handle(sim: Sim, control: Arc<ConnControl>, req: Request<Inc
         tokio::time::sleep(latency).await;
     }
     let mut resp = match fault {
-        Some(FaultKind::Hang) => std::future::pending().await,
-        Some(FaultKind::Reset) => {
-            control.reset();
-            std::future::pending().await
-        }
-        Some(FaultKind::Garbage(bytes)) => {
-            control.send_garbage(bytes);
-            std::future::pending().await
-        }
-        Some(FaultKind::Redirect { status, location }) => {
-            let mut resp = reply::empty(status);
-            if let Ok(value) = HeaderValue::from_str(&location) {
-                resp.headers_mut().insert("location", value);
-            }
-            resp
-        }
-        Some(FaultKind::Status {
-            status,
-            retry_after,
-            body,
-            content_type,
-        }) => {
-            let mut resp = match body {
-                Some(body) => reply::raw(
-                    status,
-                    content_type.as_deref().unwrap_or("application/json"),
-                    body,
-                ),
-                None => {
-                    let code = reply::graph_code_for(status);
-                    let message = format!("Injected fault: {code}.");
-                    reply::graph_error(&req, status, code, &message)
-                }
-            };
-            if let Some(value) = retry_after.and_then(|r| HeaderValue::from_str(&r).ok()) {
-                resp.headers_mut().insert("retry-after", value);
-            }
-            resp
-        }
-        Some(FaultKind::RawBody {
-            status,
-            content_type,
-            body,
-        }) => reply::raw(status, &content_type, body),
         Some(FaultKind::Delay(d)) => {
             tokio::time::sleep(d).await;
-            route(&sim, &req)
+            routed(&sim, &req).await
         }
-        None => route(&sim, &req),
+        Some(FaultKind::ApplyThen(answer)) => {
+            let _lost = routed(&sim, &req).await;
+            faulty(&req, &control, *answer).await
+        }
+        Some(kind) => faulty(&req, &control, kind).await,
+        None => routed(&sim, &req).await,
     };
     let headers = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&req.request_id) {
@@ -141,6 +102,72 @@ pub(crate) async fn handle(sim: Sim, control: Arc<ConnControl>, req: Request<Inc
     }
     sim.lock().log.set_status(seq, resp.status().as_u16());
     resp
+}
+
+/// The answer a fault gives instead of the real one (never returns for hangs and resets).
+async fn faulty(req: &Req, control: &ConnControl, kind: FaultKind) -> Resp {
+    match kind {
+        FaultKind::Hang => std::future::pending().await,
+        FaultKind::Reset => {
+            control.reset();
+            std::future::pending().await
+        }
+        FaultKind::Garbage(bytes) => {
+            control.send_garbage(bytes);
+            std::future::pending().await
+        }
+        FaultKind::Redirect { status, location } => {
+            let mut resp = reply::empty(status);
+            if let Ok(value) = HeaderValue::from_str(&location) {
+                resp.headers_mut().insert("location", value);
+            }
+            resp
+        }
+        FaultKind::Status {
+            status,
+            retry_after,
+            body,
+            content_type,
+        } => {
+            let mut resp = match body {
+                Some(body) => reply::raw(
+                    status,
+                    content_type.as_deref().unwrap_or("application/json"),
+                    body,
+                ),
+                None => {
+                    let code = reply::graph_code_for(status);
+                    let message = format!("Injected fault: {code}.");
+                    reply::graph_error(req, status, code, &message)
+                }
+            };
+            if let Some(value) = retry_after.and_then(|r| HeaderValue::from_str(&r).ok()) {
+                resp.headers_mut().insert("retry-after", value);
+            }
+            resp
+        }
+        FaultKind::RawBody {
+            status,
+            content_type,
+            body,
+        } => reply::raw(status, &content_type, body),
+        // Not answers of their own: a delay answers normally, and a lost answer is not lost twice.
+        FaultKind::Delay(_) | FaultKind::ApplyThen(_) => reply::graph_error(
+            req,
+            500,
+            "InternalServerError",
+            "Injected fault: a Delay or ApplyThen cannot stand in for an answer.",
+        ),
+    }
+}
+
+/// Routes a request, Graph ones through the read lag.
+async fn routed(sim: &Sim, req: &Req) -> Resp {
+    if is_graph_path(&req.path) {
+        crate::read_lag::route(sim, req, route).await
+    } else {
+        route(sim, req)
+    }
 }
 
 fn is_graph_path(path: &str) -> bool {

@@ -42,6 +42,10 @@ pub enum FaultKind {
         content_type: String,
         body: String,
     },
+    /// Apply the request as usual (the write takes effect), then lose its answer: reply with
+    /// this fault instead (`Reset`, `Hang`, a gateway `Status` such as 504, ...), as when a
+    /// connection drops or a gateway times out after Graph did the work.
+    ApplyThen(Box<FaultKind>),
 }
 
 impl Fault {
@@ -63,6 +67,11 @@ impl Fault {
             body: None,
             content_type: None,
         })
+    }
+
+    /// Applies the request, then answers with `answer` instead of the real response.
+    pub fn apply_then(answer: FaultKind) -> Fault {
+        Fault::new(FaultKind::ApplyThen(Box::new(answer)))
     }
 
     pub fn method(mut self, method: &str) -> Fault {

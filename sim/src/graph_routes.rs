@@ -1,5 +1,6 @@
 //! Graph routes: partner configurations and their identitySynchronization object, with Graph's
-//! semantics (PUT creates or replaces, PATCH merges, 404/400/405 where Graph gives them).
+//! semantics (PUT creates and answers 409 when the policy exists, PATCH merges, 404/400/405
+//! where Graph gives them).
 
 use hyper::Method;
 use serde_json::{json, Map, Value};
@@ -136,6 +137,31 @@ fn not_found(req: &Req, what: &str) -> Resp {
         "Request_ResourceNotFound",
         &format!("Resource '{what}' does not exist or one of its queried reference-property objects are not present."),
     )
+}
+
+/// A partner without a sync policy: GET, PATCH and DELETE answer this (Microsoft's cross-tenant
+/// synchronization troubleshooting page shows it for PATCH; Graph uses it for the others too).
+fn policy_not_found(req: &Req) -> Resp {
+    reply::graph_error(
+        req,
+        404,
+        "Directory_ObjectNotFound",
+        "Unable to read the company information from the directory.",
+    )
+}
+
+/// PUT on a partner that already has a policy (Microsoft's cross-tenant synchronization
+/// troubleshooting page), with the `ConflictingObjects` detail Graph adds.
+fn policy_conflict(req: &Req) -> Resp {
+    let message = "A conflicting object with one or more of the specified property values is present in the directory.";
+    let mut body = reply::graph_error_body(req, "Request_MultipleObjectsWithSameKeyValue", message);
+    if let Some(error) = body.get_mut("error").and_then(Value::as_object_mut) {
+        error.insert(
+            "details".into(),
+            json!([{"code": "ConflictingObjects", "message": message, "target": "crossTenantIdentitySyncPolicyPartner"}]),
+        );
+    }
+    reply::graph_json(409, &body)
 }
 
 fn method_not_allowed(req: &Req) -> Resp {
@@ -287,17 +313,17 @@ fn identity_sync(sim: &Sim, req: &Req, version: Version, tenant: &str) -> Resp {
         format!("policies/crossTenantAccessPolicy/partners('{tenant}')/identitySynchronization");
     match req.method {
         Method::GET => {
-            let visible = {
-                let mut state = sim.lock();
+            let stored = {
+                let state = sim.lock();
                 if !state.partner_exists(tenant) {
                     None
                 } else {
-                    Some(state.visible_policy(tenant))
+                    Some(state.partners.get(tenant).and_then(|p| p.policy.clone()))
                 }
             };
-            let policy = match visible {
+            let policy = match stored {
                 None => return not_found(req, tenant),
-                Some(None) => return not_found(req, &path_name),
+                Some(None) => return policy_not_found(req),
                 Some(Some(policy)) => policy,
             };
             let mut body = Map::new();
@@ -340,21 +366,30 @@ fn identity_sync(sim: &Sim, req: &Req, version: Version, tenant: &str) -> Resp {
                     return not_found(req, tenant);
                 }
                 let current = state.partners.get(tenant).and_then(|p| p.policy.clone());
-                let new = if is_put {
-                    let mut obj = Map::new();
-                    obj.insert("tenantId".into(), Value::String(tenant.to_owned()));
-                    obj.insert("displayName".into(), Value::Null);
-                    obj.extend(fields);
-                    Value::Object(obj)
-                } else {
-                    let Some(Value::Object(mut obj)) = current else {
+                let new = match (is_put, current) {
+                    // Microsoft's cross-tenant synchronization troubleshooting page: a PUT on a
+                    // partner that already has a policy answers this 409; PUT never replaces.
+                    (true, Some(_)) => {
                         drop(state);
-                        return not_found(req, &path_name);
-                    };
-                    obj.extend(fields);
-                    Value::Object(obj)
+                        return policy_conflict(req);
+                    }
+                    (true, None) => {
+                        let mut obj = Map::new();
+                        obj.insert("tenantId".into(), Value::String(tenant.to_owned()));
+                        obj.insert("displayName".into(), Value::Null);
+                        obj.extend(fields);
+                        Value::Object(obj)
+                    }
+                    (false, Some(Value::Object(mut obj))) => {
+                        obj.extend(fields);
+                        Value::Object(obj)
+                    }
+                    (false, _) => {
+                        drop(state);
+                        return policy_not_found(req);
+                    }
                 };
-                state.write_policy(tenant, new);
+                state.partners.entry(tenant.to_owned()).or_default().policy = Some(new);
             }
             sim.persist();
             reply::empty(204)
@@ -370,7 +405,7 @@ fn identity_sync(sim: &Sim, req: &Req, version: Version, tenant: &str) -> Resp {
             };
             match outcome {
                 None => not_found(req, tenant),
-                Some(false) => not_found(req, &path_name),
+                Some(false) => policy_not_found(req),
                 Some(true) => {
                     sim.persist();
                     reply::empty(204)

@@ -11,6 +11,11 @@
 //!   `GET /_sim/stats`, `POST /_sim/reset-log`, `POST /_sim/latency?ms=N`,
 //!   `POST /_sim/consistency-delay?ms=N`.
 //!
+//! Graph answers as Microsoft documents it: PUT on an existing policy is `409
+//! Request_MultipleObjectsWithSameKeyValue`, a missing policy `404 Directory_ObjectNotFound`. The
+//! read lag ([`Sim::set_consistency_delay`]) and "apply, then lose the answer"
+//! ([`FaultKind::ApplyThen`]) work on any Graph path.
+//!
 //! Tests start one with [`Sim::start`], drive it through the [`Sim`] handle (drift, faults,
 //! request log) and point the client at [`SimServer::url`].
 
@@ -24,6 +29,7 @@ mod identity;
 mod jwt;
 mod log;
 mod persistence;
+mod read_lag;
 mod reply;
 mod server;
 mod sim;

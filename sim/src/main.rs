@@ -13,7 +13,7 @@ const USAGE: &str = "usage: msgraph-sim [--listen 127.0.0.1:PORT] [--state-file 
   --partner GUID             create this partner configuration at start (repeatable)
   --auto-partners            treat every well-formed partner GUID as an existing partner configuration
   --latency-ms N             delay every Graph response by N milliseconds
-  --consistency-delay-ms N   for N ms after a PUT/PATCH, GETs see the previous state (404 after a create)
+  --consistency-delay-ms N   read lag: for N ms after a PUT/PATCH/DELETE, GETs of that path see the previous answer
   --help                     show this help
 
 Control API (not Graph, no token needed, not in the request log):

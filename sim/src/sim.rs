@@ -286,14 +286,15 @@ impl Sim {
             .entry(tenant_id.to_ascii_lowercase())
             .or_default();
         partner.policy = Some(body);
-        partner.stale = None;
         drop(state);
+        crate::read_lag::forget(self, &tenant_id.to_ascii_lowercase());
         self.persist();
     }
 
     /// Deletes the stored object behind the client's back.
     pub fn remove_policy(&self, tenant_id: &str) {
         self.lock().delete_policy(&tenant_id.to_ascii_lowercase());
+        crate::read_lag::forget(self, &tenant_id.to_ascii_lowercase());
         self.persist();
     }
 
@@ -330,10 +331,16 @@ impl Sim {
         self.lock().consistency_delay
     }
 
-    /// For `d` after a PUT/PATCH, GETs of that object answer 404 (after a create) or the
-    /// previous values (after an update).
+    /// The read lag: for `d` after a successful PUT, PATCH or DELETE of any Graph path, GETs of
+    /// that path answer what they answered before the write (404 after a create, the old values
+    /// after an update, the deleted object after a delete). Zero (the default) turns it off.
     pub fn set_consistency_delay(&self, d: Duration) {
         self.lock().consistency_delay = d;
+    }
+
+    /// Ends every open read-lag window now: reads show what Graph holds.
+    pub fn catch_up(&self) {
+        self.lock().lagging.clear();
     }
 
     /// Queues a fault; faults match in queue order.

@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::der::CertKey;
 use crate::faults::Fault;
 use crate::log::RequestLog;
+use crate::read_lag::LaggedRead;
 use crate::sim::IssuedToken;
 
 /// A certificate registered on an app.
@@ -28,18 +29,9 @@ pub(crate) struct App {
     pub certs: Vec<RegisteredCert>,
 }
 
-/// What a GET sees while a write has not yet "replicated".
-#[derive(Debug, Clone)]
-pub(crate) struct StaleView {
-    pub until: Instant,
-    /// The value before the write; `None` means it did not exist (GET answers 404).
-    pub prior: Option<Value>,
-}
-
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Partner {
     pub policy: Option<Value>,
-    pub stale: Option<StaleView>,
 }
 
 #[derive(Debug, Clone)]
@@ -75,7 +67,11 @@ pub(crate) struct State {
     pub auto_partners: bool,
     pub token_lifetime: Duration,
     pub latency: Duration,
+    /// The read lag: for this long after a write, GETs of that path answer what was there
+    /// before.
     pub consistency_delay: Duration,
+    /// Open read-lag windows, by path (see `read_lag`).
+    pub lagging: HashMap<String, LaggedRead>,
     pub faults: VecDeque<Fault>,
     pub log: RequestLog,
     pub keys: Keys,
@@ -101,6 +97,7 @@ impl State {
             token_lifetime: DEFAULT_TOKEN_LIFETIME,
             latency: Duration::ZERO,
             consistency_delay: Duration::ZERO,
+            lagging: HashMap::new(),
             faults: VecDeque::new(),
             log: RequestLog::default(),
             keys,
@@ -130,43 +127,10 @@ impl State {
         self.auto_partners || self.partners.contains_key(tenant)
     }
 
-    /// The policy as a GET sees it now (honouring the consistency window).
-    pub(crate) fn visible_policy(&mut self, tenant: &str) -> Option<Value> {
-        let partner = self.partners.get_mut(tenant)?;
-        if let Some(stale) = &partner.stale {
-            if Instant::now() < stale.until {
-                return stale.prior.clone();
-            }
-            partner.stale = None;
-        }
-        partner.policy.clone()
-    }
-
-    /// Stores a written policy, opening a consistency window when one is configured.
-    pub(crate) fn write_policy(&mut self, tenant: &str, policy: Value) {
-        let delay = self.consistency_delay;
-        let partner = self.partners.entry(tenant.to_owned()).or_default();
-        if delay.is_zero() {
-            partner.stale = None;
-        } else {
-            let now = Instant::now();
-            let prior = match &partner.stale {
-                Some(s) if now < s.until => s.prior.clone(),
-                _ => partner.policy.clone(),
-            };
-            partner.stale = Some(StaleView {
-                until: now + delay,
-                prior,
-            });
-        }
-        partner.policy = Some(policy);
-    }
-
     pub(crate) fn delete_policy(&mut self, tenant: &str) -> bool {
         let Some(partner) = self.partners.get_mut(tenant) else {
             return false;
         };
-        partner.stale = None;
         partner.policy.take().is_some()
     }
 }

@@ -106,7 +106,7 @@ async fn delay_then_normal_answer() {
     let started = Instant::now();
     let resp = graph(&server, &t, "GET", SYNC_PATH, None).await;
     assert!(started.elapsed() >= SHORT);
-    assert_graph_error(&resp, 404, "Request_ResourceNotFound");
+    assert_graph_error(&resp, 404, "Directory_ObjectNotFound");
 }
 
 #[tokio::test]
@@ -192,7 +192,17 @@ async fn consistency_delay_serves_404_then_stale_values() {
         204
     );
     let resp = graph(&server, &t, "GET", SYNC_PATH, None).await;
-    assert_graph_error(&resp, 404, "Request_ResourceNotFound");
+    assert_graph_error(&resp, 404, "Directory_ObjectNotFound");
+    assert_ne!(
+        resp.header("request-id"),
+        None,
+        "a lagging answer still carries its own request-id"
+    );
+    assert!(
+        resp.body.contains(resp.header("request-id").unwrap_or("?")),
+        "the cached body names this request's id: {}",
+        resp.body
+    );
     assert!(server.policy(PARTNER).is_some(), "the write itself landed");
     tokio::time::sleep(window + Duration::from_millis(50)).await;
     assert_eq!(
@@ -218,6 +228,66 @@ async fn consistency_delay_serves_404_then_stale_values() {
     let fresh = graph(&server, &t, "GET", SYNC_PATH, None).await.json();
     assert_eq!(fresh["displayName"], "B");
     assert_eq!(fresh["userSyncInbound"], json!({"isSyncAllowed": true}));
+
+    // after a DELETE the deleted object is still read for a while
+    let delete = graph(&server, &t, "DELETE", SYNC_PATH, None).await;
+    assert_eq!(delete.status, 204);
+    assert_eq!(server.policy(PARTNER), None, "the delete itself landed");
+    let ghost = graph(&server, &t, "GET", SYNC_PATH, None).await;
+    assert_eq!(ghost.status, 200, "{}", ghost.body);
+    assert_eq!(ghost.json()["displayName"], "B");
+    // a PUT inside the window sees the real store: no conflict, and reads still lag
+    assert_eq!(
+        graph(&server, &t, "PUT", SYNC_PATH, Some(BODY))
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        graph(&server, &t, "GET", SYNC_PATH, None).await.json()["displayName"],
+        "B",
+        "the oldest answer is kept while the window is open"
+    );
+    tokio::time::sleep(window + Duration::from_millis(50)).await;
+    assert_eq!(
+        graph(&server, &t, "GET", SYNC_PATH, None).await.json()["displayName"],
+        "A"
+    );
+}
+
+#[tokio::test]
+async fn apply_then_lose_the_answer_writes_and_answers_with_the_fault() {
+    let server = Sim::start().await;
+    server.add_partner(PARTNER);
+    let t = token(&server).await;
+    server.inject(
+        Fault::apply_then(FaultKind::Status {
+            status: 504,
+            retry_after: None,
+            body: None,
+            content_type: None,
+        })
+        .method("PUT"),
+    );
+    let lost = graph(&server, &t, "PUT", SYNC_PATH, Some(BODY)).await;
+    assert_graph_error(&lost, 504, "GatewayTimeout");
+    assert!(server.policy(PARTNER).is_some(), "the PUT took effect");
+    // the retried PUT meets the policy its first attempt made
+    let retried = graph(&server, &t, "PUT", SYNC_PATH, Some(BODY)).await;
+    assert_graph_error(&retried, 409, "Request_MultipleObjectsWithSameKeyValue");
+
+    server.inject(Fault::apply_then(FaultKind::Reset).method("DELETE"));
+    let auth = format!("Bearer {t}");
+    let reset = send(
+        &server.url,
+        "DELETE",
+        SYNC_PATH,
+        &[("Authorization", &auth)],
+        None,
+    )
+    .await;
+    assert!(reset.is_err(), "no answer after a reset: {reset:?}");
+    assert_eq!(server.policy(PARTNER), None, "the DELETE took effect");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -16,7 +16,10 @@ async fn put_get_patch_delete_lifecycle() {
     let t = token(&server).await;
 
     let missing = graph(&server, &t, "GET", SYNC_PATH, None).await;
-    assert_graph_error(&missing, 404, "Request_ResourceNotFound");
+    assert_graph_error(&missing, 404, "Directory_ObjectNotFound");
+    assert!(missing
+        .body
+        .contains("Unable to read the company information from the directory."));
 
     let put = graph(
         &server,
@@ -65,8 +68,9 @@ async fn put_get_patch_delete_lifecycle() {
         )
     );
 
-    // PUT replaces: an omitted displayName becomes null.
-    let replace = graph(
+    // PUT on an existing policy is Graph's 409 (cross-tenant sync troubleshooting page), and
+    // changes nothing.
+    let again = graph(
         &server,
         &t,
         "PUT",
@@ -74,15 +78,21 @@ async fn put_get_patch_delete_lifecycle() {
         Some(r#"{"userSyncInbound":{"isSyncAllowed":true}}"#),
     )
     .await;
-    assert_eq!(replace.status, 204);
+    assert_graph_error(&again, 409, "Request_MultipleObjectsWithSameKeyValue");
+    assert!(again.body.contains("A conflicting object with one or more of the specified property values is present in the directory."));
+    assert_eq!(
+        again.json()["error"]["details"][0]["code"],
+        "ConflictingObjects"
+    );
     let body = graph(&server, &t, "GET", SYNC_PATH, None).await.json();
-    assert!(body["displayName"].is_null());
+    assert_eq!(body["displayName"], "Fabrikam");
+    assert_eq!(body["userSyncInbound"], json!({"isSyncAllowed": false}));
 
     let delete = graph(&server, &t, "DELETE", SYNC_PATH, None).await;
     assert_eq!(delete.status, 204);
     assert_eq!(server.policy(PARTNER), None);
     let again = graph(&server, &t, "DELETE", SYNC_PATH, None).await;
-    assert_graph_error(&again, 404, "Request_ResourceNotFound");
+    assert_graph_error(&again, 404, "Directory_ObjectNotFound");
     let patch_missing = graph(
         &server,
         &t,
@@ -91,7 +101,7 @@ async fn put_get_patch_delete_lifecycle() {
         Some(r#"{"displayName":"x"}"#),
     )
     .await;
-    assert_graph_error(&patch_missing, 404, "Request_ResourceNotFound");
+    assert_graph_error(&patch_missing, 404, "Directory_ObjectNotFound");
 }
 
 #[tokio::test]

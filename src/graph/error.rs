@@ -20,6 +20,8 @@ pub enum GraphError {
     Transport { message: String },
     /// The response could not be understood.
     Decode { message: String },
+    /// The response is well-formed but lacks a value the caller needs (`field`, Graph's name).
+    Incomplete { field: String, message: String },
     /// The deadline passed (including a Retry-After that would end past it).
     DeadlineExceeded { operation: String },
 }
@@ -50,6 +52,7 @@ impl std::fmt::Display for GraphError {
             GraphError::Decode { message } => {
                 write!(f, "could not read Graph's response: {message}")
             }
+            GraphError::Incomplete { message, .. } => write!(f, "{message}"),
             GraphError::DeadlineExceeded { operation } => {
                 write!(f, "{operation} did not finish before its timeout")
             }
@@ -160,6 +163,11 @@ impl GraphError {
             GraphError::Decode { .. } => {
                 Some("This is usually temporary (a proxy or gateway error page): try again.".into())
             }
+            GraphError::Incomplete { field, .. } => Some(format!(
+                "This is not a temporary error: the object Graph holds has no value for {field}. \
+                 Objects Microsoft created itself (for example for a Microsoft support tenant) \
+                 have been reported to look like this."
+            )),
             GraphError::Config { .. } => None,
             GraphError::Api { .. } => None,
         }

@@ -13,8 +13,9 @@ pub struct UserSyncInbound {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IdentitySyncPolicy {
-    /// Read-only in Graph: taken from the URL, never sent in a body.
-    #[serde(skip_serializing)]
+    /// Read-only in Graph: taken from the URL, never sent in a body. Empty when Graph's answer
+    /// has none (the client then fills in the tenant of the URL).
+    #[serde(default, skip_serializing, deserialize_with = "null_as_empty")]
     pub tenant_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
@@ -36,4 +37,9 @@ impl IdentitySyncPatch {
     pub fn is_empty(&self) -> bool {
         self.display_name.is_none() && self.user_sync_inbound.is_none()
     }
+}
+
+/// A string that may be null or absent in Graph's answer.
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
 }

@@ -30,11 +30,16 @@ pub(crate) struct Limits {
     pub status_attempts: Option<u32>,
 }
 
+/// Retryable answers (429, 503, 504, ...) one Graph operation takes before handing the last one
+/// to the caller: with the backoff floor that is several minutes, and a gateway answering
+/// `Retry-After: 0` forever cannot keep an operation spinning until its deadline.
+pub(crate) const MAX_GRAPH_STATUS_ATTEMPTS: u32 = 10;
+
 impl Limits {
     pub fn graph(tuning: &Tuning) -> Limits {
         Limits {
             transport_attempts: tuning.max_transport_attempts.max(1),
-            status_attempts: None,
+            status_attempts: Some(MAX_GRAPH_STATUS_ATTEMPTS),
         }
     }
 
@@ -51,20 +56,36 @@ pub(crate) fn retry_after(response: &RawResponse) -> Option<Duration> {
     parse_retry_after(response.header("retry-after")?, SystemTime::now())
 }
 
-/// "HTTP 429 TooManyRequests" for error messages.
+/// "HTTP 429 TooManyRequests: message (request-id: ...)" for error messages: what a support
+/// case needs survives the retries.
 pub(crate) fn describe_response(response: &RawResponse) -> String {
-    let code = serde_json::from_slice::<serde_json::Value>(&response.body)
-        .ok()
-        .and_then(|v| match v.get("error") {
-            Some(serde_json::Value::Object(e)) => e.get("code")?.as_str().map(str::to_string),
-            Some(serde_json::Value::String(s)) => Some(s.clone()),
-            _ => None,
-        });
-    match code {
+    let json = serde_json::from_slice::<serde_json::Value>(&response.body).ok();
+    let (code, message, inner_id) = match json.as_ref().and_then(|v| v.get("error")) {
+        Some(serde_json::Value::Object(e)) => {
+            let text =
+                |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).map(str::to_string);
+            let inner = e.get("innerError").or_else(|| e.get("innererror"));
+            (
+                text(e.get("code")),
+                text(e.get("message")).filter(|m| !m.is_empty()),
+                text(inner.and_then(|i| i.get("request-id"))),
+            )
+        }
+        Some(serde_json::Value::String(s)) => (Some(s.clone()), None, None),
+        _ => (None, None, None),
+    };
+    let mut out = match code {
         Some(code) => format!("HTTP {} {code}", response.status),
         None if response.body.is_empty() => format!("HTTP {}", response.status),
         None => format!("HTTP {} {}", response.status, excerpt(&response.body)),
+    };
+    if let Some(message) = message {
+        out.push_str(&format!(": {message}"));
     }
+    if let Some(id) = inner_id.or_else(|| response.request_id()) {
+        out.push_str(&format!(" (request-id: {id})"));
+    }
+    out
 }
 
 /// Runs `attempt` until `classify` accepts its response, a limit is reached, or the deadline
@@ -113,13 +134,13 @@ where
                             return Ok(response);
                         }
                         last = describe_response(&response);
+                        // The backoff is a floor: `Retry-After: 0` or a date in the past never
+                        // means "retry at once".
+                        let floor =
+                            backoff(retries, tuning.retry_base_delay, tuning.retry_max_delay);
                         let wait = match retry_after(&response) {
-                            Some(asked) => Wait::Asked(asked),
-                            None => Wait::Backoff(backoff(
-                                retries,
-                                tuning.retry_base_delay,
-                                tuning.retry_max_delay,
-                            )),
+                            Some(asked) if asked > floor => Wait::Asked(asked),
+                            _ => Wait::Backoff(floor),
                         };
                         retries += 1;
                         wait_before_retry(operation, wait, deadline, &last).await?;

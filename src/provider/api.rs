@@ -76,6 +76,16 @@ pub enum Interrupted {
     TimedOut,
 }
 
+impl Interrupted {
+    /// For messages: "cancelled (Ctrl-C)" or "timed out".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Interrupted::Cancelled => "cancelled (Ctrl-C)",
+            Interrupted::TimedOut => "timed out",
+        }
+    }
+}
+
 /// Slack after the deadline so the Graph client's own, more precise deadline error wins.
 const DEADLINE_GRACE: Duration = Duration::from_secs(2);
 

@@ -1,16 +1,21 @@
-//! The `msgraph_cross_tenant_identity_sync` data source: one policy, read by partner tenant ID.
+//! The `msgraph_cross_tenant_identity_sync` data source: one policy, read by partner tenant ID,
+//! bounded by `timeouts { read }`.
 
 use crate::plugin::{AttributePath, Diagnostics, Value};
 
 use super::api::PolicyApi;
 use super::guid::validate_tenant_id;
 use super::resource::Ops;
-use super::state::{user_sync_inbound_value, DISPLAY_NAME, ID, TENANT_ID, USER_SYNC_INBOUND};
+use super::state::{
+    user_sync_inbound_value, DISPLAY_NAME, ID, TENANT_ID, TIMEOUTS, USER_SYNC_INBOUND,
+};
+use super::timeouts::{timeout_for, validate_timeouts, Operation};
 
 pub fn validate_config(config: &Value, diags: &mut Diagnostics) {
     if let Some(tid) = config.attr(TENANT_ID).as_str() {
         validate_tenant_id(tid, AttributePath::attrs([TENANT_ID]), diags);
     }
+    validate_timeouts(config, diags);
 }
 
 /// Reads the policy; the result keeps the configuration's spelling of the tenant ID.
@@ -31,7 +36,8 @@ pub async fn read<A: PolicyApi>(
     if diags.has_errors() {
         return config.clone();
     }
-    match ops.read_for_data_source(tid, diags).await {
+    let timeout = timeout_for(config, Operation::Read);
+    match ops.read_for_data_source(tid, timeout, diags).await {
         Some(policy) => Value::object([
             (ID, Value::string(tid)),
             (TENANT_ID, Value::string(tid)),
@@ -46,6 +52,7 @@ pub async fn read<A: PolicyApi>(
                 USER_SYNC_INBOUND,
                 user_sync_inbound_value(policy.user_sync_inbound.is_sync_allowed),
             ),
+            (TIMEOUTS, config.attr(TIMEOUTS).clone()),
         ]),
         None => config.clone(),
     }

@@ -25,7 +25,11 @@ struct Fake {
     gets: VecDeque<Result<Option<IdentitySyncPolicy>, GraphError>>,
     /// Scripted errors for the next write.
     write_errors: VecDeque<GraphError>,
+    /// Scripted errors answered after the next write took effect (a lost answer).
+    lost_answers: VecDeque<GraphError>,
     hang: bool,
+    /// Writes never answer (reads do).
+    hang_writes: bool,
 }
 
 #[derive(Default)]
@@ -60,8 +64,15 @@ impl FakeGraph {
     pub fn fail_next_write(&self, e: GraphError) {
         self.0.lock().unwrap().write_errors.push_back(e);
     }
+    /// The next write takes effect, then answers `e` (the answer was lost).
+    pub fn lose_next_answer(&self, e: GraphError) {
+        self.0.lock().unwrap().lost_answers.push_back(e);
+    }
     pub fn hang(&self) {
         self.0.lock().unwrap().hang = true;
+    }
+    pub fn hang_writes(&self) {
+        self.0.lock().unwrap().hang_writes = true;
     }
 
     fn answer<T: Send + 'static>(
@@ -70,8 +81,8 @@ impl FakeGraph {
         f: impl FnOnce(&mut Fake) -> Result<T, GraphError>,
     ) -> impl Future<Output = Result<T, GraphError>> + Send + 'static {
         let mut g = self.0.lock().unwrap();
+        let hang = g.hang || (g.hang_writes && call.0 != "GET");
         g.calls.push(call);
-        let hang = g.hang;
         let out = f(&mut g);
         async move {
             if hang {
@@ -89,6 +100,18 @@ pub fn policy(display_name: Option<&str>, allowed: bool) -> IdentitySyncPolicy {
         user_sync_inbound: UserSyncInbound {
             is_sync_allowed: allowed,
         },
+    }
+}
+
+/// Graph's answer to a PUT on an existing policy.
+pub fn conflict() -> GraphError {
+    GraphError::Api {
+        status: 409,
+        code: "Request_MultipleObjectsWithSameKeyValue".into(),
+        message: "A conflicting object with one or more of the specified property values is \
+                  present in the directory."
+            .into(),
+        request_id: Some("req-409".into()),
     }
 }
 
@@ -129,8 +152,11 @@ impl PolicyApi for FakeGraph {
             if !g.partners.contains(&key) {
                 return Err(not_found());
             }
+            if g.policies.contains_key(&key) {
+                return Err(conflict());
+            }
             g.policies.insert(key, p);
-            Ok(())
+            g.lost_answers.pop_front().map_or(Ok(()), Err)
         })
     }
     fn patch(

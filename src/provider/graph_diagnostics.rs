@@ -39,7 +39,8 @@ impl Action {
             Action::Read => Some(Operation::Read),
             Action::Update => Some(Operation::Update),
             Action::Delete => Some(Operation::Delete),
-            Action::Import | Action::ReadDataSource => None,
+            Action::ReadDataSource => Some(Operation::Read),
+            Action::Import => None,
         }
     }
 
@@ -60,7 +61,7 @@ impl Action {
     }
 }
 
-fn join(parts: &[&str]) -> String {
+pub(super) fn join(parts: &[&str]) -> String {
     parts
         .iter()
         .filter(|p| !p.is_empty())
@@ -89,7 +90,7 @@ pub fn graph_error(action: Action, tenant_id: &str, err: &GraphError, diags: &mu
                 Some(id) => format!("request-id: {id} (quote it when opening a support case)"),
                 None => String::new(),
             };
-            let advice = api_advice(action, *status, tenant_id);
+            let advice = api_advice(action, *status, code, tenant_id);
             join(&[&what, &request, &hint, &advice, action.state_note()])
         }
         GraphError::Token { error, description } => {
@@ -137,6 +138,18 @@ pub fn graph_error(action: Action, tenant_id: &str, err: &GraphError, diags: &mu
             "If it persists, report it with a TF_LOG=debug log.",
             action.state_note(),
         ]),
+        GraphError::Incomplete { field, message } => join(&[
+            &format!("Microsoft Graph's answer lacks a value: {message}."),
+            &hint,
+            &format!(
+                "Give the policy a value for {field} (in the Microsoft Entra admin center, or \
+                 with PATCH /policies/crossTenantAccessPolicy/partners/{tenant_id}/\
+                 identitySynchronization and a body such as {{\"userSyncInbound\": \
+                 {{\"isSyncAllowed\": false}}}}), or stop managing it with Terraform: remove \
+                 the resource from the configuration and run `terraform state rm` on it."
+            ),
+            action.state_note(),
+        ]),
         GraphError::DeadlineExceeded { .. } => deadline_detail(action, err),
     };
     if action == Action::Create && matches!(err, GraphError::Api { status: 404, .. }) {
@@ -157,7 +170,7 @@ const SETTINGS_ADVICE: &str =
 
 /// Advice for an HTTP status that depends on what the provider was doing; the generic advice is
 /// the Graph client's hint.
-fn api_advice(action: Action, status: u16, tenant_id: &str) -> String {
+fn api_advice(action: Action, status: u16, code: &str, tenant_id: &str) -> String {
     match status {
         404 => match action {
             Action::Create => partner_missing_advice(tenant_id),
@@ -171,6 +184,10 @@ fn api_advice(action: Action, status: u16, tenant_id: &str) -> String {
             ),
         },
         400 => "Graph refused the request. Check the values in the configuration.".into(),
+        409 if code == "Request_MultipleObjectsWithSameKeyValue" => format!(
+            "Graph holds a conflicting object for partner tenant {tenant_id}: the identity \
+             synchronization policy exists already."
+        ),
         409 => {
             "Another change to the cross-tenant access policy was in progress; run again.".into()
         }

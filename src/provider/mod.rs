@@ -3,6 +3,8 @@
 //! This file only dispatches by type name; each concern lives in its own file.
 
 pub mod api;
+pub mod confirm;
+pub mod consistency_diagnostics;
 pub mod data_source;
 #[cfg(test)]
 mod fake_graph;

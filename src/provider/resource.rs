@@ -9,8 +9,12 @@ use tokio_util::sync::CancellationToken;
 use crate::graph::{GraphError, IdentitySyncPolicy};
 use crate::plugin::{AttributePath, Diagnostics, Value};
 
-use super::api::{bounded, pause, PolicyApi};
-use super::graph_diagnostics::{graph_error, interrupted, Action};
+use super::api::{bounded, pause, Interrupted, PolicyApi};
+use super::confirm::{Confirmed, Gone};
+use super::consistency_diagnostics::{
+    create_cancelled, create_not_confirmed, delete_not_confirmed, read_lagging,
+};
+use super::graph_diagnostics::{format_duration, graph_error, interrupted, Action};
 use super::guid::{guid_problem, validate_tenant_id, EXAMPLE_GUID};
 use super::plan::{patch_body, PatchError};
 use super::private_state::LastWrite;
@@ -21,12 +25,16 @@ use super::state::{
 use super::timeouts::{timeout_for, validate_timeouts, Operation};
 
 /// First wait before asking Graph again about a write it doesn't show yet; doubles up to the cap.
-const FIRST_CONSISTENCY_WAIT: Duration = if cfg!(test) {
+pub(super) const FIRST_CONSISTENCY_WAIT: Duration = if cfg!(test) {
     Duration::from_millis(5)
 } else {
     Duration::from_millis(500)
 };
-const MAX_CONSISTENCY_WAIT: Duration = Duration::from_secs(5);
+pub(super) const MAX_CONSISTENCY_WAIT: Duration = Duration::from_secs(5);
+
+/// How long an import may take: longer than a read, so a `Retry-After` beyond 300 s (seen from
+/// Graph) is still honoured; import has no `timeouts` block to raise.
+const IMPORT_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
 /// What every operation needs.
 pub struct Ops<'a, A: PolicyApi> {
@@ -92,12 +100,42 @@ pub fn import_id_is_valid(id: &str, diags: &mut Diagnostics) -> bool {
     false
 }
 
+/// The error "a policy exists already" at `tenant_id`, with the import hint.
+fn already_exists(tenant_id: &str, other: Option<&IdentitySyncPolicy>, diags: &mut Diagnostics) {
+    let holds = other.map(|p| {
+        format!(
+            "Microsoft Graph holds a policy with display name {} and isSyncAllowed = {}, not the \
+             values of this configuration.\n\n",
+            p.display_name
+                .as_deref()
+                .map_or("(none)".to_string(), |n| format!("{n:?}")),
+            p.user_sync_inbound.is_sync_allowed
+        )
+    });
+    diags.attribute_error(
+        AttributePath::attrs([TENANT_ID]),
+        "Identity synchronization policy already exists",
+        format!("{}{}", holds.unwrap_or_default(), import_hint(tenant_id)),
+    );
+}
+
+/// A PUT error after which Graph may hold the policy: a conflict (it exists) or a lost answer.
+fn put_outcome_unclear(e: &GraphError) -> bool {
+    match e {
+        GraphError::Api { status, code, .. } => {
+            *status >= 500 || (*status == 409 && code == "Request_MultipleObjectsWithSameKeyValue")
+        }
+        GraphError::Transport { .. } | GraphError::DeadlineExceeded { .. } => true,
+        _ => false,
+    }
+}
+
 fn deadline_for(resource: &Value, op: Operation) -> (Instant, Duration) {
     let timeout = timeout_for(resource, op);
     (Instant::now() + timeout, timeout)
 }
 
-fn import_hint(tenant_id: &str) -> String {
+pub(super) fn import_hint(tenant_id: &str) -> String {
     format!(
         "An identity synchronization policy for partner tenant {tenant_id} already exists in \
          Microsoft Graph. To manage it with Terraform, import it instead of creating it:\n  \
@@ -133,7 +171,9 @@ impl<A: PolicyApi> Ops<'_, A> {
     }
 
     /// Create: GET first (an existing policy is an error naming the import command), then PUT
-    /// the full body. On any failure the new state is null: nothing half-tracked.
+    /// the full body. When the PUT's answer is lost or is a 409 conflict, GET again (through the
+    /// consistency window): what we sent means created. On any failure the new state is null,
+    /// and the error says so whenever Graph may hold the policy.
     pub async fn create(&self, planned: &Value, diags: &mut Diagnostics) -> (Value, Vec<u8>) {
         let failed = (Value::Null, Vec::new());
         let Some(policy) = policy_from_planned(planned) else {
@@ -162,35 +202,56 @@ impl<A: PolicyApi> Ops<'_, A> {
         match existing {
             None => return failed,
             Some(Some(_)) => {
-                diags.attribute_error(
-                    AttributePath::attrs([TENANT_ID]),
-                    "Identity synchronization policy already exists",
-                    import_hint(&tid),
-                );
+                already_exists(&tid, None, diags);
                 return failed;
             }
             Some(None) => {}
         }
-        let created = self
-            .call(
-                Action::Create,
-                deadline,
-                timeout,
-                &tid,
-                self.api.put(&policy, deadline),
-                diags,
-            )
-            .await;
-        match created {
-            Some(()) => {
+        let written = LastWrite::now(
+            policy.display_name.clone(),
+            policy.user_sync_inbound.is_sync_allowed,
+        );
+        let done = (planned.clone(), written.encode());
+        let unclear = match bounded(self.stop, deadline, self.api.put(&policy, deadline)).await {
+            Ok(Ok(())) => {
                 log::info!("created identity synchronization policy for partner {tid}");
-                let written = LastWrite::now(
-                    policy.display_name.clone(),
-                    policy.user_sync_inbound.is_sync_allowed,
-                );
-                (planned.clone(), written.encode())
+                return done;
             }
-            None => failed,
+            Ok(Err(e)) if put_outcome_unclear(&e) => e.to_string(),
+            Ok(Err(e)) => {
+                log::warn!("PUT of identity synchronization for {tid} failed: {e}");
+                graph_error(Action::Create, &tid, &e, diags);
+                return failed;
+            }
+            Err(Interrupted::Cancelled) => {
+                create_cancelled(&tid, &import_hint(&tid), diags);
+                return failed;
+            }
+            Err(Interrupted::TimedOut) => format!(
+                "the create did not finish within its timeout ({})",
+                format_duration(timeout)
+            ),
+        };
+        // Graph may hold the policy: ask it (reads lag writes) before saying anything.
+        log::warn!(
+            "PUT of identity synchronization for {tid}: {unclear}; checking what Graph holds"
+        );
+        let confirm_by = self.confirm_deadline(deadline);
+        match self.confirm_write(&tid, &written, confirm_by).await {
+            Confirmed::Ours => {
+                log::info!(
+                    "identity synchronization policy for partner {tid} holds what we sent: created"
+                );
+                done
+            }
+            Confirmed::Other(other) => {
+                already_exists(&tid, Some(&other), diags);
+                failed
+            }
+            outcome => {
+                create_not_confirmed(&tid, &unclear, &outcome, &import_hint(&tid), diags);
+                failed
+            }
         }
     }
 
@@ -239,7 +300,12 @@ impl<A: PolicyApi> Ops<'_, A> {
                 .unwrap_or_default();
             let lagging = !shows_write && !window_left.is_zero();
             let pause_for = wait.min(window_left);
-            if lagging && Instant::now() + pause_for < deadline {
+            if lagging && Instant::now() + pause_for >= deadline {
+                // Never drop (or roll back) what we just wrote because Graph lags behind it.
+                read_lagging(tid, answer.is_none(), window_left, timeout, diags);
+                return (current.clone(), private.to_vec());
+            }
+            if lagging {
                 log::debug!(
                     "identity synchronization for {tid} does not show our write yet; asking \
                      again in {pause_for:?}"
@@ -252,13 +318,8 @@ impl<A: PolicyApi> Ops<'_, A> {
                 continue;
             }
             // Confirmed, or the window is over: nothing more to wait for next time.
-            let next_private = if lagging {
-                private.to_vec()
-            } else {
-                Vec::new()
-            };
             return match answer {
-                Some(policy) => (refreshed_state(current, &policy), next_private),
+                Some(policy) => (refreshed_state(current, &policy), Vec::new()),
                 None => {
                     log::info!(
                         "identity synchronization policy for {tid} is gone; removing it from state"
@@ -300,30 +361,54 @@ impl<A: PolicyApi> Ops<'_, A> {
             return (planned.clone(), planned_private.to_vec());
         }
         let (deadline, timeout) = deadline_for(planned, Operation::Update);
-        let sent = self
-            .call(
-                Action::Update,
-                deadline,
-                timeout,
-                tid,
-                self.api.patch(tid, &patch, deadline),
-                diags,
-            )
-            .await;
-        match sent {
-            Some(()) => {
-                let display_name = planned.attr(DISPLAY_NAME).as_str().map(str::to_string);
-                let allowed = is_sync_allowed(planned).unwrap_or_default();
-                (
-                    planned.clone(),
-                    LastWrite::now(display_name, allowed).encode(),
-                )
+        let last_write = LastWrite::decode(planned_private);
+        let mut wait = FIRST_CONSISTENCY_WAIT;
+        loop {
+            match bounded(self.stop, deadline, self.api.patch(tid, &patch, deadline)).await {
+                Ok(Ok(())) => {
+                    let display_name = planned.attr(DISPLAY_NAME).as_str().map(str::to_string);
+                    let allowed = is_sync_allowed(planned).unwrap_or_default();
+                    return (
+                        planned.clone(),
+                        LastWrite::now(display_name, allowed).encode(),
+                    );
+                }
+                Ok(Err(e)) => {
+                    // A 404 right after our own write is a read that lags it: ask again.
+                    let window_left = last_write
+                        .as_ref()
+                        .map(|w| w.window_left(SystemTime::now(), self.consistency_window))
+                        .unwrap_or_default();
+                    let pause_for = wait.min(window_left);
+                    if e.status() == Some(404)
+                        && !window_left.is_zero()
+                        && Instant::now() + pause_for < deadline
+                    {
+                        log::debug!(
+                            "PATCH of identity synchronization for {tid} answered 404 right \
+                             after our write; asking again in {pause_for:?}"
+                        );
+                        if let Err(why) = pause(self.stop, pause_for).await {
+                            interrupted(Action::Update, why, timeout, diags);
+                            return kept;
+                        }
+                        wait = (wait * 2).min(MAX_CONSISTENCY_WAIT);
+                        continue;
+                    }
+                    log::warn!("PATCH of identity synchronization for {tid} failed: {e}");
+                    graph_error(Action::Update, tid, &e, diags);
+                    return kept;
+                }
+                Err(why) => {
+                    interrupted(Action::Update, why, timeout, diags);
+                    return kept;
+                }
             }
-            None => kept,
         }
     }
 
-    /// Delete: 204 or 404 both mean gone. On failure the object stays in state.
+    /// Delete: 204 or 404 both mean gone; after a 204, wait until reads say 404 too. On failure
+    /// the object stays in state.
     pub async fn delete(
         &self,
         prior: &Value,
@@ -345,9 +430,16 @@ impl<A: PolicyApi> Ops<'_, A> {
             )
             .await;
         match deleted {
-            Some(existed) => {
-                if !existed {
-                    log::info!("identity synchronization policy for {tid} was already gone");
+            Some(false) => {
+                log::info!("identity synchronization policy for {tid} was already gone");
+                (Value::Null, Vec::new())
+            }
+            Some(true) => {
+                // Graph accepted the delete; wait until its reads agree, so a replacement's
+                // create (next in the same apply) does not meet the deleted policy.
+                match self.wait_until_gone(tid, deadline).await {
+                    Gone::Confirmed => {}
+                    outcome => delete_not_confirmed(tid, &outcome, diags),
                 }
                 (Value::Null, Vec::new())
             }
@@ -361,17 +453,10 @@ impl<A: PolicyApi> Ops<'_, A> {
         if !import_id_is_valid(id, diags) {
             return None;
         }
-        let timeout = Operation::Read.default_timeout();
+        let timeout = IMPORT_TIMEOUT;
         let deadline = Instant::now() + timeout;
         let found = self
-            .call(
-                Action::Import,
-                deadline,
-                timeout,
-                id,
-                self.api.get(id, deadline),
-                diags,
-            )
+            .get_settled(Action::Import, id, deadline, timeout, diags)
             .await?;
         match found {
             Some(policy) => Some(imported_state(id, &policy)),
@@ -389,23 +474,54 @@ impl<A: PolicyApi> Ops<'_, A> {
         }
     }
 
-    /// Reads one policy for the data source; `None` after adding a diagnostic.
+    /// GET; while it says 404, ask again for up to the consistency window: a policy created
+    /// moments ago (by another resource of this apply, or just before an import) may not be
+    /// readable yet. `None` after adding a diagnostic.
+    async fn get_settled(
+        &self,
+        action: Action,
+        tenant_id: &str,
+        deadline: Instant,
+        timeout: Duration,
+        diags: &mut Diagnostics,
+    ) -> Option<Option<IdentitySyncPolicy>> {
+        let window_end = Instant::now() + self.consistency_window;
+        let mut wait = FIRST_CONSISTENCY_WAIT;
+        loop {
+            let found = self
+                .call(
+                    action,
+                    deadline,
+                    timeout,
+                    tenant_id,
+                    self.api.get(tenant_id, deadline),
+                    diags,
+                )
+                .await?;
+            let next = Instant::now() + wait;
+            if found.is_some() || next >= window_end || next >= deadline {
+                return Some(found);
+            }
+            log::debug!("identity synchronization for {tenant_id}: 404, asking again in {wait:?}");
+            if let Err(why) = pause(self.stop, wait).await {
+                interrupted(action, why, timeout, diags);
+                return None;
+            }
+            wait = (wait * 2).min(MAX_CONSISTENCY_WAIT);
+        }
+    }
+
+    /// Reads one policy for the data source, bounded by `timeout` (its `timeouts.read`); `None`
+    /// after adding a diagnostic.
     pub async fn read_for_data_source(
         &self,
         tenant_id: &str,
+        timeout: Duration,
         diags: &mut Diagnostics,
     ) -> Option<IdentitySyncPolicy> {
-        let timeout = Operation::Read.default_timeout();
         let deadline = Instant::now() + timeout;
         let found = self
-            .call(
-                Action::ReadDataSource,
-                deadline,
-                timeout,
-                tenant_id,
-                self.api.get(tenant_id, deadline),
-                diags,
-            )
+            .get_settled(Action::ReadDataSource, tenant_id, deadline, timeout, diags)
             .await?;
         if found.is_none() {
             diags.attribute_error(

@@ -4,13 +4,14 @@ use serde_json::json;
 
 use super::*;
 use crate::plugin::Severity;
-use crate::provider::fake_graph::{policy, FakeGraph, TID};
+use crate::provider::fake_graph::{self, policy, FakeGraph, TID};
 use crate::provider::state::{resource_value, ID};
 const TID_UPPER: &str = "90E29127-71AD-49C7-9CE8-DB3F41EA06F1";
 
 struct Harness {
     fake: FakeGraph,
     stop: CancellationToken,
+    window: Duration,
 }
 
 impl Harness {
@@ -18,13 +19,21 @@ impl Harness {
         Harness {
             fake,
             stop: CancellationToken::new(),
+            window: Duration::from_secs(30),
+        }
+    }
+    /// A short consistency window, for flows that wait it out.
+    fn with_window(fake: FakeGraph, window: Duration) -> Harness {
+        Harness {
+            window,
+            ..Harness::new(fake)
         }
     }
     fn ops(&self) -> Ops<'_, FakeGraph> {
         Ops {
             api: &self.fake,
             stop: &self.stop,
-            consistency_window: Duration::from_secs(30),
+            consistency_window: self.window,
         }
     }
 }
@@ -100,8 +109,11 @@ async fn create_without_partner_explains_how_to_add_it() {
 #[tokio::test]
 async fn failed_create_tracks_nothing() {
     let h = Harness::new(FakeGraph::with_partner());
-    h.fake.fail_next_write(GraphError::Transport {
-        message: "connection reset".into(),
+    h.fake.fail_next_write(GraphError::Api {
+        status: 400,
+        code: "Request_BadRequest".into(),
+        message: "Invalid value".into(),
+        request_id: None,
     });
     let mut diags = Diagnostics::new();
     let (new_state, _) = h.ops().create(&state(TID, None, true), &mut diags).await;
@@ -110,7 +122,176 @@ async fn failed_create_tracks_nothing() {
         errors(&diags),
         ["Could not create identity synchronization policy"]
     );
-    assert!(diags.0[0].detail.contains("connection reset"));
+    assert!(diags.0[0].detail.contains("Invalid value"));
+    assert_eq!(
+        h.fake.methods(),
+        ["GET", "PUT"],
+        "a refused PUT needs no check"
+    );
+}
+
+#[tokio::test]
+async fn a_create_whose_answer_was_lost_is_recorded_when_graph_holds_it() {
+    for lost in [
+        GraphError::Transport {
+            message: "connection reset".into(),
+        },
+        GraphError::Api {
+            status: 504,
+            code: "GatewayTimeout".into(),
+            message: "gateway".into(),
+            request_id: None,
+        },
+        GraphError::DeadlineExceeded {
+            operation: "PUT identitySynchronization".into(),
+        },
+        // what a retried PUT meets when its first attempt landed
+        fake_graph::conflict(),
+    ] {
+        let h = Harness::new(FakeGraph::with_partner());
+        h.fake.lose_next_answer(lost.clone());
+        // reads lag: the first check still says 404
+        h.fake.script_get(Ok(None));
+        h.fake.script_get(Ok(None));
+        let planned = state(TID, Some("A"), true);
+        let mut diags = Diagnostics::new();
+        let (new_state, private) = h.ops().create(&planned, &mut diags).await;
+        assert!(diags.0.is_empty(), "{lost:?}: {diags:?}");
+        assert_eq!(new_state, planned, "{lost:?}");
+        assert!(LastWrite::decode(&private).is_some());
+        assert_eq!(h.fake.methods(), ["GET", "PUT", "GET", "GET"], "{lost:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_conflict_with_someone_elses_policy_shows_the_import_command() {
+    let h = Harness::new(FakeGraph::with_partner());
+    // our check said 404, then someone else created one with other values
+    h.fake.script_get(Ok(None));
+    h.fake.fail_next_write(fake_graph::conflict());
+    h.fake.script_get(Ok(Some(policy(Some("Theirs"), false))));
+    let mut diags = Diagnostics::new();
+    let (new_state, _) = h
+        .ops()
+        .create(&state(TID, Some("Ours"), true), &mut diags)
+        .await;
+    assert_eq!(new_state, Value::Null);
+    let d = &diags.0[0];
+    assert_eq!(d.summary, "Identity synchronization policy already exists");
+    assert_eq!(d.attribute, Some(AttributePath::attrs(["tenant_id"])));
+    assert!(d.detail.contains("\"Theirs\""), "{}", d.detail);
+    assert!(d
+        .detail
+        .contains(&format!("terraform import <resource address> {TID}")));
+    assert!(!d.detail.contains("run again"), "{}", d.detail);
+}
+
+#[tokio::test]
+async fn a_lost_answer_graph_never_shows_says_so_and_shows_the_import_command() {
+    let h = Harness::with_window(FakeGraph::with_partner(), Duration::from_millis(200));
+    h.fake.fail_next_write(GraphError::Transport {
+        message: "connection reset".into(),
+    });
+    let mut diags = Diagnostics::new();
+    let (new_state, _) = h.ops().create(&state(TID, None, true), &mut diags).await;
+    assert_eq!(new_state, Value::Null);
+    let d = &diags.0[0];
+    assert_eq!(
+        d.summary,
+        "Could not confirm the identity synchronization policy was created"
+    );
+    for want in [
+        "connection reset",
+        "probably not created",
+        "terraform import",
+    ] {
+        assert!(d.detail.contains(want), "missing {want:?} in {}", d.detail);
+    }
+    assert!(h.fake.methods().iter().filter(|m| **m == "GET").count() >= 2);
+
+    // Graph cannot be asked at all: the outcome is unknown, and the error says the policy may exist
+    let h = Harness::new(FakeGraph::with_partner());
+    h.fake.fail_next_write(GraphError::Transport {
+        message: "connection reset".into(),
+    });
+    h.fake.script_get(Ok(None));
+    h.fake.script_get(Err(GraphError::Transport {
+        message: "network down".into(),
+    }));
+    let mut diags = Diagnostics::new();
+    h.ops().create(&state(TID, None, true), &mut diags).await;
+    let d = &diags.0[0];
+    assert_eq!(
+        d.summary,
+        "Outcome of the identity synchronization policy create is unknown"
+    );
+    for want in ["network down", "may exist", "terraform import"] {
+        assert!(d.detail.contains(want), "missing {want:?} in {}", d.detail);
+    }
+    assert!(!d
+        .detail
+        .contains("Nothing was recorded in the Terraform state; run apply again"));
+}
+
+#[tokio::test]
+async fn a_patch_answered_404_right_after_our_write_is_asked_again() {
+    let h = Harness::new(FakeGraph::with_policy(Some("A"), true));
+    h.fake.fail_next_write(fake_graph::not_found());
+    let prior = state(TID, Some("A"), true);
+    let planned = state(TID, Some("B"), true);
+    let written = LastWrite::now(Some("A".into()), true).encode();
+    let mut diags = Diagnostics::new();
+    let (new_state, _) = h.ops().update(&prior, &planned, &written, &mut diags).await;
+    assert!(diags.0.is_empty(), "{diags:?}");
+    assert_eq!(new_state, planned);
+    assert_eq!(h.fake.methods(), ["PATCH", "PATCH"]);
+
+    // long after our write, a 404 is believed
+    let h = Harness::new(FakeGraph::with_partner());
+    let mut old = LastWrite::now(Some("A".into()), true);
+    old.written_at_unix_ms -= 10 * 60 * 1000;
+    let mut diags = Diagnostics::new();
+    let (new_state, _) = h
+        .ops()
+        .update(&prior, &planned, &old.encode(), &mut diags)
+        .await;
+    assert_eq!(new_state, prior);
+    assert!(diags.0[0].detail.contains("deleted outside Terraform"));
+    assert_eq!(h.fake.methods(), ["PATCH"]);
+}
+
+#[tokio::test]
+async fn delete_waits_until_reads_agree() {
+    let h = Harness::new(FakeGraph::with_policy(None, true));
+    // a lagging read after the delete still shows the policy
+    h.fake.script_get(Ok(Some(policy(None, true))));
+    let mut diags = Diagnostics::new();
+    let (new_state, _) = h
+        .ops()
+        .delete(&state(TID, None, true), &[], &mut diags)
+        .await;
+    assert!(diags.0.is_empty(), "{diags:?}");
+    assert_eq!(new_state, Value::Null);
+    assert_eq!(h.fake.methods(), ["DELETE", "GET", "GET"]);
+
+    // reads that never agree: an error, and the state no longer tracks it
+    let h = Harness::with_window(
+        FakeGraph::with_policy(None, true),
+        Duration::from_millis(100),
+    );
+    for _ in 0..50 {
+        h.fake.script_get(Ok(Some(policy(None, true))));
+    }
+    let mut diags = Diagnostics::new();
+    let (new_state, _) = h
+        .ops()
+        .delete(&state(TID, None, true), &[], &mut diags)
+        .await;
+    assert_eq!(new_state, Value::Null);
+    assert_eq!(
+        errors(&diags),
+        ["Deleted identity synchronization policy is still read"]
+    );
 }
 
 #[tokio::test]
@@ -234,6 +415,36 @@ async fn read_right_after_our_write_waits_out_404_and_stale_answers() {
 }
 
 #[tokio::test]
+async fn a_read_deadline_inside_the_window_keeps_the_state() {
+    let h = Harness::new(FakeGraph::with_partner());
+    for _ in 0..1000 {
+        h.fake.script_get(Ok(None));
+    }
+    let private = LastWrite::now(None, true).encode();
+    let current = crate::provider::state::resource_value(
+        TID,
+        TID,
+        None,
+        true,
+        Value::object([("read", Value::string("300ms"))]),
+    );
+    let mut diags = Diagnostics::new();
+    let (new_state, next_private) = h.ops().read(&current, &private, &mut diags).await;
+    assert_eq!(new_state, current, "never dropped inside the window");
+    assert_eq!(next_private, private);
+    assert_eq!(
+        errors(&diags),
+        ["Could not read identity synchronization policy"]
+    );
+    assert!(
+        diags.0[0].detail.contains("still answers 404"),
+        "{}",
+        diags.0[0].detail
+    );
+    assert!(h.fake.methods().len() > 1);
+}
+
+#[tokio::test]
 async fn read_long_after_our_write_believes_a_404() {
     let h = Harness::new(FakeGraph::with_partner());
     let mut old = LastWrite::now(None, true);
@@ -323,9 +534,13 @@ async fn import_by_guid() {
     assert_eq!(diags.0[0].summary, "Invalid import ID");
     assert_eq!(h.fake.methods(), ["GET"], "no request for a malformed ID");
 
-    let h = Harness::new(FakeGraph::with_partner());
+    let h = Harness::with_window(FakeGraph::with_partner(), Duration::from_millis(100));
     let mut diags = Diagnostics::new();
     assert!(h.ops().import(TID, &mut diags).await.is_none());
+    assert!(
+        h.fake.methods().len() > 1,
+        "a 404 is asked again within the window"
+    );
     assert_eq!(
         diags.0[0].summary,
         "Cannot import non-existent identity synchronization policy"
@@ -334,17 +549,32 @@ async fn import_by_guid() {
 
 #[tokio::test]
 async fn a_stop_aborts_a_hung_create_and_tracks_nothing() {
-    let h = Harness::new(FakeGraph::with_partner());
-    h.fake.hang();
-    let stop = h.stop.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        stop.cancel();
-    });
-    let mut diags = Diagnostics::new();
-    let (new_state, _) = h.ops().create(&state(TID, None, true), &mut diags).await;
-    assert_eq!(new_state, Value::Null);
-    assert_eq!(errors(&diags), ["Operation cancelled"]);
+    // stopped during the check, then while the PUT is in flight
+    for hang_writes_only in [false, true] {
+        let h = Harness::new(FakeGraph::with_partner());
+        if hang_writes_only {
+            h.fake.hang_writes();
+        } else {
+            h.fake.hang();
+        }
+        let stop = h.stop.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            stop.cancel();
+        });
+        let mut diags = Diagnostics::new();
+        let (new_state, _) = h.ops().create(&state(TID, None, true), &mut diags).await;
+        assert_eq!(new_state, Value::Null);
+        assert_eq!(errors(&diags), ["Operation cancelled"]);
+        if !hang_writes_only {
+            continue;
+        }
+        // Graph may hold the policy, and the error says so
+        assert_eq!(h.fake.methods(), ["GET", "PUT"]);
+        for want in ["may exist", "terraform import"] {
+            assert!(diags.0[0].detail.contains(want), "{}", diags.0[0].detail);
+        }
+    }
 }
 
 #[tokio::test]
@@ -430,6 +660,7 @@ async fn data_source_reads_the_policy_as_an_object() {
         ("tenant_id", Value::string(TID_UPPER)),
         ("display_name", Value::Null),
         ("user_sync_inbound", Value::Null),
+        ("timeouts", Value::Null),
     ]);
     let mut diags = Diagnostics::new();
     let v = crate::provider::data_source::read(&h.ops(), &config, &mut diags).await;
@@ -444,9 +675,18 @@ async fn data_source_reads_the_policy_as_an_object() {
                 "user_sync_inbound",
                 Value::object([("is_sync_allowed", Value::Bool(true))])
             ),
+            ("timeouts", Value::Null),
         ])
     );
-    let h = Harness::new(FakeGraph::with_partner());
+    // a policy created moments ago: 404 first, then readable
+    let h = Harness::new(FakeGraph::with_policy(Some("Contoso"), true));
+    h.fake.script_get(Ok(None));
+    let mut diags = Diagnostics::new();
+    crate::provider::data_source::read(&h.ops(), &config, &mut diags).await;
+    assert!(diags.0.is_empty(), "{diags:?}");
+    assert_eq!(h.fake.methods(), ["GET", "GET"]);
+
+    let h = Harness::with_window(FakeGraph::with_partner(), Duration::from_millis(100));
     let mut diags = Diagnostics::new();
     crate::provider::data_source::read(&h.ops(), &config, &mut diags).await;
     assert_eq!(

@@ -49,8 +49,9 @@ fn string_attr(name: &str, description: String) -> Attribute {
     }
 }
 
-fn timeouts_block() -> NestedBlock {
-    let attributes = Operation::ALL
+/// The `timeouts` block with one attribute per operation in `ops`.
+fn timeouts_block(ops: &[Operation]) -> NestedBlock {
+    let attributes = ops
         .iter()
         .map(|op| Attribute {
             optional: true,
@@ -126,7 +127,7 @@ pub fn resource_schema() -> Schema {
                     )
                 },
             ],
-            blocks: vec![user_sync_inbound, timeouts_block()],
+            blocks: vec![user_sync_inbound, timeouts_block(&Operation::ALL)],
             description: RESOURCE_DESCRIPTION.into(),
             description_kind: DescriptionKind::Markdown,
             deprecated: false,
@@ -169,7 +170,7 @@ pub fn data_source_schema() -> Schema {
                     ..Attribute::default()
                 },
             ],
-            blocks: vec![],
+            blocks: vec![timeouts_block(&[Operation::Read])],
             description: "Reads the user synchronization policy \
                           (`crossTenantIdentitySyncPolicyPartner`) of a partner-specific \
                           cross-tenant access configuration. Needs `Policy.Read.All`."
@@ -243,7 +244,20 @@ mod tests {
     #[test]
     fn data_source_exposes_sync_as_a_computed_object() {
         let s = data_source_schema();
-        assert!(s.block.blocks.is_empty());
+        let blocks: Vec<&str> = s
+            .block
+            .blocks
+            .iter()
+            .map(|b| b.type_name.as_str())
+            .collect();
+        assert_eq!(blocks, ["timeouts"], "only the timeouts block");
+        let reads: Vec<&str> = s.block.blocks[0]
+            .block
+            .attributes
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect();
+        assert_eq!(reads, ["read"], "a data source only reads");
         let usi = attr(&s.block, "user_sync_inbound");
         assert!(usi.computed && !usi.optional);
         assert_eq!(

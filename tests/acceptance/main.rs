@@ -7,6 +7,7 @@ mod data_source;
 mod docs;
 mod protocol;
 mod publishing;
+mod real_graph;
 mod reliability;
 mod reliability_cleanup;
 mod resource;

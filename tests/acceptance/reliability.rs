@@ -20,8 +20,8 @@ fn one(s: &Scenario, display_name: Option<&str>, allowed: bool) -> String {
     s.file(&[config::resource("x", T1, display_name, allowed)])
 }
 
-/// Statuses of the recorded Graph calls with `method`, in order.
-fn statuses(s: &Scenario, method: &str) -> Vec<u16> {
+/// Statuses of the recorded Graph calls with `method` (0: no answer was sent), in order.
+pub(crate) fn statuses(s: &Scenario, method: &str) -> Vec<u16> {
     s.graph_calls()
         .iter()
         .filter(|c| c.method == method)

@@ -233,3 +233,79 @@ async fn dropping_an_operation_cancels_its_wait_and_retries() {
         "nothing runs on in the background after the drop"
     );
 }
+
+/// A gateway answering `Retry-After: 0` (or a date in the past) forever: each retry still waits
+/// the backoff, the operation stops at the status retry cap, and the error keeps Graph's last
+/// code, message and request-id.
+#[tokio::test]
+async fn retry_after_zero_never_means_no_wait_and_retries_stop_at_a_cap() {
+    let attempts = Counter::default();
+    let a = attempts.clone();
+    let server = server(move |_| {
+        let past = httpdate::fmt_http_date(std::time::SystemTime::now() - Duration::from_secs(60));
+        let retry_after = if a.next() % 2 == 0 {
+            "0".to_string()
+        } else {
+            past
+        };
+        graph_error(429, "TooManyRequests", "slow down")
+            .with_header("Retry-After", &retry_after)
+            .with_header("request-id", "rid-last")
+    })
+    .await;
+    let started = std::time::Instant::now();
+    let err = client(&server)
+        .patch_identity_sync(PARTNER, &IdentitySyncPatch::default(), soon(30))
+        .await
+        .unwrap_err();
+    let sent = graph_requests(&server).len() as u32;
+    assert_eq!(sent, crate::graph::send::MAX_GRAPH_STATUS_ATTEMPTS);
+    // nine backoff waits of at least 0.8 x 5 ms x 2^n (capped at 50 ms): never zero
+    assert!(
+        started.elapsed() >= Duration::from_millis(4 + 8 + 16 + 32 + 40 * 5),
+        "{:?}",
+        started.elapsed()
+    );
+    match err {
+        GraphError::Api {
+            status,
+            code,
+            message,
+            request_id,
+            ..
+        } => {
+            assert_eq!((status, code.as_str()), (429, "TooManyRequests"));
+            assert_eq!(message, "slow down");
+            assert_eq!(request_id.as_deref(), Some("rid-last"));
+        }
+        other => panic!("expected the last 429, got {other:?}"),
+    }
+}
+
+/// A deadline that ends inside the retries still names the last answer's code, message and
+/// request-id.
+#[tokio::test]
+async fn a_deadline_after_retries_keeps_the_last_request_id() {
+    let server = server(|_| {
+        graph_error(503, "ServiceUnavailable", "busy now")
+            .with_header("request-id", "rid-503")
+            .with_header("Retry-After", "5")
+    })
+    .await;
+    let err = client(&server)
+        .get_identity_sync(PARTNER, soon(2))
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        matches!(err, GraphError::DeadlineExceeded { .. }),
+        "{err:?}"
+    );
+    for want in [
+        "HTTP 503 ServiceUnavailable",
+        "busy now",
+        "request-id: rid-503",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in {text}");
+    }
+}

@@ -149,10 +149,49 @@ async fn html_pages_and_bad_json_are_clear_errors() {
         other => panic!("{other:?}"),
     }
 
+    // a policy without the field the provider needs names it, and is not called temporary
+    for (body, field) in [
+        (r#"{"tenantId":"x","displayName":"y"}"#, "userSyncInbound"),
+        (
+            r#"{"tenantId":"x","userSyncInbound":null}"#,
+            "userSyncInbound",
+        ),
+        (
+            r#"{"tenantId":"x","userSyncInbound":{}}"#,
+            "userSyncInbound.isSyncAllowed",
+        ),
+    ] {
+        let server = self::server(move |_| Reply::json(200, body)).await;
+        match client(&server).get_identity_sync(PARTNER, soon(10)).await {
+            Err(err @ GraphError::Incomplete { .. }) => {
+                let text = err.to_string();
+                assert!(text.contains(field), "{body}: {text}");
+                assert!(text.contains("GET identitySynchronization"), "{text}");
+                let hint = err.summary_hint().unwrap_or_default();
+                assert!(
+                    hint.contains(field) && !hint.contains("usually temporary"),
+                    "{hint}"
+                );
+            }
+            other => panic!("{body}: expected Incomplete, got {other:?}"),
+        }
+    }
+    // no tenantId (null or absent): the tenant of the URL
+    for body in [
+        r#"{"userSyncInbound":{"isSyncAllowed":true}}"#,
+        r#"{"tenantId":null,"userSyncInbound":{"isSyncAllowed":true}}"#,
+    ] {
+        let server = self::server(move |_| Reply::json(200, body)).await;
+        let got = client(&server).get_identity_sync(PARTNER, soon(10)).await;
+        assert_eq!(
+            got.map(|p| p.map(|p| p.tenant_id)),
+            Ok(Some(PARTNER.to_string())),
+            "{body}"
+        );
+    }
+
     for (body, expect) in [
         (r#"{"tenantId":"x","userSyncInb"#, "EOF"),
-        (r#"{"tenantId":"x","displayName":"y"}"#, "userSyncInbound"),
-        (r#"{"tenantId":"x","userSyncInbound":{}}"#, "isSyncAllowed"),
         (
             r#"{"tenantId":"x","userSyncInbound":{"isSyncAllowed":"yes"}}"#,
             "invalid type",
