@@ -3,14 +3,13 @@
 use crate::plugin::{AttributePath, Diagnostics, Value};
 
 use super::api::PolicyApi;
-use super::guid::validate_tenant_id;
+use super::declarative::validate::validate;
 use super::resource::Ops;
+use super::schema::IDENTITY_SYNC;
 use super::state::{user_sync_inbound_value, DISPLAY_NAME, ID, TENANT_ID, USER_SYNC_INBOUND};
 
 pub fn validate_config(config: &Value, diags: &mut Diagnostics) {
-    if let Some(tid) = config.attr(TENANT_ID).as_str() {
-        validate_tenant_id(tid, AttributePath::attrs([TENANT_ID]), diags);
-    }
+    validate(IDENTITY_SYNC.fields, config, diags);
 }
 
 /// Reads the policy; the result keeps the configuration's spelling of the tenant ID.

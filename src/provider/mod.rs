@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod data_source;
+pub mod declarative;
 #[cfg(test)]
 mod fake_graph;
 pub mod graph_diagnostics;
@@ -333,14 +334,14 @@ impl Provider for MsGraphProvider {
             return vec![];
         }
         // A malformed ID is refused before anything else, configured or not.
-        if !resource::import_id_is_valid(id, diags) {
+        let Some(tenant) = resource::parse_import_id(id, diags) else {
             return vec![];
-        }
+        };
         let Some(ready) = self.ready_or_error(diags) else {
             return vec![];
         };
         let mut own = Diagnostics::new();
-        let state = ops(&ready, &ctx).import(id, &mut own).await;
+        let state = ops(&ready, &ctx).import(&tenant, &mut own).await;
         graph_diagnostics::redact(&mut own, &ready.secrets);
         diags.extend(own);
         state

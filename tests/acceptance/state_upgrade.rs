@@ -73,6 +73,10 @@ fn state_from_0_1_0_plans_empty() {
         s.dir.write_config(&configuration(s));
         s.dir.write_file("terraform.tfstate", &old_state);
         s.expect_empty_plan();
-        s.expect_eq("Graph writes of plans over old state", s.write_calls(), vec![]);
+        s.expect_eq(
+            "Graph writes of plans over old state",
+            s.write_calls(),
+            vec![],
+        );
     });
 }
