@@ -2,6 +2,8 @@
 
 mod harness;
 
+mod access_default;
+mod access_partner;
 mod auth;
 mod data_source;
 mod docs;
