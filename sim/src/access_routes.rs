@@ -16,6 +16,7 @@
 use hyper::Method;
 use serde_json::{json, Map, Value};
 
+use crate::graph_routes::not_found;
 use crate::reply::{self, Req, Resp};
 use crate::sim::Sim;
 
@@ -288,15 +289,6 @@ fn method_not_allowed(req: &Req, allow: &'static str) -> Resp {
     resp.headers_mut()
         .insert("allow", hyper::header::HeaderValue::from_static(allow));
     resp
-}
-
-fn not_found(req: &Req, what: &str) -> Resp {
-    reply::graph_error(
-        req,
-        404,
-        "Request_ResourceNotFound",
-        &format!("Resource '{what}' does not exist or one of its queried reference-property objects are not present."),
-    )
 }
 
 /// `/partners/{tenantId}`: get, update (PATCH merges top-level properties; a complex value is

@@ -138,7 +138,7 @@ pub(crate) fn is_guid(s: &str) -> bool {
             .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-fn not_found(req: &Req, what: &str) -> Resp {
+pub(crate) fn not_found(req: &Req, what: &str) -> Resp {
     reply::graph_error(
         req,
         404,

@@ -3,10 +3,11 @@
 use crate::plugin::{AttributePath, Diagnostics, Value};
 
 use super::api::PolicyApi;
+use super::declarative::convert::data_source_value;
 use super::declarative::validate::validate;
 use super::resource::Ops;
 use super::schema::IDENTITY_SYNC;
-use super::state::{user_sync_inbound_value, DISPLAY_NAME, ID, TENANT_ID, USER_SYNC_INBOUND};
+use super::state::{policy_json, TENANT_ID};
 
 pub fn validate_config(config: &Value, diags: &mut Diagnostics) {
     validate(IDENTITY_SYNC.fields, config, diags);
@@ -31,21 +32,7 @@ pub async fn read<A: PolicyApi>(
         return config.clone();
     }
     match ops.read_for_data_source(tid, diags).await {
-        Some(policy) => Value::object([
-            (ID, Value::string(tid)),
-            (TENANT_ID, Value::string(tid)),
-            (
-                DISPLAY_NAME,
-                policy
-                    .display_name
-                    .map(Value::String)
-                    .unwrap_or(Value::Null),
-            ),
-            (
-                USER_SYNC_INBOUND,
-                user_sync_inbound_value(policy.user_sync_inbound.is_sync_allowed),
-            ),
-        ]),
+        Some(policy) => data_source_value(&IDENTITY_SYNC, tid, &policy_json(&policy)),
         None => config.clone(),
     }
 }

@@ -5,7 +5,7 @@ use crate::plugin::Schema;
 
 use super::declarative::{schema, Field, Kind, Presence, ResourceDef, Role};
 use super::plan_modifiers::PlanModifier;
-use super::state::{DISPLAY_NAME, ID, IS_SYNC_ALLOWED, TENANT_ID, TIMEOUTS, USER_SYNC_INBOUND};
+use super::state::{DISPLAY_NAME, IS_SYNC_ALLOWED, USER_SYNC_INBOUND};
 
 pub const TYPE_NAME: &str = "msgraph_cross_tenant_identity_sync";
 
@@ -23,28 +23,11 @@ const USER_SYNC_INBOUND_FIELDS: &[Field] = &[Field::graph(
 )];
 
 const FIELDS: &[Field] = &[
-    Field {
-        name: ID,
-        role: Role::Id,
-        kind: Kind::String,
-        presence: Presence::Computed,
-        modifiers: &[PlanModifier::UseStateForUnknown],
-        description: "The partner tenant ID; the same as `tenant_id`.",
-        data_source_description: "",
-    },
-    Field {
-        name: TENANT_ID,
-        role: Role::Key("tenantId"),
-        kind: Kind::TenantId,
-        presence: Presence::Required,
-        modifiers: &[
-            PlanModifier::RequiresReplace,
-            PlanModifier::CaseInsensitiveGuid,
-        ],
-        description: "The partner tenant's ID (a GUID): the tenant users are synchronized from. \
-                      Graph's `tenantId`, the key of the partner configuration.",
-        data_source_description: "",
-    },
+    Field::id("The partner tenant ID; the same as `tenant_id`."),
+    Field::tenant_key(
+        "The partner tenant's ID (a GUID): the tenant users are synchronized from. Graph's \
+         `tenantId`, the key of the partner configuration.",
+    ),
     Field {
         name: DISPLAY_NAME,
         role: Role::Graph("displayName"),
@@ -68,15 +51,7 @@ const FIELDS: &[Field] = &[
         data_source_description: "Graph's `userSyncInbound`. `is_sync_allowed`: whether users \
                                   may be synchronized from the partner tenant into this tenant.",
     },
-    Field {
-        name: TIMEOUTS,
-        role: Role::Timeouts,
-        kind: Kind::String,
-        presence: Presence::Optional,
-        modifiers: &[],
-        description: "",
-        data_source_description: "",
-    },
+    Field::TIMEOUTS,
 ];
 
 /// The identity sync resource, declaratively.

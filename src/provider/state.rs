@@ -1,10 +1,10 @@
 //! The identity sync resource's state value: attribute names, and state from what Graph holds
 //! (by the declarative description in schema.rs).
 
-use crate::graph::{IdentitySyncPolicy, UserSyncInbound};
+use crate::graph::IdentitySyncPolicy;
 use crate::plugin::Value;
 
-use super::declarative::convert::state_from_graph;
+use super::declarative::convert::{create_body, state_from_graph};
 use super::schema::IDENTITY_SYNC;
 
 pub const ID: &str = "id";
@@ -74,26 +74,17 @@ pub fn imported_state(tenant_id: &str, policy: &IdentitySyncPolicy) -> Value {
     )
 }
 
-/// The PUT body for a planned (fully known) resource value; `None` if something is unknown.
+/// The PUT body for a planned (fully known) resource value, by the declarative description;
+/// `None` if something is unknown.
 pub fn policy_from_planned(planned: &Value) -> Option<IdentitySyncPolicy> {
-    let tenant_id = planned.attr(TENANT_ID).as_str()?.to_string();
-    let display_name = match planned.attr(DISPLAY_NAME) {
-        Value::Null => None,
-        Value::String(s) => Some(s.clone()),
-        _ => return None,
-    };
-    Some(IdentitySyncPolicy {
-        tenant_id,
-        display_name,
-        user_sync_inbound: UserSyncInbound {
-            is_sync_allowed: is_sync_allowed(planned)?,
-        },
-    })
+    let body = create_body(&IDENTITY_SYNC, planned, true).ok()?;
+    serde_json::from_value(serde_json::Value::Object(body)).ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::graph::UserSyncInbound;
 
     const UPPER: &str = "90E29127-71AD-49C7-9CE8-DB3F41EA06F1";
     const LOWER: &str = "90e29127-71ad-49c7-9ce8-db3f41ea06f1";

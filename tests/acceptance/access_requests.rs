@@ -44,33 +44,56 @@ fn times(method: &str, n: usize) -> Vec<String> {
     vec![method.to_string(); n]
 }
 
+/// One command and the requests it must send: per partner, and for the default settings.
+struct Expected {
+    name: &'static str,
+    args: &'static [&'static str],
+    per_partner: &'static str,
+    default: &'static [&'static str],
+}
+
+const OPERATIONS: [Expected; 4] = [
+    Expected {
+        name: "create",
+        args: &["apply", "-auto-approve", "-input=false"],
+        per_partner: "POST",
+        default: &["GET", "PATCH"],
+    },
+    Expected {
+        name: "refresh",
+        args: &["plan", "-input=false"],
+        per_partner: "GET",
+        default: &["GET"],
+    },
+    Expected {
+        name: "update",
+        args: &["apply", "-auto-approve", "-input=false", "-refresh=false"],
+        per_partner: "PATCH",
+        default: &["PATCH"],
+    },
+    Expected {
+        name: "delete",
+        args: &["destroy", "-auto-approve", "-input=false", "-refresh=false"],
+        per_partner: "DELETE",
+        default: &["POST"],
+    },
+];
+
 #[test]
 fn one_request_per_operation_for_partners_and_get_patch_for_default_create() {
     for_each_terraform(|s| {
         s.dir.write_config(&config(s, true));
-        let ops: [(&str, Vec<&str>, (&str, &[&str])); 4] = [
-            (
-                "create",
-                vec!["apply", "-auto-approve", "-input=false"],
-                ("POST", &["GET", "PATCH"]),
-            ),
-            ("refresh", vec!["plan", "-input=false"], ("GET", &["GET"])),
-            (
-                "update",
-                vec!["apply", "-auto-approve", "-input=false", "-refresh=false"],
-                ("PATCH", &["PATCH"]),
-            ),
-            (
-                "delete",
-                vec!["destroy", "-auto-approve", "-input=false", "-refresh=false"],
-                ("DELETE", &["POST"]),
-            ),
-        ];
-        for (name, args, (partner_method, default_methods)) in ops {
+        for Expected {
+            name,
+            args,
+            per_partner: partner_method,
+            default: default_methods,
+        } in OPERATIONS
+        {
             if name == "update" {
                 s.dir.write_config(&config(s, false));
             }
-            let (partner, default) = count(s, &args);
+            let (partner, default) = count(s, args);
             s.expect_eq(
                 &format!("partner requests of {name} for {N} partners"),
                 partner,

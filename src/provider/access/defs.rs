@@ -1,7 +1,7 @@
 //! The declarative descriptions of `msgraph_cross_tenant_access_partner` (resource and data
 //! source) and `msgraph_cross_tenant_access_default` (resource).
 
-use crate::provider::declarative::{Field, Kind, Presence, ResourceDef, Role};
+use crate::provider::declarative::{Field, Kind, Presence, ResourceDef};
 use crate::provider::plan_modifiers::PlanModifier;
 
 use super::settings::setting_fields;
@@ -12,41 +12,14 @@ pub const DEFAULT_TYPE: &str = "msgraph_cross_tenant_access_default";
 /// The default settings' import ID and `id`.
 pub const DEFAULT_ID: &str = "default";
 
-const TIMEOUTS: Field = Field {
-    name: "timeouts",
-    role: Role::Timeouts,
-    kind: Kind::String,
-    presence: Presence::Optional,
-    modifiers: &[],
-    description: "",
-    data_source_description: "",
-};
-
 const PARTNER_SETTINGS: [Field; 7] = setting_fields(&[PlanModifier::NullWhenRemoved]);
 
 const PARTNER_FIELDS: &[Field] = &[
-    Field {
-        name: "id",
-        role: Role::Id,
-        kind: Kind::String,
-        presence: Presence::Computed,
-        modifiers: &[PlanModifier::UseStateForUnknown],
-        description: "The partner tenant ID; the same as `tenant_id`.",
-        data_source_description: "",
-    },
-    Field {
-        name: "tenant_id",
-        role: Role::Key("tenantId"),
-        kind: Kind::TenantId,
-        presence: Presence::Required,
-        modifiers: &[
-            PlanModifier::RequiresReplace,
-            PlanModifier::CaseInsensitiveGuid,
-        ],
-        description: "The partner tenant's ID (a GUID). Graph's `tenantId`, the key of the \
-                      partner configuration.",
-        data_source_description: "",
-    },
+    Field::id("The partner tenant ID; the same as `tenant_id`."),
+    Field::tenant_key(
+        "The partner tenant's ID (a GUID). Graph's `tenantId`, the key of the partner \
+         configuration.",
+    ),
     Field::graph(
         "is_service_provider",
         "isServiceProvider",
@@ -71,7 +44,7 @@ const PARTNER_FIELDS: &[Field] = &[
     PARTNER_SETTINGS[4],
     PARTNER_SETTINGS[5],
     PARTNER_SETTINGS[6],
-    TIMEOUTS,
+    Field::TIMEOUTS,
 ];
 
 pub const PARTNER: ResourceDef = ResourceDef {
@@ -96,15 +69,7 @@ settings are null. Needs `Policy.Read.All`.",
 const DEFAULT_SETTINGS: [Field; 7] = setting_fields(&[PlanModifier::LeftWhenRemoved]);
 
 const DEFAULT_FIELDS: &[Field] = &[
-    Field {
-        name: "id",
-        role: Role::Id,
-        kind: Kind::String,
-        presence: Presence::Computed,
-        modifiers: &[PlanModifier::UseStateForUnknown],
-        description: "Always `default`.",
-        data_source_description: "",
-    },
+    Field::id("Always `default`."),
     Field::graph(
         "is_service_default",
         "isServiceDefault",
@@ -120,7 +85,7 @@ const DEFAULT_FIELDS: &[Field] = &[
     DEFAULT_SETTINGS[4],
     DEFAULT_SETTINGS[5],
     DEFAULT_SETTINGS[6],
-    TIMEOUTS,
+    Field::TIMEOUTS,
 ];
 
 pub const DEFAULT: ResourceDef = ResourceDef {

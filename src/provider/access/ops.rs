@@ -155,6 +155,28 @@ impl<A: AccessApi> AccessOps<'_, A> {
         }
     }
 
+    /// GET of the object `key`, bounded by `timeout`; `None` after a diagnostic.
+    async fn get(
+        &self,
+        verb: &str,
+        key: &str,
+        timeout: Duration,
+        note: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<Option<Json>> {
+        let path = object_path(self.def, key);
+        let deadline = Instant::now() + timeout;
+        self.checked(
+            verb,
+            key,
+            timeout,
+            note,
+            self.api.get(&refs(&path), deadline),
+            diags,
+        )
+        .await
+    }
+
     fn unknown_at_apply(&self, verb: &str, attribute: &str, diags: &mut Diagnostics) {
         diags.error(
             self.summary(verb),
@@ -219,17 +241,7 @@ impl<A: AccessApi> AccessOps<'_, A> {
             };
         }
         let path = object_path(self.def, key);
-        let Some(current) = self
-            .checked(
-                "create",
-                key,
-                timeout,
-                NOTE,
-                self.api.get(&refs(&path), Instant::now() + timeout),
-                diags,
-            )
-            .await
-        else {
+        let Some(current) = self.get("create", key, timeout, NOTE, diags).await else {
             return Value::Null;
         };
         let current = current.unwrap_or_default();
@@ -265,18 +277,7 @@ impl<A: AccessApi> AccessOps<'_, A> {
             return current.clone();
         };
         let timeout = timeout_for(current, Operation::Read);
-        let path = object_path(self.def, key);
-        match self
-            .checked(
-                "read",
-                key,
-                timeout,
-                "",
-                self.api.get(&refs(&path), Instant::now() + timeout),
-                diags,
-            )
-            .await
-        {
+        match self.get("read", key, timeout, "", diags).await {
             None => current.clone(),
             Some(None) => {
                 log::info!("{} {key} is gone; removing it from state", self.def.noun);
@@ -395,17 +396,7 @@ impl<A: AccessApi> AccessOps<'_, A> {
     /// Import: the partner tenant GUID (parsed once by the caller) or `default`.
     pub async fn import(&self, key: &str, diags: &mut Diagnostics) -> Option<Value> {
         let timeout = Operation::Read.default_timeout();
-        let path = object_path(self.def, key);
-        let found = self
-            .checked(
-                "import",
-                key,
-                timeout,
-                "",
-                self.api.get(&refs(&path), Instant::now() + timeout),
-                diags,
-            )
-            .await?;
+        let found = self.get("import", key, timeout, "", diags).await?;
         match found {
             Some(json) => Some(state_from_graph(self.def, &Value::Null, key, &json)),
             None => {
@@ -427,18 +418,7 @@ impl<A: AccessApi> AccessOps<'_, A> {
     pub async fn read_data_source(&self, tenant: &TenantId, diags: &mut Diagnostics) -> Value {
         let key = tenant.as_str();
         let timeout = Operation::Read.default_timeout();
-        let path = object_path(self.def, key);
-        match self
-            .checked(
-                "read",
-                key,
-                timeout,
-                "",
-                self.api.get(&refs(&path), Instant::now() + timeout),
-                diags,
-            )
-            .await
-        {
+        match self.get("read", key, timeout, "", diags).await {
             Some(Some(json)) => data_source_value(self.def, key, &json),
             Some(None) => {
                 diags.attribute_error(

@@ -85,6 +85,46 @@ impl Field {
         }
     }
 
+    /// Terraform's `id`, known at plan time.
+    pub const fn id(description: &'static str) -> Field {
+        Field {
+            name: "id",
+            role: Role::Id,
+            kind: Kind::String,
+            presence: Presence::Computed,
+            modifiers: &[PlanModifier::UseStateForUnknown],
+            description,
+            data_source_description: "",
+        }
+    }
+
+    /// The required partner tenant GUID `tenant_id` (Graph's `tenantId`), the object's key.
+    pub const fn tenant_key(description: &'static str) -> Field {
+        Field {
+            name: "tenant_id",
+            role: Role::Key("tenantId"),
+            kind: Kind::TenantId,
+            presence: Presence::Required,
+            modifiers: &[
+                PlanModifier::RequiresReplace,
+                PlanModifier::CaseInsensitiveGuid,
+            ],
+            description,
+            data_source_description: "",
+        }
+    }
+
+    /// The `timeouts` block.
+    pub const TIMEOUTS: Field = Field {
+        name: "timeouts",
+        role: Role::Timeouts,
+        kind: Kind::String,
+        presence: Presence::Optional,
+        modifiers: &[],
+        description: "",
+        data_source_description: "",
+    };
+
     pub const fn with_modifiers(self, modifiers: &'static [PlanModifier]) -> Field {
         Field { modifiers, ..self }
     }
@@ -186,27 +226,8 @@ pub(crate) mod test_defs {
         ),
     ];
     pub const FIELDS: &[Field] = &[
-        Field {
-            name: "id",
-            role: Role::Id,
-            kind: Kind::String,
-            presence: Presence::Computed,
-            modifiers: &[PlanModifier::UseStateForUnknown],
-            description: "The ID.",
-            data_source_description: "",
-        },
-        Field {
-            name: "tenant_id",
-            role: Role::Key("tenantId"),
-            kind: Kind::TenantId,
-            presence: Presence::Required,
-            modifiers: &[
-                PlanModifier::RequiresReplace,
-                PlanModifier::CaseInsensitiveGuid,
-            ],
-            description: "The key.",
-            data_source_description: "",
-        },
+        Field::id("The ID."),
+        Field::tenant_key("The key."),
         Field::graph("flag", "isFlag", Kind::Bool, Presence::Optional, "A flag.")
             .with_modifiers(&[PlanModifier::NullWhenRemoved]),
         Field::graph(
@@ -232,15 +253,7 @@ pub(crate) mod test_defs {
             "Access.",
         )
         .with_modifiers(&[PlanModifier::NullWhenRemoved]),
-        Field {
-            name: "timeouts",
-            role: Role::Timeouts,
-            kind: Kind::String,
-            presence: Presence::Optional,
-            modifiers: &[],
-            description: "",
-            data_source_description: "",
-        },
+        Field::TIMEOUTS,
     ];
     pub const DEF: ResourceDef = ResourceDef {
         type_name: "msgraph_test",
