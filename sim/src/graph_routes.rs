@@ -5,6 +5,7 @@
 use hyper::Method;
 use serde_json::{json, Map, Value};
 
+use crate::access_routes;
 use crate::reply::{self, Req, Resp};
 use crate::sim::Sim;
 
@@ -35,6 +36,14 @@ pub(crate) fn handle(sim: &Sim, req: &Req) -> Resp {
     if let Err(resp) = authenticate(sim, req) {
         return *resp;
     }
+    let is_default = segments.len() >= 3
+        && segments
+            .iter()
+            .zip(["policies", "crossTenantAccessPolicy", "default"])
+            .all(|(s, p)| s.eq_ignore_ascii_case(p));
+    if is_default {
+        return access_routes::default_settings(sim, req, version.as_str(), &segments[3..]);
+    }
     let is_partners = segments.len() >= 3
         && segments
             .iter()
@@ -50,9 +59,9 @@ pub(crate) fn handle(sim: &Sim, req: &Req) -> Resp {
         );
     }
     match &segments[3..] {
-        [] => partners_collection(sim, req, version),
+        [] => access_routes::partners_collection(sim, req, version.as_str()),
         [tenant] => match parse_tenant(req, tenant) {
-            Ok(tenant) => partner(sim, req, version, &tenant),
+            Ok(tenant) => access_routes::partner(sim, req, version.as_str(), &tenant),
             Err(resp) => *resp,
         },
         [tenant, leaf] if leaf.eq_ignore_ascii_case("identitySynchronization") => {
@@ -130,7 +139,7 @@ pub(crate) fn is_guid(s: &str) -> bool {
             .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-fn not_found(req: &Req, what: &str) -> Resp {
+pub(crate) fn not_found(req: &Req, what: &str) -> Resp {
     reply::graph_error(
         req,
         404,
@@ -176,136 +185,6 @@ fn method_not_allowed(req: &Req) -> Resp {
         hyper::header::HeaderValue::from_static("GET, PUT, PATCH, DELETE"),
     );
     resp
-}
-
-fn partner_json(tenant: &str) -> Value {
-    json!({
-        "tenantId": tenant,
-        "isServiceProvider": null,
-        "isInMultiTenantOrganization": false,
-        "inboundTrust": null,
-        "b2bCollaborationOutbound": null,
-        "b2bCollaborationInbound": null,
-        "b2bDirectConnectOutbound": null,
-        "b2bDirectConnectInbound": null,
-        "tenantRestrictions": null,
-        "automaticUserConsentSettings": {"inboundAllowed": null, "outboundAllowed": null},
-    })
-}
-
-fn partners_collection(sim: &Sim, req: &Req, version: Version) -> Resp {
-    let context = format!(
-        "{}/{}/$metadata#policies/crossTenantAccessPolicy/partners",
-        req.origin(),
-        version.as_str()
-    );
-    match req.method {
-        Method::GET => {
-            let value: Vec<Value> = sim
-                .lock()
-                .partners
-                .keys()
-                .map(|t| partner_json(t))
-                .collect();
-            reply::graph_json(200, &json!({"@odata.context": context, "value": value}))
-        }
-        Method::POST => {
-            let body: Value = match serde_json::from_slice(&req.body) {
-                Ok(v) => v,
-                Err(e) => return invalid_json(req, &e),
-            };
-            let Some(tenant) = body.get("tenantId").and_then(Value::as_str) else {
-                return reply::graph_error(
-                    req,
-                    400,
-                    "Request_BadRequest",
-                    "The property 'tenantId' is required.",
-                );
-            };
-            if !is_guid(tenant) {
-                return reply::graph_error(
-                    req,
-                    400,
-                    "Request_BadRequest",
-                    &format!("Invalid value specified for property 'tenantId': '{tenant}'."),
-                );
-            }
-            let tenant = tenant.to_ascii_lowercase();
-            {
-                let mut state = sim.lock();
-                if state.partners.contains_key(&tenant) {
-                    drop(state);
-                    return reply::graph_error(
-                        req,
-                        409,
-                        "Request_MultipleObjectsWithSameKeyValue",
-                        &format!("A partner configuration for tenant '{tenant}' already exists."),
-                    );
-                }
-                state.partners.insert(tenant.clone(), Default::default());
-            }
-            sim.persist();
-            let mut body = partner_json(&tenant);
-            if let Some(obj) = body.as_object_mut() {
-                obj.insert(
-                    "@odata.context".into(),
-                    Value::String(format!("{context}/$entity")),
-                );
-            }
-            reply::graph_json(201, &body)
-        }
-        _ => method_not_allowed(req),
-    }
-}
-
-fn partner(sim: &Sim, req: &Req, version: Version, tenant: &str) -> Resp {
-    match req.method {
-        Method::GET => {
-            if !sim.lock().partner_exists(tenant) {
-                return not_found(req, tenant);
-            }
-            let mut body = partner_json(tenant);
-            if let Some(obj) = body.as_object_mut() {
-                obj.insert(
-                    "@odata.context".into(),
-                    Value::String(format!(
-                        "{}/{}/$metadata#policies/crossTenantAccessPolicy/partners/$entity",
-                        req.origin(),
-                        version.as_str()
-                    )),
-                );
-            }
-            reply::graph_json(200, &body)
-        }
-        Method::DELETE => {
-            {
-                let mut state = sim.lock();
-                match state.partners.get(tenant) {
-                    // With auto partners every GUID "exists"; deleting an implied one is a no-op.
-                    None if state.auto_partners => {}
-                    None => {
-                        drop(state);
-                        return not_found(req, tenant);
-                    }
-                    Some(p) if p.policy.is_some() => {
-                        drop(state);
-                        return reply::graph_error(
-                            req,
-                            400,
-                            "Request_BadRequest",
-                            "The partner configuration cannot be deleted while its identity synchronization policy exists. Delete the identitySynchronization object first.",
-                        );
-                    }
-                    Some(_) => {
-                        state.partners.remove(tenant);
-                    }
-                }
-            }
-            sim.persist();
-            reply::empty(204)
-        }
-        _ => method_not_allowed(req),
-    }
 }
 
 fn identity_sync(sim: &Sim, req: &Req, version: Version, tenant: &str) -> Resp {

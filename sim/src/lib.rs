@@ -19,6 +19,7 @@
 //! Tests start one with [`Sim::start`], drive it through the [`Sim`] handle (drift, faults,
 //! request log) and point the client at [`SimServer::url`].
 
+mod access_routes;
 mod assertion;
 mod control;
 mod der;

@@ -268,6 +268,52 @@ impl Sim {
             .contains_key(&tenant_id.to_ascii_lowercase())
     }
 
+    /// The partner configuration as GET returns it (no `@odata.context`), if it exists.
+    pub fn partner_config(&self, tenant_id: &str) -> Option<Value> {
+        let tenant = tenant_id.to_ascii_lowercase();
+        let state = self.lock();
+        state
+            .partners
+            .get(&tenant)
+            .map(|p| crate::access_routes::partner_json(&tenant, &p.config))
+    }
+
+    /// Sets properties of a partner configuration behind the client's back (drift), creating
+    /// it if missing. `properties` is a JSON object merged over the stored ones.
+    pub fn set_partner_config(&self, tenant_id: &str, properties: Value) {
+        let mut state = self.lock();
+        let partner = state
+            .partners
+            .entry(tenant_id.to_ascii_lowercase())
+            .or_default();
+        if let Value::Object(map) = properties {
+            partner.config.extend(map);
+        }
+        drop(state);
+        self.persist();
+    }
+
+    /// Deletes a partner configuration (and any policy under it) behind the client's back.
+    pub fn remove_partner(&self, tenant_id: &str) {
+        self.lock().partners.remove(&tenant_id.to_ascii_lowercase());
+        self.persist();
+    }
+
+    /// The default settings as GET returns them.
+    pub fn default_settings(&self) -> Value {
+        self.lock().default_settings.clone()
+    }
+
+    /// Merges properties into the default settings behind the client's back (drift).
+    pub fn set_default_settings(&self, properties: Value) {
+        let mut state = self.lock();
+        if let (Some(obj), Value::Object(map)) =
+            (state.default_settings.as_object_mut(), properties)
+        {
+            obj.extend(map);
+        }
+    }
+
     /// The stored identitySynchronization object (what Graph really holds, ignoring any
     /// consistency window).
     pub fn policy(&self, tenant_id: &str) -> Option<Value> {

@@ -31,6 +31,8 @@ pub(crate) struct App {
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Partner {
+    /// The partner configuration's writable properties that were set (JSON names).
+    pub config: serde_json::Map<String, Value>,
     pub policy: Option<Value>,
 }
 
@@ -63,6 +65,8 @@ pub(crate) struct State {
     pub connections_accepted: usize,
     /// Connections that so far carried only `/_sim/` control requests.
     pub control_only_connections: usize,
+    /// The default cross-tenant access settings, as GET returns them.
+    pub default_settings: Value,
     /// Any well-formed partner GUID counts as an existing partner configuration.
     pub auto_partners: bool,
     pub token_lifetime: Duration,
@@ -93,6 +97,7 @@ impl State {
             federated_minted: Vec::new(),
             connections_accepted: 0,
             control_only_connections: 0,
+            default_settings: crate::access_routes::system_default(),
             auto_partners: false,
             token_lifetime: DEFAULT_TOKEN_LIFETIME,
             latency: Duration::ZERO,

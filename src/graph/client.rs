@@ -8,7 +8,7 @@ use tokio::time::Instant;
 
 use super::auth::{AuthContext, Authenticator};
 use super::config::Tuning;
-use super::endpoint::{identity_sync_url, parse_root};
+use super::endpoint::{identity_sync_url, join_segments, parse_root};
 use super::http::{excerpt, Body, Http, RawResponse, Request};
 use super::send::{with_retries, Limits, Verdict};
 use super::{ClientConfig, GraphError, IdentitySyncPatch, IdentitySyncPolicy};
@@ -79,7 +79,13 @@ impl GraphClient {
         let op = operation("GET", partner_tenant_id);
         let response = self
             .inner
-            .call(Method::GET, partner_tenant_id, None, deadline, &op)
+            .call(
+                Method::GET,
+                self.sync_url(partner_tenant_id),
+                None,
+                deadline,
+                &op,
+            )
             .await?;
         match response.status {
             200 => decode_policy(&op, partner_tenant_id, &response).map(Some),
@@ -98,7 +104,13 @@ impl GraphClient {
         let body = Body::Json(encode(&op, policy)?);
         let response = self
             .inner
-            .call(Method::PUT, &policy.tenant_id, Some(&body), deadline, &op)
+            .call(
+                Method::PUT,
+                self.sync_url(&policy.tenant_id),
+                Some(&body),
+                deadline,
+                &op,
+            )
             .await?;
         match response.status {
             200..=299 => Ok(()),
@@ -117,7 +129,13 @@ impl GraphClient {
         let body = Body::Json(encode(&op, patch)?);
         let response = self
             .inner
-            .call(Method::PATCH, partner_tenant_id, Some(&body), deadline, &op)
+            .call(
+                Method::PATCH,
+                self.sync_url(partner_tenant_id),
+                Some(&body),
+                deadline,
+                &op,
+            )
             .await?;
         match response.status {
             200..=299 => Ok(()),
@@ -134,13 +152,128 @@ impl GraphClient {
         let op = operation("DELETE", partner_tenant_id);
         let response = self
             .inner
-            .call(Method::DELETE, partner_tenant_id, None, deadline, &op)
+            .call(
+                Method::DELETE,
+                self.sync_url(partner_tenant_id),
+                None,
+                deadline,
+                &op,
+            )
             .await?;
         match response.status {
             200..=299 => Ok(true),
             404 => Ok(false),
             _ => Err(api_error(&op, &response)),
         }
+    }
+}
+
+impl GraphClient {
+    fn sync_url(&self, partner_tenant_id: &str) -> Url {
+        identity_sync_url(&self.inner.graph_root, partner_tenant_id)
+    }
+
+    /// `{graph}/v1.0/policies/crossTenantAccessPolicy/{path...}`.
+    fn access_policy_url(&self, path: &[&str]) -> Url {
+        let mut segments = vec!["v1.0", "policies", "crossTenantAccessPolicy"];
+        segments.extend_from_slice(path);
+        join_segments(&self.inner.graph_root, &segments)
+    }
+
+    /// One call on a cross-tenant access policy object (partner configuration, default
+    /// settings), JSON in and out. `Ok(None)` on 404; the body (or null when empty) otherwise.
+    async fn access_policy_call(
+        &self,
+        method: Method,
+        path: &[&str],
+        body: Option<&serde_json::Value>,
+        deadline: Instant,
+    ) -> Result<Option<serde_json::Value>, GraphError> {
+        let op = format!(
+            "{method} /policies/crossTenantAccessPolicy/{}",
+            path.join("/")
+        );
+        let body = match body {
+            Some(b) => Some(Body::Json(encode(&op, b)?)),
+            None => None,
+        };
+        let response = self
+            .inner
+            .call(
+                method,
+                self.access_policy_url(path),
+                body.as_ref(),
+                deadline,
+                &op,
+            )
+            .await?;
+        match response.status {
+            200..=299 if response.body.is_empty() => Ok(Some(serde_json::Value::Null)),
+            200..=299 => decode_json(&op, &response).map(Some),
+            404 => Ok(None),
+            _ => Err(api_error(&op, &response)),
+        }
+    }
+
+    /// GET an object below `/policies/crossTenantAccessPolicy/`; `Ok(None)` on 404.
+    pub async fn get_access_policy_object(
+        &self,
+        path: &[&str],
+        deadline: Instant,
+    ) -> Result<Option<serde_json::Value>, GraphError> {
+        self.access_policy_call(Method::GET, path, None, deadline)
+            .await
+    }
+
+    /// POST (create, or an action such as resetToSystemDefault); Graph's answer body, null when
+    /// empty. A 404 is an error here: the collection or object is missing.
+    pub async fn post_access_policy_object(
+        &self,
+        path: &[&str],
+        body: &serde_json::Value,
+        deadline: Instant,
+    ) -> Result<serde_json::Value, GraphError> {
+        self.access_policy_call(Method::POST, path, Some(body), deadline)
+            .await?
+            .ok_or_else(|| not_found(path))
+    }
+
+    /// PATCH only the given properties; a 404 is an error (the object is gone).
+    pub async fn patch_access_policy_object(
+        &self,
+        path: &[&str],
+        body: &serde_json::Value,
+        deadline: Instant,
+    ) -> Result<(), GraphError> {
+        self.access_policy_call(Method::PATCH, path, Some(body), deadline)
+            .await?
+            .map(|_| ())
+            .ok_or_else(|| not_found(path))
+    }
+
+    /// DELETE; `Ok(false)` when it was already gone (404).
+    pub async fn delete_access_policy_object(
+        &self,
+        path: &[&str],
+        deadline: Instant,
+    ) -> Result<bool, GraphError> {
+        Ok(self
+            .access_policy_call(Method::DELETE, path, None, deadline)
+            .await?
+            .is_some())
+    }
+}
+
+/// The error for a write answered 404 (the generic calls map 404 to `None` first).
+fn not_found(path: &[&str]) -> GraphError {
+    GraphError::Api {
+        status: 404,
+        code: "Request_ResourceNotFound".into(),
+        message: format!(
+            "/policies/crossTenantAccessPolicy/{} does not exist",
+            path.join("/")
+        ),
+        request_id: None,
     }
 }
 
@@ -166,12 +299,11 @@ impl Inner {
     async fn call(
         &self,
         method: Method,
-        partner_tenant_id: &str,
+        url: Url,
         body: Option<&Body>,
         deadline: Instant,
         op: &str,
     ) -> Result<RawResponse, GraphError> {
-        let url = identity_sync_url(&self.graph_root, partner_tenant_id);
         // The token each attempt used, so a 401 drops exactly that one.
         let used = std::sync::Mutex::new(None);
         with_retries(
@@ -253,18 +385,7 @@ fn decode_policy(
     let decode_error = |e: &dyn std::fmt::Display| GraphError::Decode {
         message: format!("{op}: HTTP {} answer: {e}", response.status),
     };
-    if !is_json(response) {
-        return Err(GraphError::Decode {
-            message: format!(
-                "{op}: HTTP {} answer is {}, not JSON: {}",
-                response.status,
-                response.content_type(),
-                excerpt(&response.body)
-            ),
-        });
-    }
-    let value: serde_json::Value =
-        serde_json::from_slice(&response.body).map_err(|e| decode_error(&e))?;
+    let value: serde_json::Value = decode_json(op, response)?;
     if !value.is_object() {
         return Err(decode_error(&"not a JSON object"));
     }
@@ -293,6 +414,27 @@ fn decode_policy(
         policy.tenant_id = partner_tenant_id.to_string();
     }
     Ok(policy)
+}
+
+/// A JSON answer decoded into `T`; anything else (HTML from a proxy, a broken body) is a
+/// [`GraphError::Decode`] with an excerpt.
+fn decode_json<T: serde::de::DeserializeOwned>(
+    op: &str,
+    response: &RawResponse,
+) -> Result<T, GraphError> {
+    if !is_json(response) {
+        return Err(GraphError::Decode {
+            message: format!(
+                "{op}: HTTP {} answer is {}, not JSON: {}",
+                response.status,
+                response.content_type(),
+                excerpt(&response.body)
+            ),
+        });
+    }
+    serde_json::from_slice(&response.body).map_err(|e| GraphError::Decode {
+        message: format!("{op}: HTTP {} answer: {e}", response.status),
+    })
 }
 
 /// `error.code` of a Graph error body.

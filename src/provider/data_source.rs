@@ -4,17 +4,15 @@
 use crate::plugin::{AttributePath, Diagnostics, Value};
 
 use super::api::PolicyApi;
-use super::guid::validate_tenant_id;
+use super::declarative::convert::data_source_value;
+use super::declarative::validate::validate;
 use super::resource::Ops;
-use super::state::{
-    user_sync_inbound_value, DISPLAY_NAME, ID, TENANT_ID, TIMEOUTS, USER_SYNC_INBOUND,
-};
+use super::schema::IDENTITY_SYNC;
+use super::state::{policy_json, TENANT_ID};
 use super::timeouts::{timeout_for, validate_timeouts, Operation};
 
 pub fn validate_config(config: &Value, diags: &mut Diagnostics) {
-    if let Some(tid) = config.attr(TENANT_ID).as_str() {
-        validate_tenant_id(tid, AttributePath::attrs([TENANT_ID]), diags);
-    }
+    validate(IDENTITY_SYNC.fields, config, diags);
     validate_timeouts(config, diags);
 }
 
@@ -38,22 +36,7 @@ pub async fn read<A: PolicyApi>(
     }
     let timeout = timeout_for(config, Operation::Read);
     match ops.read_for_data_source(tid, timeout, diags).await {
-        Some(policy) => Value::object([
-            (ID, Value::string(tid)),
-            (TENANT_ID, Value::string(tid)),
-            (
-                DISPLAY_NAME,
-                policy
-                    .display_name
-                    .map(Value::String)
-                    .unwrap_or(Value::Null),
-            ),
-            (
-                USER_SYNC_INBOUND,
-                user_sync_inbound_value(policy.user_sync_inbound.is_sync_allowed),
-            ),
-            (TIMEOUTS, config.attr(TIMEOUTS).clone()),
-        ]),
+        Some(policy) => data_source_value(&IDENTITY_SYNC, tid, &policy_json(&policy), config),
         None => config.clone(),
     }
 }

@@ -1,32 +1,59 @@
-//! Tenant IDs: GUID validation and case-insensitive comparison.
+//! Tenant IDs: a GUID parsed once into [`TenantId`], compared case-insensitively, keeping the
+//! user's spelling.
 
 use crate::plugin::{AttributePath, Diagnostics};
 
 /// An example GUID for error messages (the one from Graph's API reference).
 pub const EXAMPLE_GUID: &str = "90e29127-71ad-49c7-9ce8-db3f41ea06f1";
 
-/// True when `text` is a GUID in the form Graph uses: 8-4-4-4-12 hex digits, any case.
-pub fn is_guid(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    if bytes.len() != 36 {
-        return false;
+/// A partner tenant ID: a GUID as the user spelled it. Equality ignores letter case, because
+/// Graph answers in lower case whatever the user wrote.
+#[derive(Debug, Clone)]
+pub struct TenantId(String);
+
+impl TenantId {
+    /// Parses a GUID in the form Graph uses (8-4-4-4-12 hex digits, any case); the error is a
+    /// diagnostic detail saying why `text` is not one.
+    pub fn parse(text: &str) -> Result<TenantId, String> {
+        let bytes = text.as_bytes();
+        let ok = bytes.len() == 36
+            && bytes.iter().enumerate().all(|(i, b)| match i {
+                8 | 13 | 18 | 23 => *b == b'-',
+                _ => b.is_ascii_hexdigit(),
+            });
+        if ok {
+            Ok(TenantId(text.to_string()))
+        } else {
+            Err(problem(text))
+        }
     }
-    bytes.iter().enumerate().all(|(i, b)| match i {
-        8 | 13 | 18 | 23 => *b == b'-',
-        _ => b.is_ascii_hexdigit(),
-    })
+
+    /// The user's spelling.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether `other` (from Graph or state) names this tenant.
+    pub fn matches(&self, other: &str) -> bool {
+        self.0.eq_ignore_ascii_case(other)
+    }
 }
 
-/// GUIDs are case-insensitive: Graph answers in lower case whatever the user wrote.
-pub fn guid_eq(a: &str, b: &str) -> bool {
-    a.eq_ignore_ascii_case(b)
+impl PartialEq for TenantId {
+    fn eq(&self, other: &TenantId) -> bool {
+        self.matches(&other.0)
+    }
 }
 
-/// Why `text` is not a tenant ID, as a diagnostic detail; `None` when it is one.
-pub fn guid_problem(text: &str) -> Option<String> {
-    if is_guid(text) {
-        return None;
+impl Eq for TenantId {}
+
+impl std::fmt::Display for TenantId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
+}
+
+fn problem(text: &str) -> String {
     let shown = shorten(text);
     let why = if text.trim().is_empty() {
         "The value is empty.".to_string()
@@ -35,20 +62,24 @@ pub fn guid_problem(text: &str) -> Option<String> {
     } else {
         format!("{shown:?} is not a GUID.")
     };
-    Some(format!(
+    format!(
         "{why} A tenant ID is the partner tenant's GUID, for example {EXAMPLE_GUID} \
          (shown as \"Tenant ID\" on the partner's Microsoft Entra admin center overview page). \
          Domain names such as contoso.onmicrosoft.com are not accepted here."
-    ))
+    )
 }
 
-/// Adds an "Invalid tenant ID" error at `path` when `text` is not a GUID; true when it is one.
-pub fn validate_tenant_id(text: &str, path: AttributePath, diags: &mut Diagnostics) -> bool {
-    match guid_problem(text) {
-        None => true,
-        Some(detail) => {
+/// Parses `text`, or adds an "Invalid tenant ID" error at `path`.
+pub fn validate_tenant_id(
+    text: &str,
+    path: AttributePath,
+    diags: &mut Diagnostics,
+) -> Option<TenantId> {
+    match TenantId::parse(text) {
+        Ok(t) => Some(t),
+        Err(detail) => {
             diags.attribute_error(path, "Invalid tenant ID", detail);
-            false
+            None
         }
     }
 }
@@ -68,10 +99,13 @@ fn shorten(text: &str) -> String {
 mod tests {
     use super::*;
 
+    const LOWER: &str = "90e29127-71ad-49c7-9ce8-db3f41ea06f1";
+    const UPPER: &str = "90E29127-71AD-49C7-9CE8-DB3F41EA06F1";
+
     #[test]
-    fn accepts_guids_in_any_case() {
-        assert!(is_guid("90e29127-71ad-49c7-9ce8-db3f41ea06f1"));
-        assert!(is_guid("90E29127-71AD-49C7-9CE8-DB3F41EA06F1"));
+    fn accepts_guids_in_any_case_and_keeps_the_spelling() {
+        assert_eq!(TenantId::parse(LOWER).unwrap().as_str(), LOWER);
+        assert_eq!(TenantId::parse(UPPER).unwrap().as_str(), UPPER);
     }
 
     #[test]
@@ -87,27 +121,26 @@ mod tests {
             "contoso.onmicrosoft.com",
             "90e2912771ad49c79ce8db3f41ea06f1",
         ] {
-            assert!(!is_guid(bad), "{bad:?} accepted");
-            assert!(guid_problem(bad).is_some());
+            assert!(TenantId::parse(bad).is_err(), "{bad:?} accepted");
         }
     }
 
     #[test]
     fn compares_case_insensitively() {
-        assert!(guid_eq(
-            "90E29127-71AD-49C7-9CE8-DB3F41EA06F1",
-            "90e29127-71ad-49c7-9ce8-db3f41ea06f1"
-        ));
-        assert!(!guid_eq(
-            "90e29127-71ad-49c7-9ce8-db3f41ea06f1",
-            "90e29127-71ad-49c7-9ce8-db3f41ea06f2"
-        ));
+        let upper = TenantId::parse(UPPER).unwrap();
+        assert_eq!(upper, TenantId::parse(LOWER).unwrap());
+        assert!(upper.matches(LOWER));
+        assert_ne!(
+            upper,
+            TenantId::parse("90e29127-71ad-49c7-9ce8-db3f41ea06f2").unwrap()
+        );
     }
 
     #[test]
     fn validation_error_carries_the_path_and_an_example() {
         let mut diags = Diagnostics::new();
-        validate_tenant_id("nope", AttributePath::attrs(["tenant_id"]), &mut diags);
+        let parsed = validate_tenant_id("nope", AttributePath::attrs(["tenant_id"]), &mut diags);
+        assert!(parsed.is_none());
         let d = &diags.0[0];
         assert_eq!(d.summary, "Invalid tenant ID");
         assert_eq!(d.attribute, Some(AttributePath::attrs(["tenant_id"])));
@@ -117,15 +150,17 @@ mod tests {
 
     #[test]
     fn empty_and_whitespace_get_their_own_reason() {
-        assert!(guid_problem("").unwrap().starts_with("The value is empty."));
-        assert!(guid_problem(" 90e29127-71ad-49c7-9ce8-db3f41ea06f1")
-            .unwrap()
+        assert!(TenantId::parse("")
+            .unwrap_err()
+            .starts_with("The value is empty."));
+        assert!(TenantId::parse(" 90e29127-71ad-49c7-9ce8-db3f41ea06f1")
+            .unwrap_err()
             .contains("whitespace"));
     }
 
     #[test]
     fn huge_input_is_shortened() {
         let long = "x".repeat(10_000);
-        assert!(guid_problem(&long).unwrap().len() < 600);
+        assert!(TenantId::parse(&long).unwrap_err().len() < 600);
     }
 }

@@ -2,10 +2,12 @@
 //! data source, and the plan/diff logic. The only module that knows both Terraform and Graph.
 //! This file only dispatches by type name; each concern lives in its own file.
 
+pub mod access;
 pub mod api;
 pub mod confirm;
 pub mod consistency_diagnostics;
 pub mod data_source;
+pub mod declarative;
 #[cfg(test)]
 mod fake_graph;
 pub mod graph_diagnostics;
@@ -27,10 +29,16 @@ use std::time::Duration;
 
 use crate::graph::GraphClient;
 use crate::plugin::{
-    ApplyRequest, ApplyResponse, ConfigureRequest, Diagnostics, ImportedResource, PlanRequest,
-    PlanResponse, Provider, ProviderSchema, ReadRequest, ReadResponse, RequestContext, Value,
+    ApplyRequest, ApplyResponse, AttributePath, ConfigureRequest, Diagnostics, ImportedResource,
+    PlanRequest, PlanResponse, Provider, ProviderSchema, ReadRequest, ReadResponse, RequestContext,
+    Value,
 };
 
+use access::ops::AccessOps;
+use declarative::schema::{
+    data_source_schema as derived_data_source_schema, resource_schema as derived_resource_schema,
+};
+use declarative::ResourceDef;
 use provider_config::{process_env, Resolution};
 use resource::Ops;
 use schema::TYPE_NAME;
@@ -111,10 +119,34 @@ fn ready_or_error(configured: Configured, diags: &mut Diagnostics) -> Option<Arc
 }
 
 fn unknown_type(kind: &str, type_name: &str, diags: &mut Diagnostics) {
+    let known: Vec<String> = std::iter::once(TYPE_NAME)
+        .chain(
+            [&access::defs::PARTNER, &access::defs::DEFAULT]
+                .iter()
+                .filter(|d| kind == "resource" || access::data_source_def(d.type_name).is_some())
+                .map(|d| d.type_name),
+        )
+        .map(|n| format!("{n:?}"))
+        .collect();
     diags.error(
         format!("Unknown {kind} type"),
-        format!("The msgraph provider has no {kind} {type_name:?}; it has only {TYPE_NAME:?}."),
+        format!(
+            "The msgraph provider has no {kind} {type_name:?}; it has only {}.",
+            known.join(", ")
+        ),
     );
+}
+
+fn access_ops<'a>(
+    ready: &'a Ready,
+    ctx: &'a RequestContext,
+    def: &'static ResourceDef,
+) -> AccessOps<'a, GraphClient> {
+    AccessOps {
+        api: &ready.client,
+        stop: &ctx.stop,
+        def,
+    }
 }
 
 fn ops<'a>(ready: &'a Ready, ctx: &'a RequestContext) -> Ops<'a, GraphClient> {
@@ -129,8 +161,24 @@ impl Provider for MsGraphProvider {
     fn schema(&self) -> ProviderSchema {
         ProviderSchema {
             provider: provider_config::provider_schema(),
-            resources: vec![(TYPE_NAME.to_string(), schema::resource_schema())],
-            data_sources: vec![(TYPE_NAME.to_string(), schema::data_source_schema())],
+            resources: vec![
+                (TYPE_NAME.to_string(), schema::resource_schema()),
+                (
+                    access::defs::PARTNER_TYPE.to_string(),
+                    derived_resource_schema(&access::defs::PARTNER),
+                ),
+                (
+                    access::defs::DEFAULT_TYPE.to_string(),
+                    derived_resource_schema(&access::defs::DEFAULT),
+                ),
+            ],
+            data_sources: vec![
+                (TYPE_NAME.to_string(), schema::data_source_schema()),
+                (
+                    access::defs::PARTNER_TYPE.to_string(),
+                    derived_data_source_schema(&access::defs::PARTNER),
+                ),
+            ],
         }
     }
 
@@ -178,6 +226,9 @@ impl Provider for MsGraphProvider {
     }
 
     fn validate_resource_config(&self, type_name: &str, config: &Value, diags: &mut Diagnostics) {
+        if let Some(def) = access::resource_def(type_name) {
+            return access::validate_config(def, config, diags);
+        }
         if type_name != TYPE_NAME {
             return unknown_type("resource", type_name, diags);
         }
@@ -190,6 +241,9 @@ impl Provider for MsGraphProvider {
         config: &Value,
         diags: &mut Diagnostics,
     ) {
+        if let Some(def) = access::data_source_def(type_name) {
+            return access::validate_config(def, config, diags);
+        }
         if type_name != TYPE_NAME {
             return unknown_type("data source", type_name, diags);
         }
@@ -203,7 +257,7 @@ impl Provider for MsGraphProvider {
         state: Value,
         diags: &mut Diagnostics,
     ) -> Value {
-        if type_name != TYPE_NAME {
+        if type_name != TYPE_NAME && access::resource_def(type_name).is_none() {
             unknown_type("resource", type_name, diags);
         } else if version > schema::RESOURCE_SCHEMA_VERSION {
             diags.error(
@@ -227,7 +281,8 @@ impl Provider for MsGraphProvider {
             new_state: req.current_state.clone(),
             private: req.private.clone(),
         };
-        if req.type_name != TYPE_NAME {
+        let access_def = access::resource_def(&req.type_name);
+        if req.type_name != TYPE_NAME && access_def.is_none() {
             unknown_type("resource", &req.type_name, diags);
             return unchanged;
         }
@@ -240,9 +295,19 @@ impl Provider for MsGraphProvider {
             return unchanged;
         };
         let mut own = Diagnostics::new();
-        let (new_state, private) = ops(&ready, &ctx)
-            .read(&req.current_state, &req.private, &mut own)
-            .await;
+        let (new_state, private) = match access_def {
+            Some(def) => (
+                access_ops(&ready, &ctx, def)
+                    .read(&req.current_state, &mut own)
+                    .await,
+                req.private.clone(),
+            ),
+            None => {
+                ops(&ready, &ctx)
+                    .read(&req.current_state, &req.private, &mut own)
+                    .await
+            }
+        };
         graph_diagnostics::redact(&mut own, &ready.secrets);
         diags.extend(own);
         ReadResponse { new_state, private }
@@ -254,6 +319,22 @@ impl Provider for MsGraphProvider {
         req: PlanRequest,
         diags: &mut Diagnostics,
     ) -> PlanResponse {
+        if let Some(def) = access::resource_def(&req.type_name) {
+            if !req.config.is_null() {
+                access::validate_config(def, &req.config, diags);
+            }
+            let config = if req.proposed_new_state.is_null() {
+                &Value::Null
+            } else {
+                &req.config
+            };
+            let plan = declarative::plan::plan(def, &req.prior_state, config);
+            return PlanResponse {
+                planned_state: plan.planned_state,
+                requires_replace: plan.requires_replace,
+                planned_private: req.prior_private,
+            };
+        }
         if req.type_name != TYPE_NAME {
             unknown_type("resource", &req.type_name, diags);
             return PlanResponse {
@@ -295,13 +376,32 @@ impl Provider for MsGraphProvider {
             new_state: req.prior_state.clone(),
             private: req.planned_private.clone(),
         };
-        if req.type_name != TYPE_NAME {
+        let access_def = access::resource_def(&req.type_name);
+        if req.type_name != TYPE_NAME && access_def.is_none() {
             unknown_type("resource", &req.type_name, diags);
             return unchanged;
         }
         let Some(ready) = self.ready_or_error(diags) else {
             return unchanged;
         };
+        if let Some(def) = access_def {
+            let ops = access_ops(&ready, &ctx, def);
+            let mut own = Diagnostics::new();
+            let new_state = if req.prior_state.is_null() {
+                ops.create(&req.planned_state, &mut own).await
+            } else if req.planned_state.is_null() {
+                ops.delete(&req.prior_state, &mut own).await
+            } else {
+                ops.update(&req.prior_state, &req.planned_state, &mut own)
+                    .await
+            };
+            graph_diagnostics::redact(&mut own, &ready.secrets);
+            diags.extend(own);
+            return ApplyResponse {
+                new_state,
+                private: req.planned_private,
+            };
+        }
         let ops = ops(&ready, &ctx);
         let mut own = Diagnostics::new();
         let (new_state, private) = if req.prior_state.is_null() {
@@ -330,19 +430,39 @@ impl Provider for MsGraphProvider {
         id: &str,
         diags: &mut Diagnostics,
     ) -> Vec<ImportedResource> {
+        if let Some(def) = access::resource_def(type_name) {
+            let Some(key) = access::parse_import_id(def, id, diags) else {
+                return vec![];
+            };
+            let Some(ready) = self.ready_or_error(diags) else {
+                return vec![];
+            };
+            let mut own = Diagnostics::new();
+            let state = access_ops(&ready, &ctx, def).import(&key, &mut own).await;
+            graph_diagnostics::redact(&mut own, &ready.secrets);
+            diags.extend(own);
+            return state
+                .map(|state| ImportedResource {
+                    type_name: def.type_name.to_string(),
+                    state,
+                    private: Vec::new(),
+                })
+                .into_iter()
+                .collect();
+        }
         if type_name != TYPE_NAME {
             unknown_type("resource", type_name, diags);
             return vec![];
         }
         // A malformed ID is refused before anything else, configured or not.
-        if !resource::import_id_is_valid(id, diags) {
+        let Some(tenant) = resource::parse_import_id(id, diags) else {
             return vec![];
-        }
+        };
         let Some(ready) = self.ready_or_error(diags) else {
             return vec![];
         };
         let mut own = Diagnostics::new();
-        let state = ops(&ready, &ctx).import(id, &mut own).await;
+        let state = ops(&ready, &ctx).import(&tenant, &mut own).await;
         graph_diagnostics::redact(&mut own, &ready.secrets);
         diags.extend(own);
         state
@@ -362,6 +482,21 @@ impl Provider for MsGraphProvider {
         config: Value,
         diags: &mut Diagnostics,
     ) -> Value {
+        if let Some(def) = access::data_source_def(type_name) {
+            let tenant = config.attr("tenant_id").as_str().and_then(|t| {
+                guid::validate_tenant_id(t, AttributePath::attrs(["tenant_id"]), diags)
+            });
+            let (Some(tenant), Some(ready)) = (tenant, self.ready_or_error(diags)) else {
+                return config;
+            };
+            let mut own = Diagnostics::new();
+            let value = access_ops(&ready, &ctx, def)
+                .read_data_source(&tenant, &config, &mut own)
+                .await;
+            graph_diagnostics::redact(&mut own, &ready.secrets);
+            diags.extend(own);
+            return if value.is_null() { config } else { value };
+        }
         if type_name != TYPE_NAME {
             unknown_type("data source", type_name, diags);
             return config;
@@ -385,9 +520,24 @@ mod tests {
     #[test]
     fn schema_declares_the_resource_and_data_source() {
         let s = MsGraphProvider::new().schema();
-        assert_eq!(s.resources.len(), 1);
-        assert_eq!(s.resources[0].0, "msgraph_cross_tenant_identity_sync");
-        assert_eq!(s.data_sources[0].0, "msgraph_cross_tenant_identity_sync");
+        let names = |list: &[(String, crate::plugin::Schema)]| {
+            list.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(&s.resources),
+            [
+                "msgraph_cross_tenant_identity_sync",
+                "msgraph_cross_tenant_access_partner",
+                "msgraph_cross_tenant_access_default"
+            ]
+        );
+        assert_eq!(
+            names(&s.data_sources),
+            [
+                "msgraph_cross_tenant_identity_sync",
+                "msgraph_cross_tenant_access_partner"
+            ]
+        );
         assert!(!s.provider.block.attributes.is_empty());
     }
 

@@ -1,96 +1,17 @@
-//! Pure plan logic: prior state + configuration -> planned state, replacement paths, and the
-//! partial PATCH body an update sends. No I/O here.
+//! Pure plan logic of the identity sync resource: planned state and the partial PATCH body,
+//! both by the declarative layer (declarative/plan.rs, declarative/diff.rs). No I/O here.
 
 use crate::graph::{IdentitySyncPatch, UserSyncInbound};
-use crate::plugin::{AttributePath, Value};
+use crate::plugin::Value;
 
-use super::guid::guid_eq;
-use super::state::{is_sync_allowed, DISPLAY_NAME, ID, TENANT_ID, TIMEOUTS, USER_SYNC_INBOUND};
+use super::declarative::{diff, plan as declarative_plan};
+use super::schema::IDENTITY_SYNC;
 
-/// The answer to PlanResourceChange.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Plan {
-    pub planned_state: Value,
-    pub requires_replace: Vec<AttributePath>,
-}
+pub use super::declarative::plan::Plan;
 
 /// Plans a change. `prior` is null on create, `config` null on destroy.
-///
-/// Terraform requires planned values to equal the configuration for every non-computed
-/// attribute (`tenant_id`, the blocks), so only `id` and `display_name` are decided here.
 pub fn plan(prior: &Value, config: &Value) -> Plan {
-    if config.is_null() {
-        return Plan {
-            planned_state: Value::Null,
-            requires_replace: vec![],
-        };
-    }
-    let config_tenant = config.attr(TENANT_ID);
-    let same_object = match (prior.attr(TENANT_ID).as_str(), config_tenant.as_str()) {
-        (Some(p), Some(c)) => guid_eq(p, c),
-        _ => false,
-    };
-    if prior.is_null() || !same_object {
-        let mut planned = plan_create(config);
-        let requires_replace = if prior.is_null() {
-            vec![]
-        } else {
-            vec![AttributePath::attrs([TENANT_ID])]
-        };
-        if !prior.is_null() {
-            // A replacement: Terraform re-plans the create half with a null prior itself; this
-            // answer only has to name the path and stay consistent with config.
-            planned = planned.with_attr(ID, Value::Unknown);
-            if config.attr(DISPLAY_NAME).is_null() {
-                planned = planned.with_attr(DISPLAY_NAME, Value::Unknown);
-            }
-        }
-        return Plan {
-            planned_state: planned,
-            requires_replace,
-        };
-    }
-    Plan {
-        planned_state: plan_update(prior, config),
-        requires_replace: vec![],
-    }
-}
-
-/// Create: `id` is the tenant ID when known; an unset `display_name` stays null (nothing is
-/// read back after PUT, so null is what the new state will hold).
-fn plan_create(config: &Value) -> Value {
-    let tenant = config.attr(TENANT_ID).clone();
-    let id = match &tenant {
-        Value::String(_) => tenant.clone(),
-        _ => Value::Unknown,
-    };
-    Value::object([
-        (ID, id),
-        (TENANT_ID, tenant),
-        (DISPLAY_NAME, config.attr(DISPLAY_NAME).clone()),
-        (USER_SYNC_INBOUND, config.attr(USER_SYNC_INBOUND).clone()),
-        (TIMEOUTS, config.attr(TIMEOUTS).clone()),
-    ])
-}
-
-/// Update in place: `tenant_id` takes the configuration's spelling (a case-only change is no
-/// change), `id` stays, an unset `display_name` keeps the value Graph holds.
-fn plan_update(prior: &Value, config: &Value) -> Value {
-    let display_name = match config.attr(DISPLAY_NAME) {
-        Value::Null => prior.attr(DISPLAY_NAME).clone(),
-        other => other.clone(),
-    };
-    let id = match prior.attr(ID) {
-        Value::String(s) => Value::string(s.clone()),
-        _ => config.attr(TENANT_ID).clone(),
-    };
-    Value::object([
-        (ID, id),
-        (TENANT_ID, config.attr(TENANT_ID).clone()),
-        (DISPLAY_NAME, display_name),
-        (USER_SYNC_INBOUND, config.attr(USER_SYNC_INBOUND).clone()),
-        (TIMEOUTS, config.attr(TIMEOUTS).clone()),
-    ])
+    declarative_plan::plan(&IDENTITY_SYNC, prior, config)
 }
 
 /// Why a PATCH body could not be built.
@@ -103,28 +24,20 @@ pub enum PatchError {
 /// The PATCH body for an in-place update: only the properties whose planned value differs
 /// from the prior state. Empty means "send nothing".
 pub fn patch_body(prior: &Value, planned: &Value) -> Result<IdentitySyncPatch, PatchError> {
+    let body =
+        diff::patch_body(&IDENTITY_SYNC, prior, planned).map_err(|u| PatchError::Unknown {
+            attribute: u.attribute,
+        })?;
     let mut patch = IdentitySyncPatch::default();
-    match planned.attr(DISPLAY_NAME) {
-        Value::String(name) => {
-            if prior.attr(DISPLAY_NAME).as_str() != Some(name.as_str()) {
-                patch.display_name = Some(Some(name.clone()));
-            }
-        }
-        // Unset in config keeps Graph's value: never PATCH displayName to null.
-        Value::Null => {}
-        _ => {
-            return Err(PatchError::Unknown {
-                attribute: DISPLAY_NAME.into(),
-            })
-        }
+    if let Some(name) = body.get("displayName") {
+        patch.display_name = Some(name.as_str().map(str::to_string));
     }
-    let allowed = is_sync_allowed(planned).ok_or_else(|| PatchError::Unknown {
-        attribute: format!("{USER_SYNC_INBOUND}.is_sync_allowed"),
-    })?;
-    if is_sync_allowed(prior) != Some(allowed) {
-        patch.user_sync_inbound = Some(UserSyncInbound {
-            is_sync_allowed: allowed,
-        });
+    if let Some(sync) = body.get("userSyncInbound") {
+        let sync: UserSyncInbound =
+            serde_json::from_value(sync.clone()).map_err(|_| PatchError::Unknown {
+                attribute: "user_sync_inbound.is_sync_allowed".into(),
+            })?;
+        patch.user_sync_inbound = Some(sync);
     }
     Ok(patch)
 }
@@ -132,7 +45,9 @@ pub fn patch_body(prior: &Value, planned: &Value) -> Result<IdentitySyncPatch, P
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plugin::AttributePath;
     use crate::provider::state::{resource_value, user_sync_inbound_value};
+    use crate::provider::state::{DISPLAY_NAME, ID, TENANT_ID, TIMEOUTS, USER_SYNC_INBOUND};
 
     const TID: &str = "90e29127-71ad-49c7-9ce8-db3f41ea06f1";
     const TID_UPPER: &str = "90E29127-71AD-49C7-9CE8-DB3F41EA06F1";

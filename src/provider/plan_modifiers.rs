@@ -1,5 +1,6 @@
-//! The named plan behaviours of the resource's attributes, with the descriptions docs show.
-//! plan.rs implements them; this file is the one list of which attribute has which.
+//! The named plan behaviours an attribute can have, with the sentences docs show for them.
+//! The declarative descriptions (declarative/) say which attribute has which; the declarative
+//! plan and diff implement them.
 
 /// A plan behaviour of one attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,47 +13,55 @@ pub enum PlanModifier {
     UseStateForUnknown,
     /// An optional+computed value left out of the configuration keeps what Graph holds.
     KeepStateWhenUnset,
+    /// Removing it from the configuration sends `null`: the partner inherits the default
+    /// settings again. While unset, its value in Graph is not managed (no drift shown).
+    NullWhenRemoved,
+    /// Removing it from the configuration stops managing it; Graph's value stays as it is.
+    LeftWhenRemoved,
 }
 
 impl PlanModifier {
-    pub fn description(self) -> &'static str {
+    /// The docs sentence; `noun` names the object ("policy", "partner configuration").
+    pub fn description(self, noun: &str) -> String {
         match self {
-            PlanModifier::RequiresReplace => {
-                "Changing this value destroys the policy and creates a new one for the new value."
-            }
+            PlanModifier::RequiresReplace => format!(
+                "Changing this value destroys the {noun} and creates a new one for the new value."
+            ),
             PlanModifier::CaseInsensitiveGuid => {
                 "Compared case-insensitively: changing only the letter case is not a change, and \
                  state keeps your spelling even though Graph answers in lower case."
+                    .into()
             }
             PlanModifier::UseStateForUnknown => {
-                "Known at plan time: it keeps its value from state across updates."
+                "Known at plan time: it keeps its value from state across updates.".into()
             }
             PlanModifier::KeepStateWhenUnset => {
                 "When removed from the configuration, the value in Microsoft Graph is left as it \
                  is and no change is planned."
+                    .into()
+            }
+            PlanModifier::NullWhenRemoved => {
+                "Removing it from the configuration sets it to null in Microsoft Graph, so this \
+                 partner inherits it from the default settings again. While it is not in the \
+                 configuration, its value in Microsoft Graph is not managed and not shown as \
+                 drift."
+                    .into()
+            }
+            PlanModifier::LeftWhenRemoved => {
+                "Removing it from the configuration stops managing it: the value in Microsoft \
+                 Graph is left as it is. While it is not in the configuration, its value is not \
+                 shown as drift."
+                    .into()
             }
         }
     }
 }
 
-/// The modifiers of resource attribute `name` (top-level attributes; nested ones have none).
-pub fn for_attribute(name: &str) -> &'static [PlanModifier] {
-    match name {
-        "tenant_id" => &[
-            PlanModifier::RequiresReplace,
-            PlanModifier::CaseInsensitiveGuid,
-        ],
-        "id" => &[PlanModifier::UseStateForUnknown],
-        "display_name" => &[PlanModifier::KeepStateWhenUnset],
-        _ => &[],
-    }
-}
-
 /// Sentences appended to an attribute's description so docs say how it plans.
-pub fn describe(name: &str) -> String {
-    for_attribute(name)
+pub fn describe(modifiers: &[PlanModifier], noun: &str) -> String {
+    modifiers
         .iter()
-        .map(|m| m.description())
+        .map(|m| m.description(noun))
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -62,27 +71,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tenant_id_forces_replacement_and_ignores_case() {
-        assert_eq!(
-            for_attribute("tenant_id"),
-            [
-                PlanModifier::RequiresReplace,
-                PlanModifier::CaseInsensitiveGuid
-            ]
-        );
-        assert!(describe("tenant_id").contains("destroys the policy"));
-    }
-
-    #[test]
     fn every_modifier_has_a_sentence() {
         for m in [
             PlanModifier::RequiresReplace,
             PlanModifier::CaseInsensitiveGuid,
             PlanModifier::UseStateForUnknown,
             PlanModifier::KeepStateWhenUnset,
+            PlanModifier::NullWhenRemoved,
+            PlanModifier::LeftWhenRemoved,
         ] {
-            assert!(m.description().ends_with('.'));
+            assert!(m.description("policy").ends_with('.'));
         }
-        assert_eq!(describe("user_sync_inbound"), "");
+        assert!(
+            describe(&[PlanModifier::RequiresReplace], "policy").contains("destroys the policy")
+        );
+        assert_eq!(describe(&[], "policy"), "");
     }
 }

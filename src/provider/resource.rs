@@ -14,11 +14,12 @@ use super::confirm::{Confirmed, Gone};
 use super::consistency_diagnostics::{
     create_cancelled, create_not_confirmed, delete_not_confirmed, read_lagging,
 };
+use super::declarative::validate::validate;
 use super::graph_diagnostics::{format_duration, graph_error, interrupted, Action};
-use super::guid::{guid_problem, validate_tenant_id, EXAMPLE_GUID};
+use super::guid::{validate_tenant_id, TenantId, EXAMPLE_GUID};
 use super::plan::{patch_body, PatchError};
 use super::private_state::LastWrite;
-use super::schema::TYPE_NAME;
+use super::schema::{IDENTITY_SYNC, TYPE_NAME};
 use super::state::{
     imported_state, is_sync_allowed, policy_from_planned, refreshed_state, DISPLAY_NAME, TENANT_ID,
 };
@@ -45,9 +46,7 @@ pub struct Ops<'a, A: PolicyApi> {
 
 /// Validates a configuration without any request: GUID, display name, timeouts.
 pub fn validate_config(config: &Value, diags: &mut Diagnostics) {
-    if let Some(tid) = config.attr(TENANT_ID).as_str() {
-        validate_tenant_id(tid, AttributePath::attrs([TENANT_ID]), diags);
-    }
+    validate(IDENTITY_SYNC.fields, config, diags);
     if config.attr(DISPLAY_NAME).as_str() == Some("") {
         diags.attribute_error(
             AttributePath::attrs([DISPLAY_NAME]),
@@ -62,9 +61,9 @@ pub fn validate_config(config: &Value, diags: &mut Diagnostics) {
 /// The tenant ID of a state, checked, or an error pointing at it (hand-written state files).
 fn state_tenant_id<'v>(state: &'v Value, diags: &mut Diagnostics) -> Option<&'v str> {
     match state.attr(TENANT_ID).as_str() {
-        Some(tid) => match guid_problem(tid) {
-            None => Some(tid),
-            Some(detail) => {
+        Some(tid) => match TenantId::parse(tid) {
+            Ok(_) => Some(tid),
+            Err(detail) => {
                 diags.attribute_error(
                     AttributePath::attrs([TENANT_ID]),
                     "Invalid tenant ID in state",
@@ -85,10 +84,11 @@ fn state_tenant_id<'v>(state: &'v Value, diags: &mut Diagnostics) -> Option<&'v 
     }
 }
 
-/// Checks an import ID (the partner tenant GUID); an error showing the right form if not.
-pub fn import_id_is_valid(id: &str, diags: &mut Diagnostics) -> bool {
-    let Some(detail) = guid_problem(id) else {
-        return true;
+/// Parses an import ID (the partner tenant GUID); an error showing the right form if not.
+pub fn parse_import_id(id: &str, diags: &mut Diagnostics) -> Option<TenantId> {
+    let detail = match TenantId::parse(id) {
+        Ok(t) => return Some(t),
+        Err(detail) => detail,
     };
     diags.error(
         "Invalid import ID",
@@ -97,7 +97,7 @@ pub fn import_id_is_valid(id: &str, diags: &mut Diagnostics) -> bool {
              {TYPE_NAME}.example {EXAMPLE_GUID}"
         ),
     );
-    false
+    None
 }
 
 /// The error "a policy exists already" at `tenant_id`, with the import hint.
@@ -184,7 +184,8 @@ impl<A: PolicyApi> Ops<'_, A> {
             );
             return failed;
         };
-        if !validate_tenant_id(&policy.tenant_id, AttributePath::attrs([TENANT_ID]), diags) {
+        if validate_tenant_id(&policy.tenant_id, AttributePath::attrs([TENANT_ID]), diags).is_none()
+        {
             return failed;
         }
         let tid = policy.tenant_id.clone();
@@ -447,12 +448,10 @@ impl<A: PolicyApi> Ops<'_, A> {
         }
     }
 
-    /// Import by partner tenant GUID: a malformed ID sends no request; a missing policy is an
+    /// Import by partner tenant GUID (parsed once, by the caller); a missing policy is an
     /// error.
-    pub async fn import(&self, id: &str, diags: &mut Diagnostics) -> Option<Value> {
-        if !import_id_is_valid(id, diags) {
-            return None;
-        }
+    pub async fn import(&self, id: &TenantId, diags: &mut Diagnostics) -> Option<Value> {
+        let id = id.as_str();
         let timeout = IMPORT_TIMEOUT;
         let deadline = Instant::now() + timeout;
         let found = self

@@ -519,24 +519,24 @@ async fn import_by_guid() {
     let mut diags = Diagnostics::new();
     let s = h
         .ops()
-        .import(TID_UPPER, &mut diags)
+        .import(&TenantId::parse(TID_UPPER).unwrap(), &mut diags)
         .await
         .expect("imported");
     assert_eq!(s, state(TID_UPPER, Some("Contoso"), true));
     assert_eq!(s.attr(ID), &Value::string(TID_UPPER));
 
     let mut diags = Diagnostics::new();
-    assert!(h
-        .ops()
-        .import("contoso.onmicrosoft.com", &mut diags)
-        .await
-        .is_none());
+    assert!(parse_import_id("contoso.onmicrosoft.com", &mut diags).is_none());
     assert_eq!(diags.0[0].summary, "Invalid import ID");
     assert_eq!(h.fake.methods(), ["GET"], "no request for a malformed ID");
 
     let h = Harness::with_window(FakeGraph::with_partner(), Duration::from_millis(100));
     let mut diags = Diagnostics::new();
-    assert!(h.ops().import(TID, &mut diags).await.is_none());
+    assert!(h
+        .ops()
+        .import(&TenantId::parse(TID).unwrap(), &mut diags)
+        .await
+        .is_none());
     assert!(
         h.fake.methods().len() > 1,
         "a 404 is asked again within the window"

@@ -1,189 +1,92 @@
-//! Schemas of the `msgraph_cross_tenant_identity_sync` resource and data source.
+//! The declarative description of the `msgraph_cross_tenant_identity_sync` resource and data
+//! source; their schemas are derived from it.
 
-use std::collections::BTreeMap;
+use crate::plugin::Schema;
 
-use crate::plugin::{Attribute, Block, DescriptionKind, NestedBlock, NestingMode, Schema, Type};
-
-use super::plan_modifiers;
-use super::state::{DISPLAY_NAME, ID, IS_SYNC_ALLOWED, TENANT_ID, TIMEOUTS, USER_SYNC_INBOUND};
-use super::timeouts::Operation;
+use super::declarative::{schema, Field, Kind, Presence, ResourceDef, Role};
+use super::plan_modifiers::PlanModifier;
+use super::state::{DISPLAY_NAME, IS_SYNC_ALLOWED, USER_SYNC_INBOUND};
 
 pub const TYPE_NAME: &str = "msgraph_cross_tenant_identity_sync";
 
-const RESOURCE_DESCRIPTION: &str = "Manages the user synchronization policy \
+pub use super::declarative::schema::RESOURCE_SCHEMA_VERSION;
+
+const USER_SYNC_INBOUND_FIELDS: &[Field] = &[Field::graph(
+    IS_SYNC_ALLOWED,
+    "isSyncAllowed",
+    Kind::Bool,
+    Presence::Required,
+    "Graph's `userSyncInbound.isSyncAllowed`: whether users may be synchronized from the partner \
+     tenant into this tenant. Setting it to `false` stops any current synchronization from the \
+     partner; users already synchronized stay as they are. Changing it updates the policy in \
+     place.",
+)];
+
+const FIELDS: &[Field] = &[
+    Field::id("The partner tenant ID; the same as `tenant_id`."),
+    Field::tenant_key(
+        "The partner tenant's ID (a GUID): the tenant users are synchronized from. Graph's \
+         `tenantId`, the key of the partner configuration.",
+    ),
+    Field {
+        name: DISPLAY_NAME,
+        role: Role::Graph("displayName"),
+        kind: Kind::String,
+        presence: Presence::OptionalComputed,
+        modifiers: &[PlanModifier::KeepStateWhenUnset],
+        description: "Graph's `displayName`: a name for the policy, usually the partner tenant's \
+                      name. Changing it updates the policy in place. When not set, it is null \
+                      after create and later takes whatever Microsoft Graph holds.",
+        data_source_description: "Graph's `displayName`: a name for the policy, usually the \
+                                  partner tenant's name.",
+    },
+    Field {
+        name: USER_SYNC_INBOUND,
+        role: Role::Graph("userSyncInbound"),
+        kind: Kind::Block(USER_SYNC_INBOUND_FIELDS),
+        presence: Presence::Required,
+        modifiers: &[],
+        description: "Graph's `userSyncInbound`: inbound user synchronization from the partner \
+                      tenant.",
+        data_source_description: "Graph's `userSyncInbound`. `is_sync_allowed`: whether users \
+                                  may be synchronized from the partner tenant into this tenant.",
+    },
+    Field::TIMEOUTS,
+];
+
+/// The identity sync resource, declaratively.
+pub const IDENTITY_SYNC: ResourceDef = ResourceDef {
+    type_name: TYPE_NAME,
+    noun: "identity synchronization policy",
+    short_noun: "policy",
+    description: "Manages the user synchronization policy \
 (`crossTenantIdentitySyncPolicyPartner`) of a partner-specific cross-tenant access configuration \
 in Microsoft Entra: whether users may be synchronized from the partner tenant into this one. The \
 partner configuration (`/policies/crossTenantAccessPolicy/partners/{tenant_id}`) must exist. \
-Needs the Microsoft Graph permission `Policy.ReadWrite.CrossTenantAccess`.";
+Needs the Microsoft Graph permission `Policy.ReadWrite.CrossTenantAccess`.",
+    data_source_description: "Reads the user synchronization policy \
+(`crossTenantIdentitySyncPolicyPartner`) of a partner-specific cross-tenant access configuration. \
+Needs `Policy.Read.All`.",
+    fields: FIELDS,
+    singleton_id: "",
+};
 
-const TENANT_ID_DESCRIPTION: &str = "The partner tenant's ID (a GUID): the tenant users are \
-synchronized from. Graph's `tenantId`, the key of the partner configuration.";
-
-const DISPLAY_NAME_DESCRIPTION: &str = "Graph's `displayName`: a name for the policy, usually the \
-partner tenant's name. Changing it updates the policy in place. When not set, it is null after \
-create and later takes whatever Microsoft Graph holds.";
-
-const IS_SYNC_ALLOWED_DESCRIPTION: &str = "Graph's `userSyncInbound.isSyncAllowed`: whether users \
-may be synchronized from the partner tenant into this tenant. Setting it to `false` stops any \
-current synchronization from the partner; users already synchronized stay as they are. Changing \
-it updates the policy in place.";
-
-const ID_DESCRIPTION: &str = "The partner tenant ID; the same as `tenant_id`.";
-
-fn described(text: &str, attribute: &str) -> String {
-    let modifiers = plan_modifiers::describe(attribute);
-    if modifiers.is_empty() {
-        text.to_string()
-    } else {
-        format!("{text} {modifiers}")
-    }
-}
-
-fn string_attr(name: &str, description: String) -> Attribute {
-    Attribute {
-        name: name.into(),
-        ty: Type::String,
-        description,
-        description_kind: DescriptionKind::Markdown,
-        ..Attribute::default()
-    }
-}
-
-/// The `timeouts` block with one attribute per operation in `ops`.
-fn timeouts_block(ops: &[Operation]) -> NestedBlock {
-    let attributes = ops
-        .iter()
-        .map(|op| Attribute {
-            optional: true,
-            ..string_attr(
-                op.attribute(),
-                format!(
-                    "How long to {} the policy may take, including retries, as a duration such \
-                     as \"90s\", \"10m\" or \"1h30m\". Default {}.",
-                    op.attribute(),
-                    op.default_text()
-                ),
-            )
-        })
-        .collect();
-    NestedBlock {
-        type_name: TIMEOUTS.into(),
-        block: Block {
-            attributes,
-            description: "How long each operation may take.".into(),
-            description_kind: DescriptionKind::Markdown,
-            ..Block::default()
-        },
-        nesting: NestingMode::Single,
-        min_items: 0,
-        max_items: 0,
-    }
-}
-
-/// The resource's state schema version; state from a higher one was written by a newer provider.
-pub const RESOURCE_SCHEMA_VERSION: i64 = 0;
-
-/// The resource schema (issue 3): blocks, not nested attributes, for Terraform 1.0.x.
+/// The resource schema (issue 3).
 pub fn resource_schema() -> Schema {
-    let user_sync_inbound = NestedBlock {
-        type_name: USER_SYNC_INBOUND.into(),
-        block: Block {
-            attributes: vec![Attribute {
-                name: IS_SYNC_ALLOWED.into(),
-                ty: Type::Bool,
-                description: IS_SYNC_ALLOWED_DESCRIPTION.into(),
-                description_kind: DescriptionKind::Markdown,
-                required: true,
-                ..Attribute::default()
-            }],
-            description: "Graph's `userSyncInbound`: inbound user synchronization from the \
-                          partner tenant."
-                .into(),
-            description_kind: DescriptionKind::Markdown,
-            ..Block::default()
-        },
-        nesting: NestingMode::Single,
-        min_items: 1,
-        max_items: 1,
-    };
-    Schema {
-        version: RESOURCE_SCHEMA_VERSION,
-        block: Block {
-            attributes: vec![
-                Attribute {
-                    computed: true,
-                    ..string_attr(ID, described(ID_DESCRIPTION, ID))
-                },
-                Attribute {
-                    required: true,
-                    ..string_attr(TENANT_ID, described(TENANT_ID_DESCRIPTION, TENANT_ID))
-                },
-                Attribute {
-                    optional: true,
-                    computed: true,
-                    ..string_attr(
-                        DISPLAY_NAME,
-                        described(DISPLAY_NAME_DESCRIPTION, DISPLAY_NAME),
-                    )
-                },
-            ],
-            blocks: vec![user_sync_inbound, timeouts_block(&Operation::ALL)],
-            description: RESOURCE_DESCRIPTION.into(),
-            description_kind: DescriptionKind::Markdown,
-            deprecated: false,
-        },
-    }
+    schema::resource_schema(&IDENTITY_SYNC)
 }
 
 /// The data source schema: `user_sync_inbound` is a computed object attribute, because blocks
 /// cannot be computed before protocol 6.11 and references into it must work on every version.
 pub fn data_source_schema() -> Schema {
-    Schema {
-        version: 0,
-        block: Block {
-            attributes: vec![
-                Attribute {
-                    computed: true,
-                    ..string_attr(ID, ID_DESCRIPTION.into())
-                },
-                Attribute {
-                    required: true,
-                    ..string_attr(TENANT_ID, TENANT_ID_DESCRIPTION.into())
-                },
-                Attribute {
-                    computed: true,
-                    ..string_attr(
-                        DISPLAY_NAME,
-                        "Graph's `displayName`: a name for the policy, usually the partner \
-                         tenant's name."
-                            .into(),
-                    )
-                },
-                Attribute {
-                    name: USER_SYNC_INBOUND.into(),
-                    ty: Type::Object(BTreeMap::from([(IS_SYNC_ALLOWED.to_string(), Type::Bool)])),
-                    description: "Graph's `userSyncInbound`. `is_sync_allowed`: whether users may \
-                                  be synchronized from the partner tenant into this tenant."
-                        .into(),
-                    description_kind: DescriptionKind::Markdown,
-                    computed: true,
-                    ..Attribute::default()
-                },
-            ],
-            blocks: vec![timeouts_block(&[Operation::Read])],
-            description: "Reads the user synchronization policy \
-                          (`crossTenantIdentitySyncPolicyPartner`) of a partner-specific \
-                          cross-tenant access configuration. Needs `Policy.Read.All`."
-                .into(),
-            description_kind: DescriptionKind::Markdown,
-            deprecated: false,
-        },
-    }
+    schema::data_source_schema(&IDENTITY_SYNC)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plugin::{Attribute, Block, NestingMode, Type};
+    use std::collections::BTreeMap;
 
     fn attr<'a>(block: &'a Block, name: &str) -> &'a Attribute {
         block.attributes.iter().find(|a| a.name == name).unwrap()

@@ -1,9 +1,11 @@
-//! The resource's state value: attribute names, and building state from what Graph holds.
+//! The identity sync resource's state value: attribute names, and state from what Graph holds
+//! (by the declarative description in schema.rs).
 
-use crate::graph::{IdentitySyncPolicy, UserSyncInbound};
+use crate::graph::IdentitySyncPolicy;
 use crate::plugin::Value;
 
-use super::guid::guid_eq;
+use super::declarative::convert::{create_body, state_from_graph};
+use super::schema::IDENTITY_SYNC;
 
 pub const ID: &str = "id";
 pub const TENANT_ID: &str = "tenant_id";
@@ -46,60 +48,43 @@ pub fn resource_value(
     ])
 }
 
+/// The policy as Graph JSON, key included (the typed model never serializes it).
+pub fn policy_json(policy: &IdentitySyncPolicy) -> serde_json::Value {
+    let mut json = serde_json::to_value(policy).unwrap_or_default();
+    if let Some(obj) = json.as_object_mut() {
+        obj.insert("tenantId".into(), policy.tenant_id.clone().into());
+    }
+    json
+}
+
 /// New state after a refresh: Graph's values, but the user's spelling of the GUID (Graph answers
 /// in lower case), the prior `id` and the prior `timeouts` block.
 pub fn refreshed_state(prior: &Value, policy: &IdentitySyncPolicy) -> Value {
-    let prior_tenant = prior.attr(TENANT_ID).as_str();
-    let tenant_id = match prior_tenant {
-        Some(t) if guid_eq(t, &policy.tenant_id) => t,
-        // Graph omitted or changed the key: we asked by the prior one, so keep it.
-        Some(t) if policy.tenant_id.is_empty() => t,
-        _ => policy.tenant_id.as_str(),
-    };
-    let id = match prior.attr(ID).as_str() {
-        Some(id) if guid_eq(id, tenant_id) => id,
-        _ => tenant_id,
-    };
-    resource_value(
-        id,
-        tenant_id,
-        policy.display_name.as_deref(),
-        policy.user_sync_inbound.is_sync_allowed,
-        prior.attr(TIMEOUTS).clone(),
-    )
+    let key = prior.attr(TENANT_ID).as_str().unwrap_or(&policy.tenant_id);
+    state_from_graph(&IDENTITY_SYNC, prior, key, &policy_json(policy))
 }
 
 /// Imported state: the user's spelling of the GUID, no timeouts block.
 pub fn imported_state(tenant_id: &str, policy: &IdentitySyncPolicy) -> Value {
-    resource_value(
+    state_from_graph(
+        &IDENTITY_SYNC,
+        &Value::Null,
         tenant_id,
-        tenant_id,
-        policy.display_name.as_deref(),
-        policy.user_sync_inbound.is_sync_allowed,
-        Value::Null,
+        &policy_json(policy),
     )
 }
 
-/// The PUT body for a planned (fully known) resource value; `None` if something is unknown.
+/// The PUT body for a planned (fully known) resource value, by the declarative description;
+/// `None` if something is unknown.
 pub fn policy_from_planned(planned: &Value) -> Option<IdentitySyncPolicy> {
-    let tenant_id = planned.attr(TENANT_ID).as_str()?.to_string();
-    let display_name = match planned.attr(DISPLAY_NAME) {
-        Value::Null => None,
-        Value::String(s) => Some(s.clone()),
-        _ => return None,
-    };
-    Some(IdentitySyncPolicy {
-        tenant_id,
-        display_name,
-        user_sync_inbound: UserSyncInbound {
-            is_sync_allowed: is_sync_allowed(planned)?,
-        },
-    })
+    let body = create_body(&IDENTITY_SYNC, planned, true).ok()?;
+    serde_json::from_value(serde_json::Value::Object(body)).ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::graph::UserSyncInbound;
 
     const UPPER: &str = "90E29127-71AD-49C7-9CE8-DB3F41EA06F1";
     const LOWER: &str = "90e29127-71ad-49c7-9ce8-db3f41ea06f1";

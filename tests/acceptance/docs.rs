@@ -67,6 +67,10 @@ fn examples_cover_the_documented_layout() {
         "provider",
         "resources/msgraph_cross_tenant_identity_sync",
         "data-sources/msgraph_cross_tenant_identity_sync",
+        "resources/msgraph_cross_tenant_access_partner",
+        "resources/msgraph_cross_tenant_access_default",
+        "data-sources/msgraph_cross_tenant_access_partner",
+        "cross-tenant-sync",
         "multi-partner",
         "demo",
     ] {

@@ -2,6 +2,9 @@
 
 mod harness;
 
+mod access_default;
+mod access_partner;
+mod access_requests;
 mod auth;
 mod data_source;
 mod docs;
@@ -11,3 +14,4 @@ mod real_graph;
 mod reliability;
 mod reliability_cleanup;
 mod resource;
+mod state_upgrade;

@@ -1,0 +1,120 @@
+//! The partner configuration and default settings objects answer as Microsoft's Graph v1.0
+//! API pages document them.
+
+mod common;
+
+use common::*;
+use msgraph_sim::Sim;
+use serde_json::json;
+
+const PARTNER: &str = "90e29127-71ad-49c7-9ce8-db3f41ea06f1";
+const PARTNERS: &str = "/v1.0/policies/crossTenantAccessPolicy/partners";
+const DEFAULT: &str = "/v1.0/policies/crossTenantAccessPolicy/default";
+
+#[tokio::test]
+async fn partner_post_patch_merges_and_refuses_duplicates_and_bad_enums() {
+    let server = Sim::start().await;
+    let t = token(&server).await;
+    let path = format!("{PARTNERS}/{PARTNER}");
+    let created = graph(
+        &server,
+        &t,
+        "POST",
+        PARTNERS,
+        Some(&format!(
+            r#"{{"tenantId":"{PARTNER}","automaticUserConsentSettings":{{"inboundAllowed":true}}}}"#
+        )),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let body = created.json();
+    assert_eq!(body["isInMultiTenantOrganization"], json!(false));
+    assert_eq!(body["inboundTrust"], json!(null));
+    assert_eq!(
+        body["automaticUserConsentSettings"],
+        json!({"inboundAllowed": true})
+    );
+
+    let dup = graph(
+        &server,
+        &t,
+        "POST",
+        PARTNERS,
+        Some(&format!(r#"{{"tenantId":"{PARTNER}"}}"#)),
+    )
+    .await;
+    assert_graph_error(&dup, 409, "Request_MultipleObjectsWithSameKeyValue");
+    assert!(dup.json()["error"]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("same value for property tenantId")));
+
+    let patch = graph(
+        &server,
+        &t,
+        "PATCH",
+        &path,
+        Some(r#"{"inboundTrust":{"isMfaAccepted":true},"automaticUserConsentSettings":null}"#),
+    )
+    .await;
+    assert_eq!(patch.status, 204, "{}", patch.body);
+    let got = graph(&server, &t, "GET", &path, None).await.json();
+    assert_eq!(got["inboundTrust"], json!({"isMfaAccepted": true}));
+    assert_eq!(got["automaticUserConsentSettings"], json!(null));
+
+    let bad = graph(
+        &server,
+        &t,
+        "PATCH",
+        &path,
+        Some(r#"{"b2bCollaborationInbound":{"usersAndGroups":{"accessType":"maybe"}}}"#),
+    )
+    .await;
+    assert_graph_error(&bad, 400, "Request_BadRequest");
+    let read_only = graph(
+        &server,
+        &t,
+        "PATCH",
+        &path,
+        Some(r#"{"isInMultiTenantOrganization":true}"#),
+    )
+    .await;
+    assert_graph_error(&read_only, 400, "Request_BadRequest");
+}
+
+#[tokio::test]
+async fn default_settings_patch_and_reset_to_system_default() {
+    let server = Sim::start().await;
+    let t = token(&server).await;
+    let before = graph(&server, &t, "GET", DEFAULT, None).await.json();
+    assert_eq!(before["isServiceDefault"], json!(true));
+    assert_eq!(
+        before["b2bDirectConnectInbound"]["usersAndGroups"]["accessType"],
+        json!("blocked")
+    );
+    let patch = graph(
+        &server,
+        &t,
+        "PATCH",
+        DEFAULT,
+        Some(r#"{"inboundTrust":{"isMfaAccepted":true}}"#),
+    )
+    .await;
+    assert_eq!(patch.status, 204, "{}", patch.body);
+    let after = graph(&server, &t, "GET", DEFAULT, None).await.json();
+    assert_eq!(after["isServiceDefault"], json!(false));
+    assert_eq!(after["inboundTrust"], json!({"isMfaAccepted": true}));
+    let reset = graph(
+        &server,
+        &t,
+        "POST",
+        &format!("{DEFAULT}/resetToSystemDefault"),
+        Some("{}"),
+    )
+    .await;
+    assert_eq!(reset.status, 204, "{}", reset.body);
+    let reset_body = graph(&server, &t, "GET", DEFAULT, None).await.json();
+    assert_eq!(reset_body["isServiceDefault"], json!(true));
+    assert_eq!(reset_body["inboundTrust"]["isMfaAccepted"], json!(false));
+    let wrong = graph(&server, &t, "DELETE", DEFAULT, None).await;
+    assert_eq!(wrong.status, 405);
+}
