@@ -3,6 +3,7 @@
 //! This file only dispatches by type name; each concern lives in its own file.
 
 pub mod api;
+pub mod auth_errors;
 pub mod data_source;
 #[cfg(test)]
 mod fake_graph;
@@ -50,7 +51,7 @@ enum Configured {
 struct Ready {
     client: GraphClient,
     consistency_window: Duration,
-    secrets: Vec<String>,
+    secrets: Vec<crate::graph::Secret>,
 }
 
 /// The provider.
@@ -165,7 +166,10 @@ impl Provider for MsGraphProvider {
                         let mut own = Diagnostics::new();
                         own.error(
                             "Invalid provider configuration",
-                            format!("The Microsoft Graph client could not be set up: {e}"),
+                            format!(
+                                "The Microsoft Graph client could not be set up: {}",
+                                auth_errors::describe(&e)
+                            ),
                         );
                         graph_diagnostics::redact(&mut own, &secrets);
                         diags.extend(own);

@@ -48,6 +48,7 @@ pub(super) fn config_for(url: &str, auth: AuthConfig) -> ClientConfig {
         auth,
         user_agent: "msgraph-test/1".into(),
         extra_ca_file: None,
+        proxy: Default::default(),
         tuning: fast_tuning(),
     }
 }
