@@ -1,8 +1,10 @@
 //! GraphClient against canned loopback servers: shared helpers; the tests are split by theme.
 
 mod faults;
+mod proxy;
 mod requests;
 mod security;
+mod trust;
 
 use std::time::Duration;
 
