@@ -4,6 +4,7 @@
 
 mod clouds;
 mod flows;
+mod parity;
 mod resolution;
 mod terraform;
 mod tool_files;
