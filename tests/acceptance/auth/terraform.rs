@@ -310,10 +310,11 @@ fn terraform_reports_unusable_credentials_clearly() {
         // A token file that is not there.
         let mut missing = app(CLIENT_ID);
         missing.push(("oidc_token_file_path", hcl_string("/nonexistent/token")));
-        s.step(
-            Step::new(config(s, &missing, "missing"))
-                .expect_error(&["could not read the OIDC token file", "/nonexistent/token"]),
-        );
+        s.step(Step::new(config(s, &missing, "missing")).expect_error(&[
+            "oidc_token_file_path",
+            "could not read",
+            "/nonexistent/token",
+        ]));
 
         // A PKCS#12 file with the wrong password: named, never echoed.
         let wrong_password = "Wrong~Pa55word-never-printed";
@@ -324,10 +325,11 @@ fn terraform_reports_unusable_credentials_clearly() {
         pfx_args.push(("client_certificate_path", hcl_string(&pfx)));
         s.dir
             .set_env("ARM_CLIENT_CERTIFICATE_PASSWORD", wrong_password);
-        s.step(
-            Step::new(config(s, &pfx_args, "pfx"))
-                .expect_error(&["wrong client_certificate_password", "client.pfx"]),
-        );
+        s.step(Step::new(config(s, &pfx_args, "pfx")).expect_error(&[
+            "client_certificate_password",
+            "wrong password",
+            "client.pfx",
+        ]));
         s.dir.remove_env("ARM_CLIENT_CERTIFICATE_PASSWORD");
         s.expect_never_printed(wrong_password, "the wrong certificate password");
 
