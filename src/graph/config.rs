@@ -116,14 +116,14 @@ pub struct AuthConfig {
     pub oidc_token_file_path: Option<PathBuf>,
     pub oidc_request_url: Option<String>,
     pub oidc_request_token: Option<Secret>,
-    /// Azure DevOps: ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID (with oidc_request_url/token taken
-    /// from SYSTEM_OIDCREQUESTURI / SYSTEM_ACCESSTOKEN).
+    /// Azure DevOps: the service connection to request the federated token for, from
+    /// `oidc_request_url` with `oidc_request_token` (the pipeline's own URL and access token).
     pub ado_service_connection_id: Option<String>,
     pub use_msi: bool,
     /// IMDS or App Service endpoint. Default: IMDS `http://169.254.169.254/metadata/identity/oauth2/token`.
     /// Plain http is accepted here for loopback and link-local (169.254.0.0/16) hosts only.
     pub msi_endpoint: Option<String>,
-    /// App Service / Functions: IDENTITY_HEADER.
+    /// App Service / Functions: the identity header.
     pub msi_identity_header: Option<Secret>,
     pub use_cli: bool,
     /// The `az` executable (default "az" on PATH).

@@ -492,6 +492,7 @@ mod tests {
         };
         let shown = format!("{response:?}");
         assert!(!shown.contains("AcCeSs-8e1f"), "{shown}");
+        assert!(!shown.contains(&format!("{:?}", response.body)), "{shown}");
         assert!(shown.contains("200") && shown.contains("bytes"), "{shown}");
     }
 
