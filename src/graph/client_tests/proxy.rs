@@ -30,12 +30,7 @@ async fn managed_identity_and_loopback_requests_bypass_the_proxy() {
         }
     })
     .await;
-    let auth = AuthConfig {
-        use_msi: true,
-        msi_endpoint: Some(format!("{}/msi/token", server.url)),
-        msi_identity_header: Some(Secret::new("identity-header-value")),
-        ..AuthConfig::default()
-    };
+    let auth = crate::graph::testutil::app_service_auth(&server.url);
     let config = ClientConfig {
         proxy: through(&proxy),
         ..config_for(&server.url, auth)

@@ -276,12 +276,7 @@ async fn app_service_request_shape_and_errors() {
         }
     })
     .await;
-    let auth = AuthConfig {
-        use_msi: true,
-        msi_endpoint: Some(format!("{}/msi/token", server.url)),
-        msi_identity_header: Some(Secret::new("identity-header-value")),
-        ..AuthConfig::default()
-    };
+    let auth = crate::graph::testutil::app_service_auth(&server.url);
     let c = client(&server.url, auth.clone());
     assert_eq!(c.credential_kind(), "managed identity (App Service)");
     c.sign_in(soon()).await.unwrap();
