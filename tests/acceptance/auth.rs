@@ -4,6 +4,7 @@
 
 mod clouds;
 mod flows;
+mod network;
 mod parity;
 mod resolution;
 mod terraform;
