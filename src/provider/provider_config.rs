@@ -146,7 +146,7 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
                 diags.attribute_error(
                     AttributePath::attrs([name]),
                     "Invalid endpoint",
-                    format!("{name} {problem}"),
+                    format!("{name}: {problem}"),
                 );
             }
         }
@@ -402,7 +402,7 @@ pub fn resolve(
                 {
                     diags.error(
                         "Invalid endpoint",
-                        format!("From the environment: {var} {problem}"),
+                        format!("From the environment: {var}: {problem}"),
                     );
                 }
             }
