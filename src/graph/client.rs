@@ -9,7 +9,8 @@ use tokio::time::Instant;
 use super::auth::{AuthContext, Authenticator};
 use super::config::Tuning;
 use super::endpoint::{identity_sync_url, join_segments, parse_root};
-use super::http::{excerpt, Body, Http, RawResponse, Request};
+use super::error::Setting;
+use super::http::{excerpt, sanitize, Body, Http, RawResponse, Request};
 use super::send::{with_retries, Limits, Verdict};
 use super::{ClientConfig, GraphError, IdentitySyncPatch, IdentitySyncPolicy};
 
@@ -41,8 +42,8 @@ impl GraphClient {
     /// Validates endpoints (https, or http for loopback only), picks the credential and loads
     /// certificates. Sends nothing.
     pub fn new(config: ClientConfig) -> Result<GraphClient, GraphError> {
-        let graph_root = parse_root("graph_endpoint", &config.cloud.graph_endpoint)?;
-        let authority_root = parse_root("authority_host", &config.cloud.authority_host)?;
+        let graph_root = parse_root(Setting::GraphEndpoint, &config.cloud.graph_endpoint)?;
+        let authority_root = parse_root(Setting::AuthorityHost, &config.cloud.authority_host)?;
         let auth = Authenticator::new(&config.auth)?;
         let http = Http::new(&config)?;
         log::debug!(
@@ -473,13 +474,14 @@ fn api_error(op: &str, response: &RawResponse) -> GraphError {
         .and_then(|j| j.get("error"))
         .filter(|e| e.is_object())
     {
-        let field = |name: &str| error.get(name).and_then(|v| v.as_str()).map(str::to_string);
+        // Server text reaches the terminal: sanitized (no escapes, bounded length).
+        let field = |name: &str| error.get(name).and_then(|v| v.as_str()).map(sanitize);
         let inner_request_id = error
             .get("innerError")
             .or_else(|| error.get("innererror"))
             .and_then(|i| i.get("request-id"))
             .and_then(|v| v.as_str())
-            .map(str::to_string);
+            .map(sanitize);
         return GraphError::Api {
             status,
             code: field("code").unwrap_or_else(|| reason(status)),

@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// A secret string that never prints.
+/// A secret string that never prints: the one type for every client secret, certificate,
+/// password, OIDC token, identity header, access token and proxy URL (it may carry a password)
+/// this crate holds. It has no `Display`, and its `Debug` shows no part of the value.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
@@ -114,21 +116,18 @@ pub struct AuthConfig {
     pub oidc_token_file_path: Option<PathBuf>,
     pub oidc_request_url: Option<String>,
     pub oidc_request_token: Option<Secret>,
-    /// Azure DevOps: ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID (with oidc_request_url/token taken
-    /// from SYSTEM_OIDCREQUESTURI / SYSTEM_ACCESSTOKEN).
+    /// Azure DevOps: the service connection to request the federated token for, from
+    /// `oidc_request_url` with `oidc_request_token` (the pipeline's own URL and access token).
     pub ado_service_connection_id: Option<String>,
     pub use_msi: bool,
     /// IMDS or App Service endpoint. Default: IMDS `http://169.254.169.254/metadata/identity/oauth2/token`.
     /// Plain http is accepted here for loopback and link-local (169.254.0.0/16) hosts only.
     pub msi_endpoint: Option<String>,
-    /// App Service / Functions: IDENTITY_HEADER.
+    /// App Service / Functions: the identity header.
     pub msi_identity_header: Option<Secret>,
     pub use_cli: bool,
     /// The `az` executable (default "az" on PATH).
     pub az_command: Option<PathBuf>,
-    /// Certificate assertions: sign with PS256 and send `x5t#S256` instead of the default RS256
-    /// with `x5t` (SHA-1 thumbprint). Both are accepted by Entra.
-    pub client_certificate_pss: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -136,9 +135,12 @@ pub struct ClientConfig {
     pub cloud: Cloud,
     pub auth: AuthConfig,
     pub user_agent: String,
-    /// Extra trusted root certificates (PEM bundle), e.g. from SSL_CERT_FILE; added to the
+    /// Extra trusted root certificates (PEM bundle), e.g. a corporate proxy's CA; added to the
     /// system store, never replacing it.
     pub extra_ca_file: Option<PathBuf>,
+    /// Where Graph and login requests go through a proxy. Managed identity requests and plain
+    /// http to loopback or link-local hosts always go direct.
+    pub proxy: ProxyConfig,
     /// Timeouts and retry pacing; the defaults suit Graph, tests shrink them.
     pub tuning: Tuning,
 }
@@ -151,9 +153,21 @@ impl ClientConfig {
             auth,
             user_agent: user_agent.into(),
             extra_ca_file: None,
+            proxy: ProxyConfig::default(),
             tuning: Tuning::default(),
         }
     }
+}
+
+/// Proxy settings, resolved by the caller (this crate reads no environment variables).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProxyConfig {
+    /// Proxy for https:// requests; may hold `user:password@`.
+    pub https: Option<Secret>,
+    /// Proxy for http:// requests.
+    pub http: Option<Secret>,
+    /// Hosts reached directly, comma-separated (`NO_PROXY` syntax).
+    pub no_proxy: Option<String>,
 }
 
 /// Timeouts and retry pacing. Every wait is still bounded by the operation's deadline.

@@ -5,6 +5,7 @@ use std::net::IpAddr;
 
 use reqwest::Url;
 
+use super::error::Setting;
 use super::GraphError;
 
 /// Which hosts may be reached over plain http.
@@ -16,67 +17,106 @@ pub(crate) enum HttpAllowed {
     LoopbackOrLinkLocal,
 }
 
+fn invalid(setting: Setting, problem: String) -> GraphError {
+    GraphError::InvalidSetting { setting, problem }
+}
+
 /// Parses a configured URL, refusing http:// except where `allowed` says so.
 pub(crate) fn parse_endpoint(
-    setting: &str,
+    setting: Setting,
     value: &str,
     allowed: HttpAllowed,
 ) -> Result<Url, GraphError> {
-    let url = Url::parse(value.trim()).map_err(|e| GraphError::Config {
-        message: format!("{setting} is not a valid URL ({e}): {value:?}"),
-    })?;
+    let url = Url::parse(value.trim())
+        .map_err(|e| invalid(setting, format!("not a valid URL ({e}): {value:?}")))?;
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(GraphError::Config {
-            message: format!("{setting} must not contain a user name or password"),
-        });
+        return Err(invalid(
+            setting,
+            "must not contain a user name or password".into(),
+        ));
     }
     match url.scheme() {
         "https" => Ok(url),
         "http" if http_allowed(&url, allowed) => Ok(url),
-        "http" => Err(GraphError::Config {
-            message: format!(
-                "{setting} must use https:// ({value}): plain http:// is only accepted for \
-                 loopback addresses (127.0.0.1, ::1, localhost), so credentials and tokens never \
-                 cross the network unencrypted"
+        "http" => Err(invalid(
+            setting,
+            format!(
+                "must use https:// ({value}): plain http:// is only accepted for loopback \
+                 addresses (127.0.0.1, ::1, localhost), so credentials and tokens never cross \
+                 the network unencrypted"
             ),
-        }),
-        other => Err(GraphError::Config {
-            message: format!("{setting} must be an https:// URL, not {other}:// ({value})"),
-        }),
+        )),
+        other => Err(invalid(
+            setting,
+            format!("must be an https:// URL, not {other}:// ({value})"),
+        )),
     }
 }
 
 /// Checks a configured root URL (Graph or login authority) by the rules the client applies when
-/// it is built: see [`parse_root`]. `setting` names the value in the message.
-pub fn check_root(setting: &str, value: &str) -> Result<(), GraphError> {
+/// it is built: see [`parse_root`].
+pub fn check_root(setting: Setting, value: &str) -> Result<(), GraphError> {
     parse_root(setting, value).map(|_| ())
 }
 
 /// A root URL (Graph or login authority): no query, no fragment, no API version, trailing slash
 /// removed.
-pub(crate) fn parse_root(setting: &str, value: &str) -> Result<Url, GraphError> {
+pub(crate) fn parse_root(setting: Setting, value: &str) -> Result<Url, GraphError> {
     let url = parse_endpoint(setting, value, HttpAllowed::LoopbackOnly)?;
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(GraphError::Config {
-            message: format!(
-                "{setting} must be a root URL without query or fragment, such as \
+        return Err(invalid(
+            setting,
+            format!(
+                "must be a root URL without query or fragment, such as \
                  https://graph.microsoft.com ({value})"
             ),
-        });
+        ));
     }
     let trimmed = url.as_str().trim_end_matches('/').to_string();
     let lower = trimmed.to_ascii_lowercase();
     if let Some(version) = ["/v1.0", "/beta"].iter().find(|v| lower.ends_with(*v)) {
-        return Err(GraphError::Config {
-            message: format!(
-                "{setting} must be a root without an API version (the client adds /v1.0 \
-                 itself): remove {version} from {value}"
+        return Err(invalid(
+            setting,
+            format!(
+                "must be a root without an API version (the client adds /v1.0 itself): remove \
+                 {version} from {value}"
             ),
-        });
+        ));
     }
-    Url::parse(&trimmed).map_err(|e| GraphError::Config {
-        message: format!("{setting} is not a valid URL ({e})"),
-    })
+    Url::parse(&trimmed).map_err(|e| invalid(setting, format!("not a valid URL ({e})")))
+}
+
+/// The host of a URL as text (lower case, IPv6 without brackets), if it parses.
+pub fn url_host(value: &str) -> Option<String> {
+    let url = Url::parse(value.trim()).ok()?;
+    let host = url.host_str()?;
+    Some(
+        host.trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase(),
+    )
+}
+
+/// 127.0.0.0/8, ::1 or localhost.
+pub fn is_loopback_host(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => bare.eq_ignore_ascii_case("localhost"),
+    }
+}
+
+/// Loopback or link-local (169.254.0.0/16, fe80::/10): hosts no proxy should see.
+pub(crate) fn is_local_host(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<IpAddr>() {
+        Ok(IpAddr::V4(ip)) => ip.is_loopback() || ip.is_link_local(),
+        Ok(IpAddr::V6(ip)) => ip.is_loopback() || (ip.segments()[0] & 0xffc0) == 0xfe80,
+        Err(_) => bare.eq_ignore_ascii_case("localhost"),
+    }
 }
 
 fn http_allowed(url: &Url, allowed: HttpAllowed) -> bool {
@@ -149,7 +189,7 @@ mod tests {
     use super::*;
 
     fn root(s: &str) -> Result<Url, GraphError> {
-        parse_root("graph_endpoint", s)
+        parse_root(Setting::GraphEndpoint, s)
     }
 
     #[test]
@@ -172,7 +212,7 @@ mod tests {
             identity_sync_url(&url, "x").as_str(),
             "https://proxy.example.com/graph/v1.0/policies/crossTenantAccessPolicy/partners/x/identitySynchronization"
         );
-        let login = parse_root("authority_host", "https://login.microsoftonline.us").unwrap();
+        let login = parse_root(Setting::AuthorityHost, "https://login.microsoftonline.us").unwrap();
         assert_eq!(
             token_url(&login, "contoso.onmicrosoft.com").as_str(),
             "https://login.microsoftonline.us/contoso.onmicrosoft.com/oauth2/v2.0/token"
@@ -198,9 +238,9 @@ mod tests {
             "http://localhost.evil.com",
         ] {
             match root(bad) {
-                Err(GraphError::Config { message }) => {
-                    assert!(message.contains("graph_endpoint"), "{message}");
-                    assert!(message.contains("https://"), "{message}");
+                Err(GraphError::InvalidSetting { setting, problem }) => {
+                    assert_eq!(setting, Setting::GraphEndpoint);
+                    assert!(problem.contains("https://"), "{problem}");
                 }
                 other => panic!("{bad} should be refused, got {other:?}"),
             }
@@ -210,8 +250,10 @@ mod tests {
     #[test]
     fn link_local_http_only_where_allowed() {
         let imds = "http://169.254.169.254/metadata/identity/oauth2/token";
-        assert!(parse_endpoint("msi_endpoint", imds, HttpAllowed::LoopbackOrLinkLocal).is_ok());
-        assert!(parse_endpoint("msi_endpoint", imds, HttpAllowed::LoopbackOnly).is_err());
+        assert!(
+            parse_endpoint(Setting::MsiEndpoint, imds, HttpAllowed::LoopbackOrLinkLocal).is_ok()
+        );
+        assert!(parse_endpoint(Setting::MsiEndpoint, imds, HttpAllowed::LoopbackOnly).is_err());
     }
 
     #[test]
@@ -221,8 +263,8 @@ mod tests {
         assert!(root("https://graph.microsoft.com/?x=1").is_err());
         assert!(root("https://user:pw@graph.microsoft.com").is_err());
         match root("https://graph.microsoft.com/v1.0/") {
-            Err(GraphError::Config { message }) => {
-                assert!(message.contains("remove /v1.0"), "{message}")
+            Err(GraphError::InvalidSetting { problem, .. }) => {
+                assert!(problem.contains("remove /v1.0"), "{problem}")
             }
             other => panic!("{other:?}"),
         }
@@ -238,6 +280,28 @@ mod tests {
             "/v1.0/policies/crossTenantAccessPolicy/partners/..%2Fa%20b%2F%3F%23/identitySynchronization"
         );
         assert!(built.query().is_none());
+    }
+
+    #[test]
+    fn local_hosts_are_loopback_and_link_local() {
+        for local in [
+            "http://127.0.0.1:1/",
+            "http://[::1]/",
+            "http://localhost:4141/msi/token",
+            "http://169.254.169.254/metadata",
+            "http://[fe80::1]/",
+        ] {
+            assert!(is_local_host(&Url::parse(local).unwrap()), "{local}");
+        }
+        for remote in [
+            "https://graph.microsoft.com",
+            "http://10.0.0.1",
+            "http://[fec0::1]",
+        ] {
+            assert!(!is_local_host(&Url::parse(remote).unwrap()), "{remote}");
+        }
+        assert_eq!(url_host("https://[::1]:8/x").as_deref(), Some("::1"));
+        assert!(is_loopback_host("LOCALHOST") && !is_loopback_host("169.254.169.254"));
     }
 
     #[test]

@@ -1,4 +1,120 @@
-//! Errors of the Graph client, with named fields.
+//! Errors of the Graph client, with named fields. They speak of Graph settings and credentials
+//! ([`Setting`], [`CredentialKind`]); the caller names them as its users know them.
+
+/// A value the Graph client was configured with, for the caller to name in its own terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Setting {
+    TenantId,
+    ClientId,
+    ClientSecret,
+    GraphEndpoint,
+    AuthorityHost,
+    /// The certificate file (PEM or PKCS#12).
+    ClientCertificatePath,
+    /// The base64 PKCS#12 certificate.
+    ClientCertificate,
+    ClientCertificatePassword,
+    OidcToken,
+    OidcTokenFile,
+    OidcRequestUrl,
+    OidcRequestToken,
+    MsiEndpoint,
+    MsiIdentityHeader,
+    /// The extra trusted CA certificates.
+    CaFile,
+    Proxy,
+}
+
+impl Setting {
+    /// What it is, in the Graph client's words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Setting::TenantId => "the tenant ID",
+            Setting::ClientId => "the client ID",
+            Setting::ClientSecret => "the client secret",
+            Setting::GraphEndpoint => "the Graph root URL",
+            Setting::AuthorityHost => "the login authority URL",
+            Setting::ClientCertificatePath => "the client certificate file",
+            Setting::ClientCertificate => "the base64 client certificate",
+            Setting::ClientCertificatePassword => "the client certificate password",
+            Setting::OidcToken => "the OIDC token",
+            Setting::OidcTokenFile => "the OIDC token file",
+            Setting::OidcRequestUrl => "the OIDC request URL",
+            Setting::OidcRequestToken => "the OIDC request token",
+            Setting::MsiEndpoint => "the managed identity endpoint",
+            Setting::MsiIdentityHeader => "the App Service identity header",
+            Setting::CaFile => "the CA certificate file",
+            Setting::Proxy => "the proxy",
+        }
+    }
+}
+
+/// A credential the client can sign in with, in the order they are tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialKind {
+    Certificate,
+    Secret,
+    /// Any OIDC source (a token, a token file, or a CI endpoint).
+    Oidc,
+    AzureDevOpsOidc,
+    ManagedIdentity,
+    AppServiceManagedIdentity,
+    AzureCli,
+}
+
+impl CredentialKind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            CredentialKind::Certificate => "client certificate",
+            CredentialKind::Secret => "client secret",
+            CredentialKind::Oidc => "OIDC",
+            CredentialKind::AzureDevOpsOidc => "Azure DevOps OIDC",
+            CredentialKind::ManagedIdentity => "managed identity",
+            CredentialKind::AppServiceManagedIdentity => "managed identity (App Service)",
+            CredentialKind::AzureCli => "Azure CLI",
+        }
+    }
+}
+
+/// Why one credential was not used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Skipped {
+    /// Nothing of it was configured.
+    NotConfigured,
+    /// Turned off.
+    Disabled,
+    /// Configured, but these settings are missing too.
+    Missing(Vec<Setting>),
+    /// Tried and failed (a message from the tool, never a secret).
+    Failed(String),
+}
+
+/// One line of [`GraphError::NoCredential`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tried {
+    pub credential: CredentialKind,
+    pub skipped: Skipped,
+}
+
+impl std::fmt::Display for Tried {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = self.credential.describe();
+        match &self.skipped {
+            Skipped::NotConfigured => write!(f, "{what}: not configured"),
+            Skipped::Disabled => write!(f, "{what}: disabled"),
+            Skipped::Missing(settings) => write!(
+                f,
+                "{what}: configured, but {} is also needed",
+                settings
+                    .iter()
+                    .map(|s| s.describe())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
+            Skipped::Failed(why) => write!(f, "{what}: {why}"),
+        }
+    }
+}
 
 /// Why a Graph operation failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,9 +128,11 @@ pub enum GraphError {
     },
     /// The token endpoint refused (AADSTS code in `description`).
     Token { error: String, description: String },
-    /// No credential could be used; `tried` says what each needs.
-    NoCredential { tried: Vec<String> },
-    /// Bad configuration (endpoint, certificate, ...).
+    /// No credential could be used; `tried` says why each was skipped.
+    NoCredential { tried: Vec<Tried> },
+    /// A configured value cannot be used; `problem` says why without naming the setting.
+    InvalidSetting { setting: Setting, problem: String },
+    /// The client could not be set up for another reason.
     Config { message: String },
     /// Transport failure after retries (connection reset, timeout, TLS).
     Transport { message: String },
@@ -45,7 +163,11 @@ impl std::fmt::Display for GraphError {
                 write!(f, "token request failed: {error}: {description}")
             }
             GraphError::NoCredential { tried } => {
-                write!(f, "no usable credential; tried: {}", tried.join("; "))
+                let lines: Vec<String> = tried.iter().map(Tried::to_string).collect();
+                write!(f, "no usable credential; tried: {}", lines.join("; "))
+            }
+            GraphError::InvalidSetting { setting, problem } => {
+                write!(f, "{}: {problem}", setting.describe())
             }
             GraphError::Config { message } => write!(f, "{message}"),
             GraphError::Transport { message } => write!(f, "{message}"),
@@ -110,8 +232,8 @@ impl GraphError {
                 Some(format!("Access denied: {WRITE_PERMISSION_HINT}."))
             }
             GraphError::Api { status: 401, .. } => Some(
-                "Graph rejected the access token: check tenant_id and the environment (cloud), \
-                 and that the credential belongs to an app registered in that tenant."
+                "Graph rejected the access token: check the tenant ID and the cloud, and that \
+                  the credential belongs to an app registered in that tenant."
                     .into(),
             ),
             GraphError::Api {
@@ -131,7 +253,7 @@ impl GraphError {
             GraphError::Api {
                 status: 300..=399, ..
             } => Some(
-                "Check graph_endpoint: it should be the Graph root of your cloud, such as \
+                "Check the Graph root URL: it should be the Graph root of your cloud, such as \
                  https://graph.microsoft.com."
                     .into(),
             ),
@@ -139,15 +261,15 @@ impl GraphError {
                 self.aadsts_code()
                     .and_then(aadsts_hint)
                     .unwrap_or(
-                        "Check tenant_id, client_id and the credential (client secret, \
-                         certificate or OIDC token).",
+                        "Check the tenant ID, the client ID and the credential (client \
+                         secret, certificate or OIDC token).",
                     )
                     .into(),
             ),
             GraphError::NoCredential { .. } => Some(
-                "Configure one credential: a client secret or certificate with client_id and \
-                 tenant_id, OIDC (use_oidc), managed identity (use_msi), or sign in with \
-                 `az login` for the Azure CLI."
+                "Configure one credential: a client secret or certificate with a client ID and \
+                 tenant ID, OIDC, a managed identity, or sign in with `az login` for the Azure \
+                 CLI."
                     .into(),
             ),
             GraphError::DeadlineExceeded { .. } => Some(
@@ -156,8 +278,8 @@ impl GraphError {
                     .into(),
             ),
             GraphError::Transport { .. } => Some(
-                "Check network access to Microsoft Graph and the login endpoint (graph_endpoint, \
-                 authority_host), and proxy settings (HTTPS_PROXY / NO_PROXY)."
+                "Check network access to Microsoft Graph and the login endpoint (the Graph root \
+                 and login authority URLs), and the proxy settings."
                     .into(),
             ),
             GraphError::Decode { .. } => {
@@ -168,7 +290,7 @@ impl GraphError {
                  Objects Microsoft created itself (for example for a Microsoft support tenant) \
                  have been reported to look like this."
             )),
-            GraphError::Config { .. } => None,
+            GraphError::Config { .. } | GraphError::InvalidSetting { .. } => None,
             GraphError::Api { .. } => None,
         }
     }
@@ -177,11 +299,11 @@ impl GraphError {
 /// Advice for the token errors users hit most.
 fn aadsts_hint(code: &str) -> Option<&'static str> {
     Some(match code {
-        "AADSTS7000215" => "The client secret is wrong: check client_secret (use the secret's value, not its ID).",
+        "AADSTS7000215" => "The client secret is wrong: check the client secret (use the secret's value, not its ID).",
         "AADSTS7000222" => "The client secret has expired: create a new one for the app registration.",
-        "AADSTS700016" => "The application was not found in the tenant: check client_id and tenant_id.",
-        "AADSTS90002" | "AADSTS900023" => "The tenant was not found: check tenant_id and the environment (cloud).",
-        "AADSTS700027" | "AADSTS700023" => "The certificate assertion was rejected: upload the certificate to the app registration and check client_id.",
+        "AADSTS700016" => "The application was not found in the tenant: check the client ID and the tenant ID.",
+        "AADSTS90002" | "AADSTS900023" => "The tenant was not found: check the tenant ID and the cloud.",
+        "AADSTS700027" | "AADSTS700023" => "The certificate assertion was rejected: upload the certificate to the app registration and check the client ID.",
         "AADSTS70021" | "AADSTS700211" | "AADSTS700212" | "AADSTS700213" => "The OIDC token does not match a federated identity credential of the app: check its issuer, subject and audience (api://AzureADTokenExchange).",
         "AADSTS700024" => "The OIDC token has expired: it must be fresh when the provider signs in.",
         "AADSTS7000112" | "AADSTS7000218" => "The application is disabled or needs a credential: check the app registration.",
@@ -272,7 +394,7 @@ mod tests {
             None
         );
         let unknown_code = token_error("AADSTS1: unknown").summary_hint().unwrap();
-        assert!(unknown_code.contains("tenant_id"), "{unknown_code}");
+        assert!(unknown_code.contains("tenant ID"), "{unknown_code}");
         assert!(api(502).summary_hint().unwrap().contains("temporary"));
     }
 }

@@ -22,7 +22,7 @@ mod client_tests;
 mod testutil;
 
 pub use client::GraphClient;
-pub use config::{AuthConfig, ClientConfig, Cloud, Secret, Tuning};
-pub use endpoint::check_root;
-pub use error::GraphError;
+pub use config::{AuthConfig, ClientConfig, Cloud, ProxyConfig, Secret, Tuning};
+pub use endpoint::{check_root, is_loopback_host, url_host};
+pub use error::{CredentialKind, GraphError, Setting, Skipped, Tried};
 pub use model::{IdentitySyncPatch, IdentitySyncPolicy, UserSyncInbound};

@@ -484,3 +484,14 @@ pub(crate) fn capture_logs() {
 pub(crate) fn captured_logs() -> Vec<String> {
     CAPTURED.lock().map(|l| l.clone()).unwrap_or_default()
 }
+
+/// App Service managed identity with its token endpoint at `{server_url}/msi/token` and the
+/// identity header `identity-header-value`.
+pub(crate) fn app_service_auth(server_url: &str) -> crate::graph::AuthConfig {
+    crate::graph::AuthConfig {
+        use_msi: true,
+        msi_endpoint: Some(format!("{server_url}/msi/token")),
+        msi_identity_header: Some(crate::graph::Secret::new("identity-header-value")),
+        ..crate::graph::AuthConfig::default()
+    }
+}

@@ -2,10 +2,11 @@
 
 use std::time::Duration;
 
-use crate::graph::GraphError;
+use crate::graph::{GraphError, Secret};
 use crate::plugin::{AttributePath, Diagnostics};
 
 use super::api::Interrupted;
+use super::auth_errors;
 use super::state::TENANT_ID;
 use super::timeouts::Operation;
 
@@ -108,7 +109,7 @@ pub fn graph_error(action: Action, tenant_id: &str, err: &GraphError, diags: &mu
         GraphError::NoCredential { tried } => {
             let list = tried
                 .iter()
-                .map(|t| format!("  - {t}"))
+                .map(|t| format!("  - {}", auth_errors::tried_line(t)))
                 .collect::<Vec<_>>()
                 .join("\n");
             join(&[
@@ -118,8 +119,11 @@ pub fn graph_error(action: Action, tenant_id: &str, err: &GraphError, diags: &mu
                 action.state_note(),
             ])
         }
-        GraphError::Config { message } => join(&[
-            &format!("The provider configuration cannot be used: {message}"),
+        GraphError::Config { .. } | GraphError::InvalidSetting { .. } => join(&[
+            &format!(
+                "The provider configuration cannot be used: {}",
+                auth_errors::describe(err)
+            ),
             &hint,
             action.state_note(),
         ]),
@@ -129,7 +133,8 @@ pub fn graph_error(action: Action, tenant_id: &str, err: &GraphError, diags: &mu
                  its timeout."
             ),
             &hint,
-            "Run again once it is reachable.",
+            "Proxies are taken from HTTPS_PROXY / NO_PROXY, extra trusted CA certificates from \
+             SSL_CERT_FILE. Run again once it is reachable.",
             action.state_note(),
         ]),
         GraphError::Decode { message } => join(&[
@@ -273,9 +278,13 @@ pub fn format_duration(d: Duration) -> String {
 
 /// Replaces every occurrence of a secret in diagnostics with a marker: a last line of defence
 /// should a lower layer ever echo one.
-pub fn redact(diags: &mut Diagnostics, secrets: &[String]) {
+pub fn redact(diags: &mut Diagnostics, secrets: &[Secret]) {
     for d in diags.0.iter_mut() {
-        for secret in secrets.iter().filter(|s| s.len() >= 4) {
+        for secret in secrets
+            .iter()
+            .map(|s| s.expose().to_string())
+            .filter(|s| s.len() >= 4)
+        {
             if d.detail.contains(secret.as_str()) {
                 d.detail = d.detail.replace(secret.as_str(), "<redacted>");
             }
@@ -367,12 +376,26 @@ mod tests {
             Action::Create,
             GraphError::NoCredential {
                 tried: vec![
-                    "client secret: needs client_id".into(),
-                    "Azure CLI: az not found".into(),
+                    crate::graph::Tried {
+                        credential: crate::graph::CredentialKind::Secret,
+                        skipped: crate::graph::Skipped::Missing(vec![
+                            crate::graph::Setting::ClientId,
+                        ]),
+                    },
+                    crate::graph::Tried {
+                        credential: crate::graph::CredentialKind::AzureCli,
+                        skipped: crate::graph::Skipped::Failed("az not found".into()),
+                    },
                 ],
             },
         );
-        assert!(detail.contains("  - client secret: needs client_id\n  - Azure CLI"));
+        assert!(
+            detail.contains(
+                "  - client secret: configured, but client_id is also needed\n  - Azure CLI: az \
+                 not found"
+            ),
+            "{detail}"
+        );
         assert!(detail.contains("Nothing was recorded"));
     }
 
@@ -494,7 +517,7 @@ mod tests {
     fn secrets_are_redacted() {
         let mut diags = Diagnostics::new();
         diags.error("x", "the secret s3cr3t-value leaked");
-        redact(&mut diags, &["s3cr3t-value".to_string()]);
+        redact(&mut diags, &[Secret::new("s3cr3t-value")]);
         assert_eq!(diags.0[0].detail, "the secret <redacted> leaked");
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod api;
+pub mod auth_errors;
 pub mod confirm;
 pub mod consistency_diagnostics;
 pub mod data_source;
@@ -60,7 +61,7 @@ enum Configured {
 struct Ready {
     client: GraphClient,
     consistency_window: Duration,
-    secrets: Vec<String>,
+    secrets: Vec<crate::graph::Secret>,
 }
 
 /// The provider.
@@ -215,7 +216,10 @@ impl Provider for MsGraphProvider {
                         let mut own = Diagnostics::new();
                         own.error(
                             "Invalid provider configuration",
-                            format!("The Microsoft Graph client could not be set up: {e}"),
+                            format!(
+                                "The Microsoft Graph client could not be set up: {}",
+                                auth_errors::describe(&e)
+                            ),
                         );
                         graph_diagnostics::redact(&mut own, &secrets);
                         diags.extend(own);

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::graph::{check_root, AuthConfig, ClientConfig, Cloud, Secret};
+use crate::graph::{check_root, AuthConfig, ClientConfig, Cloud, ProxyConfig, Secret, Setting};
 use crate::plugin::{
     Attribute, AttributePath, Block, DescriptionKind, Diagnostics, Schema, Type, Value,
 };
@@ -35,12 +35,16 @@ struct Arg {
 }
 
 const ARGS: &[Arg] = &[
-    Arg { name: "tenant_id", bool_type: false, sensitive: false, env: &["ARM_TENANT_ID", "AZURE_TENANT_ID"],
+    Arg { name: "tenant_id", bool_type: false, sensitive: false, env: &["ARM_TENANT_ID"],
         description: "The tenant ID (GUID or domain) of the Microsoft Entra tenant to sign in to: the tenant whose cross-tenant access settings are managed." },
-    Arg { name: "client_id", bool_type: false, sensitive: false, env: &["ARM_CLIENT_ID", "AZURE_CLIENT_ID"],
+    Arg { name: "client_id", bool_type: false, sensitive: false, env: &["ARM_CLIENT_ID"],
         description: "The application (client) ID to sign in as; with managed identity, the client ID of a user-assigned identity." },
+    Arg { name: "client_id_file_path", bool_type: false, sensitive: false, env: &["ARM_CLIENT_ID_FILE_PATH"],
+        description: "A file holding the client ID, read at configuration; must agree with `client_id` when both are set." },
     Arg { name: "client_secret", bool_type: false, sensitive: true, env: &["ARM_CLIENT_SECRET"],
         description: "A client secret of the application." },
+    Arg { name: "client_secret_file_path", bool_type: false, sensitive: false, env: &["ARM_CLIENT_SECRET_FILE_PATH"],
+        description: "A file holding the client secret, read at configuration; must agree with `client_secret` when both are set." },
     Arg { name: "client_certificate_path", bool_type: false, sensitive: false, env: &["ARM_CLIENT_CERTIFICATE_PATH"],
         description: "Path to the application's certificate with its private key: PEM, or PKCS#12 (.pfx/.p12). RSA keys only." },
     Arg { name: "client_certificate", bool_type: false, sensitive: true, env: &["ARM_CLIENT_CERTIFICATE"],
@@ -48,15 +52,19 @@ const ARGS: &[Arg] = &[
     Arg { name: "client_certificate_password", bool_type: false, sensitive: true, env: &["ARM_CLIENT_CERTIFICATE_PASSWORD"],
         description: "The password of the PKCS#12 certificate, if it has one." },
     Arg { name: "use_oidc", bool_type: true, sensitive: false, env: &["ARM_USE_OIDC"],
-        description: "Sign in with an OpenID Connect token (workload identity federation): GitHub Actions, Azure DevOps, AKS workload identity or a token/token file. Defaults to false, or true when AZURE_FEDERATED_TOKEN_FILE is set (AKS)." },
+        description: "Sign in with an OpenID Connect token (workload identity federation): GitHub Actions, Azure DevOps, AKS workload identity or a token/token file. Defaults to false, or true with `use_aks_workload_identity` when AZURE_FEDERATED_TOKEN_FILE is set." },
+    Arg { name: "use_aks_workload_identity", bool_type: true, sensitive: false, env: &["ARM_USE_AKS_WORKLOAD_IDENTITY"],
+        description: "Sign in with AKS workload identity: take the client ID, tenant ID and token file from `AZURE_CLIENT_ID`, `AZURE_TENANT_ID` and `AZURE_FEDERATED_TOKEN_FILE`, which are ignored otherwise. A configured `client_id` or `tenant_id` must agree with them. Defaults to false." },
     Arg { name: "oidc_token", bool_type: false, sensitive: true, env: &["ARM_OIDC_TOKEN"],
         description: "An OIDC ID token to exchange for an access token." },
-    Arg { name: "oidc_token_file_path", bool_type: false, sensitive: false, env: &["ARM_OIDC_TOKEN_FILE_PATH", "AZURE_FEDERATED_TOKEN_FILE"],
+    Arg { name: "oidc_token_file_path", bool_type: false, sensitive: false, env: &["ARM_OIDC_TOKEN_FILE_PATH"],
         description: "A file holding an OIDC ID token; read again on every sign-in, as it rotates." },
     Arg { name: "oidc_request_url", bool_type: false, sensitive: false, env: &["ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL"],
         description: "The URL to request an OIDC token from (GitHub Actions sets ACTIONS_ID_TOKEN_REQUEST_URL; in Azure DevOps with ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID, SYSTEM_OIDCREQUESTURI is used)." },
     Arg { name: "oidc_request_token", bool_type: false, sensitive: true, env: &["ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"],
         description: "The bearer token for oidc_request_url (in Azure DevOps, SYSTEM_ACCESSTOKEN is used)." },
+    Arg { name: "ado_pipeline_service_connection_id", bool_type: false, sensitive: false, env: &["ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID", "ARM_OIDC_AZURE_SERVICE_CONNECTION_ID"],
+        description: "The ID of the Azure DevOps service connection to request the OIDC token for (with `use_oidc`); the request URL and token then default to SYSTEM_OIDCREQUESTURI and SYSTEM_ACCESSTOKEN." },
     Arg { name: "use_msi", bool_type: true, sensitive: false, env: &["ARM_USE_MSI"],
         description: "Sign in with the managed identity of the Azure VM, App Service or Function running Terraform. Defaults to false." },
     Arg { name: "msi_endpoint", bool_type: false, sensitive: false, env: &["ARM_MSI_ENDPOINT", "IDENTITY_ENDPOINT"],
@@ -64,14 +72,15 @@ const ARGS: &[Arg] = &[
     Arg { name: "use_cli", bool_type: true, sensitive: false, env: &["ARM_USE_CLI"],
         description: "Sign in with the Azure CLI's login (`az login`) when no other credential is configured. Defaults to true." },
     Arg { name: "environment", bool_type: false, sensitive: false, env: &["ARM_ENVIRONMENT"],
-        description: "The Microsoft cloud: `public` (default), `usgovernment`, `dod` or `china`. Picks the Graph and login endpoints." },
+        description: "The Microsoft cloud: `public` (default; `global` is the same), `usgovernment` (also spelled `usgovernmentl4`), `dod` (also spelled `usgovernmentl5`) or `china`. Picks the Graph and login endpoints." },
     Arg { name: "graph_endpoint", bool_type: false, sensitive: false, env: &["ARM_GRAPH_ENDPOINT"],
-        description: "Overrides the Microsoft Graph root of the chosen cloud, without a version (e.g. `https://graph.microsoft.com`). https only, except for loopback hosts." },
+        description: "Overrides the Microsoft Graph root of the chosen cloud, without a version (e.g. `https://graph.microsoft.com`). https only, except for loopback hosts. A host outside the cloud is accepted from the provider block only when the environment names the same host or sets `ARM_ALLOW_CUSTOM_ENDPOINTS=true`." },
     Arg { name: "authority_host", bool_type: false, sensitive: false, env: &["ARM_AUTHORITY_HOST", "AZURE_AUTHORITY_HOST"],
-        description: "Overrides the Microsoft Entra login root of the chosen cloud (e.g. `https://login.microsoftonline.com`). https only, except for loopback hosts." },
+        description: "Overrides the Microsoft Entra login root of the chosen cloud (e.g. `https://login.microsoftonline.com`). https only, except for loopback hosts. A host outside the cloud is accepted from the provider block only when the environment names the same host or sets `ARM_ALLOW_CUSTOM_ENDPOINTS=true`." },
 ];
 
-const ENVIRONMENTS: &str = "public, usgovernment, dod, china";
+const ENVIRONMENTS: &str =
+    "public (or global), usgovernment (or usgovernmentl4), dod (or usgovernmentl5), china";
 
 /// The provider block's schema: every argument optional.
 pub fn provider_schema() -> Schema {
@@ -126,13 +135,18 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
         }
     }
     // msi_endpoint is left alone: the metadata service is plain http on a link-local address.
-    for name in ["graph_endpoint", "authority_host"] {
+    for (name, setting) in [
+        ("graph_endpoint", Setting::GraphEndpoint),
+        ("authority_host", Setting::AuthorityHost),
+    ] {
         if let Some(url) = config.attr(name).as_str().filter(|v| !v.is_empty()) {
-            if let Err(e) = check_root(name, url) {
+            if let Err(crate::graph::GraphError::InvalidSetting { problem, .. }) =
+                check_root(setting, url)
+            {
                 diags.attribute_error(
                     AttributePath::attrs([name]),
                     "Invalid endpoint",
-                    e.to_string(),
+                    format!("{name}: {problem}"),
                 );
             }
         }
@@ -145,7 +159,7 @@ pub struct ResolvedConfig {
     pub client: ClientConfig,
     pub consistency_window: Duration,
     /// Values never to show in diagnostics (client secret, certificate, tokens...).
-    pub secrets: Vec<String>,
+    pub secrets: Vec<Secret>,
 }
 
 /// The outcome of resolving the provider block.
@@ -217,6 +231,123 @@ impl Resolver<'_> {
     }
 }
 
+impl Resolver<'_> {
+    /// An environment variable parsed as a Go bool; unset is false.
+    fn env_flag(&self, var: &str, diags: &mut Diagnostics) -> bool {
+        match self.env_var(var) {
+            None => false,
+            Some(text) => parse_go_bool(&text).unwrap_or_else(|| {
+                diags.error(
+                    "Invalid environment variable",
+                    format!("{var} is {text:?}; use true or false."),
+                );
+                false
+            }),
+        }
+    }
+
+    /// The trimmed contents of the file an argument names, read now.
+    fn file_value(&self, name: &str, diags: &mut Diagnostics) -> Option<String> {
+        let (path, from_env) = self.string_from(name)?;
+        let origin = from_env.unwrap_or(name);
+        match std::fs::read_to_string(&path) {
+            Ok(text) if !text.trim().is_empty() => Some(text.trim().to_string()),
+            Ok(_) => {
+                self.file_error(
+                    name,
+                    from_env,
+                    format!("{origin}: the file {path} is empty."),
+                    diags,
+                );
+                None
+            }
+            Err(e) => {
+                self.file_error(
+                    name,
+                    from_env,
+                    format!("{origin}: could not read {path}: {e}."),
+                    diags,
+                );
+                None
+            }
+        }
+    }
+
+    fn file_error(
+        &self,
+        name: &str,
+        from_env: Option<&str>,
+        detail: String,
+        diags: &mut Diagnostics,
+    ) {
+        match from_env {
+            None => diags.attribute_error(AttributePath::attrs([name]), "Invalid file", detail),
+            Some(_) => diags.error("Invalid file", detail),
+        }
+    }
+
+    /// `value`, or `other` when `value` is unset; both set and different is an error naming
+    /// where each came from.
+    fn agreeing(
+        &self,
+        name: &str,
+        value: Option<String>,
+        other: Option<(String, &str)>,
+        diags: &mut Diagnostics,
+    ) -> Option<String> {
+        match (value, other) {
+            (Some(v), Some((o, origin))) if v.trim() != o.trim() => {
+                diags.error(
+                    "Conflicting configuration",
+                    format!(
+                        "{name} is {v:?}, but {origin} is {o:?}. Remove one of them or make them \
+                         agree."
+                    ),
+                );
+                Some(v)
+            }
+            (Some(v), _) => Some(v),
+            (None, other) => other.map(|(o, _)| o),
+        }
+    }
+
+    /// client_secret, or the contents of client_secret_file_path; the values are never shown.
+    fn agreeing_secret(
+        &self,
+        inline: Option<String>,
+        from_file: Option<String>,
+        diags: &mut Diagnostics,
+    ) -> Option<String> {
+        match (inline, from_file) {
+            (Some(v), Some(f)) if v.trim() != f => {
+                diags.error(
+                    "Conflicting configuration",
+                    "client_secret and the file at client_secret_file_path hold different \
+                     secrets. Remove one of them or make them agree.",
+                );
+                Some(v)
+            }
+            (Some(v), _) => Some(v),
+            (None, f) => f,
+        }
+    }
+
+    /// HTTPS_PROXY / HTTP_PROXY / ALL_PROXY / NO_PROXY, upper case first, as curl and Go read them.
+    fn proxy(&self) -> ProxyConfig {
+        let first = |names: &[&str]| names.iter().find_map(|n| self.env_var(n));
+        let all = first(&["ALL_PROXY", "all_proxy"]);
+        ProxyConfig {
+            https: first(&["HTTPS_PROXY", "https_proxy"])
+                .or_else(|| all.clone())
+                .map(Secret::new),
+            http: first(&["HTTP_PROXY", "http_proxy"])
+                .or(all)
+                .map(Secret::new),
+            no_proxy: first(&["NO_PROXY", "no_proxy"]),
+        }
+    }
+}
+
 /// Go's strconv.ParseBool, which the other Azure providers use for ARM_USE_*.
 fn parse_go_bool(text: &str) -> Option<bool> {
     match text {
@@ -250,22 +381,64 @@ pub fn resolve(
         }
         return Resolution::Invalid;
     };
-    for (name, target) in [
-        ("graph_endpoint", &mut cloud.graph_endpoint),
-        ("authority_host", &mut cloud.authority_host),
+    let selected = cloud.clone();
+    for (name, setting, target) in [
+        (
+            "graph_endpoint",
+            Setting::GraphEndpoint,
+            &mut cloud.graph_endpoint,
+        ),
+        (
+            "authority_host",
+            Setting::AuthorityHost,
+            &mut cloud.authority_host,
+        ),
     ] {
         if let Some((url, from_env)) = r.string_from(name) {
             // From the environment validate() did not see it: name the variable instead.
-            if let Some(Err(e)) = from_env.map(|var| check_root(var, &url)) {
-                diags.error("Invalid endpoint", format!("From the environment: {e}"));
+            if let Some(var) = from_env {
+                if let Err(crate::graph::GraphError::InvalidSetting { problem, .. }) =
+                    check_root(setting, &url)
+                {
+                    diags.error(
+                        "Invalid endpoint",
+                        format!("From the environment: {var}: {problem}"),
+                    );
+                }
             }
             *target = url.trim_end_matches('/').to_string();
         }
     }
+    r.check_endpoint_origins(&selected, &environment, diags);
 
-    let ado_connection = r
-        .env_var("ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID")
-        .or_else(|| r.env_var("ARM_OIDC_AZURE_SERVICE_CONNECTION_ID"));
+    let aks = r
+        .boolean("use_aks_workload_identity", diags)
+        .unwrap_or(false);
+    let aks_value = |var: &str| if aks { r.env_var(var) } else { None };
+    let tenant_id = r.agreeing(
+        "tenant_id",
+        r.string("tenant_id"),
+        aks_value("AZURE_TENANT_ID").map(|v| (v, "AZURE_TENANT_ID (AKS workload identity)")),
+        diags,
+    );
+    let client_id_file = r.file_value("client_id_file_path", diags);
+    let client_id = r.agreeing(
+        "client_id",
+        r.string("client_id"),
+        client_id_file.map(|v| (v, "the file at client_id_file_path")),
+        diags,
+    );
+    let client_id = r.agreeing(
+        "client_id",
+        client_id,
+        aks_value("AZURE_CLIENT_ID").map(|v| (v, "AZURE_CLIENT_ID (AKS workload identity)")),
+        diags,
+    );
+    let client_secret_file = r.file_value("client_secret_file_path", diags);
+    let client_secret = r.agreeing_secret(r.string("client_secret"), client_secret_file, diags);
+    let aks_token_file = aks_value("AZURE_FEDERATED_TOKEN_FILE");
+
+    let ado_connection = r.string("ado_pipeline_service_connection_id");
     let explicit_or_arm = |name: &str, arm: &str| r.argument(name).or_else(|| r.env_var(arm));
     // Azure DevOps' request URL/token come before GitHub's when a service connection is named.
     let (oidc_request_url, oidc_request_token) = match &ado_connection {
@@ -283,23 +456,23 @@ pub fn resolve(
     let use_oidc = r.boolean("use_oidc", diags);
     let use_msi = r.boolean("use_msi", diags).unwrap_or(false);
     let use_cli = r.boolean("use_cli", diags).unwrap_or(true);
-    let aks_token_file = r.env_var("AZURE_FEDERATED_TOKEN_FILE").is_some();
 
     let secret = |name: &str| r.string(name).map(Secret::new);
     // `use_oidc = false` turns OIDC off, even where the environment offers a token or token
     // file (an AKS pod with workload identity injected that should use its managed identity).
     let oidc_off = use_oidc == Some(false);
     let oidc_input = |input: Option<String>| input.filter(|_| !oidc_off);
+    let oidc_token_file_path = r.string("oidc_token_file_path").or(aks_token_file.clone());
     let auth = AuthConfig {
-        tenant_id: r.string("tenant_id"),
-        client_id: r.string("client_id"),
-        client_secret: secret("client_secret"),
+        tenant_id,
+        client_id,
+        client_secret: client_secret.map(Secret::new),
         client_certificate_path: r.string("client_certificate_path").map(PathBuf::from),
         client_certificate: secret("client_certificate"),
         client_certificate_password: secret("client_certificate_password"),
-        use_oidc: use_oidc.unwrap_or(aks_token_file),
+        use_oidc: use_oidc.unwrap_or(aks_token_file.is_some()),
         oidc_token: oidc_input(r.string("oidc_token")).map(Secret::new),
-        oidc_token_file_path: oidc_input(r.string("oidc_token_file_path")).map(PathBuf::from),
+        oidc_token_file_path: oidc_input(oidc_token_file_path).map(PathBuf::from),
         oidc_request_url,
         oidc_request_token: oidc_request_token.map(Secret::new),
         ado_service_connection_id: ado_connection,
@@ -308,9 +481,9 @@ pub fn resolve(
         msi_identity_header: r.env_var("IDENTITY_HEADER").map(Secret::new),
         use_cli,
         az_command: None,
-        client_certificate_pss: false,
     };
     let extra_ca_file = r.env_var("SSL_CERT_FILE").map(PathBuf::from);
+    let proxy = r.proxy();
 
     let consistency_window = match r.env_var(CONSISTENCY_WINDOW_ENV) {
         None => DEFAULT_CONSISTENCY_WINDOW,
@@ -332,7 +505,8 @@ pub fn resolve(
     {
         return Resolution::Invalid;
     }
-    let secrets = secrets_of(&auth);
+    let mut secrets = secrets_of(&auth);
+    secrets.extend(proxy.https.iter().chain(proxy.http.iter()).cloned());
     log::debug!(
         "provider configured: environment={environment} graph_endpoint={} authority_host={} \
          tenant_id_set={} client_id_set={} use_oidc={} use_msi={} use_cli={}",
@@ -345,7 +519,10 @@ pub fn resolve(
         auth.use_cli
     );
     Resolution::Ready(Box::new(ResolvedConfig {
-        client: client_config(cloud, auth, user_agent(terraform_version), extra_ca_file),
+        client: ClientConfig {
+            proxy,
+            ..client_config(cloud, auth, user_agent(terraform_version), extra_ca_file)
+        },
         consistency_window,
         secrets,
     }))
@@ -374,7 +551,7 @@ fn user_agent(terraform_version: &str) -> String {
 }
 
 /// Every secret value of `auth`, for redaction.
-pub fn secrets_of(auth: &AuthConfig) -> Vec<String> {
+pub fn secrets_of(auth: &AuthConfig) -> Vec<Secret> {
     [
         &auth.client_secret,
         &auth.client_certificate,
@@ -385,10 +562,18 @@ pub fn secrets_of(auth: &AuthConfig) -> Vec<String> {
     ]
     .into_iter()
     .flatten()
-    .map(|s| s.expose().to_string())
+    .cloned()
     .collect()
 }
 
 #[cfg(test)]
 #[path = "provider_config_tests.rs"]
 mod tests;
+
+#[path = "provider_config_endpoints.rs"]
+mod endpoints;
+pub use endpoints::ALLOW_CUSTOM_ENDPOINTS_ENV;
+
+#[cfg(test)]
+#[path = "provider_config_signin_tests.rs"]
+mod signin_tests;

@@ -6,7 +6,7 @@ use super::*;
 
 const SIM: &str = "http://127.0.0.1:8080";
 
-fn config(pairs: &[(&str, Value)]) -> Value {
+pub(super) fn config(pairs: &[(&str, Value)]) -> Value {
     let mut attrs: Vec<(String, Value)> = ARGS
         .iter()
         .map(|a| (a.name.to_string(), Value::Null))
@@ -18,7 +18,7 @@ fn config(pairs: &[(&str, Value)]) -> Value {
     Value::object(attrs)
 }
 
-fn resolve_with(config: &Value, env: &[(&str, &str)]) -> (Resolution, Diagnostics) {
+pub(super) fn resolve_with(config: &Value, env: &[(&str, &str)]) -> (Resolution, Diagnostics) {
     let env: HashMap<String, String> = env
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -38,7 +38,7 @@ fn oidc_request(c: &ResolvedConfig) -> (Option<&str>, Option<&str>) {
     )
 }
 
-fn ready(config: &Value, env: &[(&str, &str)]) -> ResolvedConfig {
+pub(super) fn ready(config: &Value, env: &[(&str, &str)]) -> ResolvedConfig {
     match resolve_with(config, env) {
         (Resolution::Ready(c), d) => {
             assert!(!d.has_errors(), "{d:?}");
@@ -48,7 +48,7 @@ fn ready(config: &Value, env: &[(&str, &str)]) -> ResolvedConfig {
     }
 }
 
-fn s(v: &str) -> Value {
+pub(super) fn s(v: &str) -> Value {
     Value::string(v)
 }
 
@@ -66,15 +66,19 @@ fn schema_has_every_argument_optional_and_secrets_sensitive() {
         [
             "tenant_id",
             "client_id",
+            "client_id_file_path",
             "client_secret",
+            "client_secret_file_path",
             "client_certificate_path",
             "client_certificate",
             "client_certificate_password",
             "use_oidc",
+            "use_aks_workload_identity",
             "oidc_token",
             "oidc_token_file_path",
             "oidc_request_url",
             "oidc_request_token",
+            "ado_pipeline_service_connection_id",
             "use_msi",
             "msi_endpoint",
             "use_cli",
@@ -111,7 +115,15 @@ fn schema_has_every_argument_optional_and_secrets_sensitive() {
         .filter(|a| a.ty == Type::Bool)
         .map(|a| a.name.as_str())
         .collect();
-    assert_eq!(bools, ["use_oidc", "use_msi", "use_cli"]);
+    assert_eq!(
+        bools,
+        [
+            "use_oidc",
+            "use_aks_workload_identity",
+            "use_msi",
+            "use_cli"
+        ]
+    );
 }
 
 #[test]
@@ -154,11 +166,16 @@ fn arguments_win_over_environment() {
         Some("arg-secret")
     );
     assert!(!c.client.auth.use_cli);
-    assert_eq!(c.secrets, ["arg-secret"]);
+    assert_eq!(exposed(&c.secrets), ["arg-secret"]);
+}
+
+/// The secrets' values, for comparison.
+pub(super) fn exposed(secrets: &[Secret]) -> Vec<&str> {
+    secrets.iter().map(Secret::expose).collect()
 }
 
 #[test]
-fn arm_variables_win_over_azure_variables() {
+fn arm_variables_win_and_azure_variables_need_aks_workload_identity() {
     let env = [
         ("ARM_TENANT_ID", "arm-tenant"),
         ("AZURE_TENANT_ID", "azure-tenant"),
@@ -177,22 +194,34 @@ fn arm_variables_win_over_azure_variables() {
         c.client.auth.oidc_token_file_path,
         Some(PathBuf::from("/arm/token"))
     );
+    // A pod that has AZURE_* for another purpose: not used unless asked for.
+    let azure_only: Vec<(&str, &str)> = env
+        .iter()
+        .copied()
+        .filter(|(k, _)| k.starts_with("AZURE_") && *k != "AZURE_AUTHORITY_HOST")
+        .collect();
+    let c = ready(&config(&[]), &azure_only);
+    let a = &c.client.auth;
+    assert_eq!(
+        (a.tenant_id.as_deref(), a.client_id.as_deref()),
+        (None, None)
+    );
+    assert_eq!(a.oidc_token_file_path, None);
+    assert!(!a.use_oidc);
 }
 
 #[test]
 fn empty_strings_count_as_unset() {
     let cfg = config(&[("tenant_id", s("")), ("client_secret", s(""))]);
-    let c = ready(
-        &cfg,
-        &[("ARM_TENANT_ID", ""), ("AZURE_TENANT_ID", "aks-tenant")],
-    );
-    assert_eq!(c.client.auth.tenant_id.as_deref(), Some("aks-tenant"));
+    let c = ready(&cfg, &[("ARM_TENANT_ID", "env-tenant")]);
+    assert_eq!(c.client.auth.tenant_id.as_deref(), Some("env-tenant"));
     assert!(c.client.auth.client_secret.is_none());
 }
 
 #[test]
-fn aks_workload_identity_needs_no_arguments() {
+fn aks_workload_identity_needs_no_other_arguments() {
     let env = [
+        ("ARM_USE_AKS_WORKLOAD_IDENTITY", "true"),
         ("AZURE_CLIENT_ID", "aks-client"),
         ("AZURE_TENANT_ID", "aks-tenant"),
         ("AZURE_FEDERATED_TOKEN_FILE", "/var/run/secrets/token"),
@@ -230,7 +259,7 @@ fn github_actions_variables_back_the_oidc_request() {
         oidc_request(&c),
         (Some("https://gh/oidc?x=1"), Some("gh-token"))
     );
-    assert_eq!(c.secrets, ["gh-token"]);
+    assert_eq!(exposed(&c.secrets), ["gh-token"]);
     // ARM_ variables come first.
     let mut env2 = env.to_vec();
     env2.push(("ARM_OIDC_REQUEST_URL", "https://arm/oidc"));
@@ -286,7 +315,7 @@ fn app_service_managed_identity() {
         a.msi_identity_header.as_ref().map(Secret::expose),
         Some("hdr-secret")
     );
-    assert_eq!(c.secrets, ["hdr-secret"]);
+    assert_eq!(exposed(&c.secrets), ["hdr-secret"]);
     // ARM_MSI_ENDPOINT wins; plain http to the metadata service is allowed.
     let c = ready(
         &config(&[(
@@ -317,7 +346,7 @@ fn certificate_arguments() {
         a.client_certificate.as_ref().map(Secret::expose),
         Some("QkFTRTY0")
     );
-    assert_eq!(c.secrets, ["QkFTRTY0", "pfx-pass"]);
+    assert_eq!(exposed(&c.secrets), ["QkFTRTY0", "pfx-pass"]);
     // Debug output never shows them.
     let debug = format!("{:?}", c.client);
     assert!(!debug.contains("pfx-pass") && !debug.contains("QkFTRTY0"));
@@ -370,7 +399,7 @@ fn invalid_environment_is_an_error_at_the_attribute() {
     );
     assert!(diags.0[0]
         .detail
-        .contains("public, usgovernment, dod, china"));
+        .contains("public (or global), usgovernment (or usgovernmentl4), dod"));
     let (r, d) = resolve_with(&config(&[("environment", s("mars"))]), &[]);
     assert!(matches!(r, Resolution::Invalid));
     assert_eq!(d.0.len(), 1, "{d:?}");

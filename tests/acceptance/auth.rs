@@ -4,6 +4,8 @@
 
 mod clouds;
 mod flows;
+mod network;
+mod parity;
 mod resolution;
 mod terraform;
 mod tool_files;

@@ -1,11 +1,11 @@
-//! The signed JWT client assertion of the certificate credential (RS256 + x5t, or PS256 +
-//! x5t#S256).
+//! The signed JWT client assertion of the certificate credential (RS256 + x5t, as the azuread
+//! provider sends it).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_lc_rs::digest;
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RSA_PSS_SHA256};
+use aws_lc_rs::signature::RSA_PKCS1_SHA256;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
@@ -21,24 +21,14 @@ pub(crate) fn client_assertion(
     cert: &ClientCertificate,
     client_id: &str,
     token_url: &str,
-    pss: bool,
     now: SystemTime,
 ) -> Result<Secret, GraphError> {
-    let header = if pss {
-        let thumbprint = digest::digest(&digest::SHA256, &cert.cert_der);
-        serde_json::json!({
-            "alg": "PS256",
-            "typ": "JWT",
-            "x5t#S256": URL_SAFE_NO_PAD.encode(thumbprint.as_ref()),
-        })
-    } else {
-        let thumbprint = digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, &cert.cert_der);
-        serde_json::json!({
-            "alg": "RS256",
-            "typ": "JWT",
-            "x5t": URL_SAFE_NO_PAD.encode(thumbprint.as_ref()),
-        })
-    };
+    let thumbprint = digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, &cert.cert_der);
+    let header = serde_json::json!({
+        "alg": "RS256",
+        "typ": "JWT",
+        "x5t": URL_SAFE_NO_PAD.encode(thumbprint.as_ref()),
+    });
     let issued = now
         .duration_since(UNIX_EPOCH)
         .unwrap_or(Duration::ZERO)
@@ -58,14 +48,9 @@ pub(crate) fn client_assertion(
         URL_SAFE_NO_PAD.encode(claims.to_string())
     );
     let mut signature = vec![0u8; cert.key.public_modulus_len()];
-    let padding: &'static dyn aws_lc_rs::signature::RsaEncoding = if pss {
-        &RSA_PSS_SHA256
-    } else {
-        &RSA_PKCS1_SHA256
-    };
     cert.key
         .sign(
-            padding,
+            &RSA_PKCS1_SHA256,
             &SystemRandom::new(),
             signing_input.as_bytes(),
             &mut signature,
@@ -84,15 +69,14 @@ mod tests {
     use super::*;
     use crate::graph::auth::certificate;
     use crate::graph::testutil::{rsa_identity, write_temp};
-    use aws_lc_rs::signature::{
-        UnparsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RSA_PSS_2048_8192_SHA256,
-    };
+    use aws_lc_rs::signature::{UnparsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
 
     fn decode_part(part: &str) -> serde_json::Value {
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
     }
 
-    fn check(pss: bool) {
+    #[test]
+    fn rs256_assertion_has_x5t_and_verifies() {
         let id = rsa_identity();
         let file = write_temp(
             "a.pem",
@@ -101,23 +85,16 @@ mod tests {
         let cert = certificate::load(Some(file.path()), None, None).unwrap();
         let url = "http://127.0.0.1:1/tenant/oauth2/v2.0/token";
         let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        let jwt = client_assertion(&cert, "client-1", url, pss, now).unwrap();
+        let jwt = client_assertion(&cert, "client-1", url, now).unwrap();
         let parts: Vec<&str> = jwt.expose().split('.').collect();
         assert_eq!(parts.len(), 3);
 
         let header = decode_part(parts[0]);
         assert_eq!(header["typ"], "JWT");
-        if pss {
-            assert_eq!(header["alg"], "PS256");
-            let want = digest::digest(&digest::SHA256, &id.cert_der);
-            assert_eq!(header["x5t#S256"], URL_SAFE_NO_PAD.encode(want.as_ref()));
-            assert!(header.get("x5t").is_none());
-        } else {
-            assert_eq!(header["alg"], "RS256");
-            let want = digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, &id.cert_der);
-            assert_eq!(header["x5t"], URL_SAFE_NO_PAD.encode(want.as_ref()));
-            assert_eq!(header["x5t"].as_str().unwrap().len(), 27);
-        }
+        assert_eq!(header["alg"], "RS256");
+        let want = digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, &id.cert_der);
+        assert_eq!(header["x5t"], URL_SAFE_NO_PAD.encode(want.as_ref()));
+        assert_eq!(header["x5t"].as_str().unwrap().len(), 27);
 
         let claims = decode_part(parts[1]);
         assert_eq!(claims["aud"], url);
@@ -132,11 +109,7 @@ mod tests {
         let signed = format!("{}.{}", parts[0], parts[1]);
         let (_, parsed) = x509_parser::parse_x509_certificate(&id.cert_der).unwrap();
         let public = parsed.public_key().subject_public_key.data.to_vec();
-        let algorithm: &dyn aws_lc_rs::signature::VerificationAlgorithm = if pss {
-            &RSA_PSS_2048_8192_SHA256
-        } else {
-            &RSA_PKCS1_2048_8192_SHA256
-        };
+        let algorithm = &RSA_PKCS1_2048_8192_SHA256;
         UnparsedPublicKey::new(algorithm, &public)
             .verify(signed.as_bytes(), &signature)
             .expect("signature verifies against the certificate's public key");
@@ -147,17 +120,7 @@ mod tests {
             .is_err());
 
         // Each assertion is unique.
-        let again = client_assertion(&cert, "client-1", url, pss, now).unwrap();
+        let again = client_assertion(&cert, "client-1", url, now).unwrap();
         assert_ne!(again.expose(), jwt.expose());
-    }
-
-    #[test]
-    fn rs256_assertion_has_x5t_and_verifies() {
-        check(false);
-    }
-
-    #[test]
-    fn ps256_assertion_has_x5t_s256_and_verifies() {
-        check(true);
     }
 }

@@ -29,7 +29,7 @@ pub(crate) struct AccessToken {
 impl std::fmt::Debug for AccessToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AccessToken")
-            .field("token", &"<redacted>")
+            .field("token", &self.token)
             .field("expires_at", &self.expires_at)
             .finish()
     }

@@ -7,6 +7,7 @@ use base64::Engine;
 use rustls_pki_types::pem::{PemObject, SectionKind};
 
 use crate::graph::config::Secret;
+use crate::graph::error::Setting;
 use crate::graph::GraphError;
 
 /// The certificate that signs client assertions: an RSA key and its certificate's DER.
@@ -27,15 +28,29 @@ const EC_PUBLIC_KEY_OID: &[u8] = &[0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x0
 const ED25519_OID: &[u8] = &[0x06, 0x03, 0x2b, 0x65, 0x70];
 const ED448_OID: &[u8] = &[0x06, 0x03, 0x2b, 0x65, 0x71];
 
-fn config(message: String) -> GraphError {
-    GraphError::Config { message }
+/// Where the certificate came from: the setting, and how to name it in a message.
+#[derive(Clone)]
+struct Source {
+    setting: Setting,
+    /// The file's path, or "it" for the base64 value.
+    name: String,
 }
 
-fn rsa_only(source: &str, kind: &str) -> GraphError {
-    config(format!(
-        "{source} holds an {kind} private key, but Microsoft Entra accepts only RSA keys for \
+impl Source {
+    fn error(&self, problem: String) -> GraphError {
+        GraphError::InvalidSetting {
+            setting: self.setting,
+            problem,
+        }
+    }
+}
+
+fn rsa_only(source: &Source, kind: &str) -> GraphError {
+    source.error(format!(
+        "{} holds an {kind} private key, but Microsoft Entra accepts only RSA keys for \
          certificate credentials: create an RSA certificate (2048 bits or more) and upload it to \
-         the app registration"
+         the app registration",
+        source.name
     ))
 }
 
@@ -48,9 +63,12 @@ pub(crate) fn load(
 ) -> Result<ClientCertificate, GraphError> {
     let password = password.map(Secret::expose).unwrap_or("");
     if let Some(path) = path {
-        let source = format!("client_certificate_path ({})", path.display());
-        let bytes =
-            std::fs::read(path).map_err(|e| config(format!("could not read {source}: {e}")))?;
+        let source = Source {
+            setting: Setting::ClientCertificatePath,
+            name: path.display().to_string(),
+        };
+        let bytes = std::fs::read(path)
+            .map_err(|e| source.error(format!("could not read {}: {e}", source.name)))?;
         let ext = path
             .extension()
             .and_then(|e| e.to_str())
@@ -62,7 +80,10 @@ pub(crate) fn load(
         return from_pkcs12(&bytes, password, &source);
     }
     if let Some(encoded) = base64_pkcs12 {
-        let source = "client_certificate".to_string();
+        let source = Source {
+            setting: Setting::ClientCertificate,
+            name: "the value".into(),
+        };
         let compact: String = encoded
             .expose()
             .chars()
@@ -72,35 +93,37 @@ pub(crate) fn load(
             .decode(&compact)
             .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(&compact))
             .map_err(|_| {
-                config(
-                    "client_certificate is not valid base64 (expected a base64-encoded \
-                     PKCS#12 / .pfx file)"
-                        .into(),
+                source.error(
+                    "not valid base64 (expected a base64-encoded PKCS#12 / .pfx file)".into(),
                 )
             })?;
         return from_pkcs12(&bytes, password, &source);
     }
-    Err(config(
-        "no client certificate configured: set client_certificate_path or client_certificate"
-            .into(),
-    ))
+    Err(GraphError::InvalidSetting {
+        setting: Setting::ClientCertificatePath,
+        problem: "no client certificate configured".into(),
+    })
 }
 
 fn looks_like_pem(bytes: &[u8]) -> bool {
     String::from_utf8_lossy(bytes).contains("-----BEGIN ")
 }
 
-fn from_pem(bytes: &[u8], source: &str) -> Result<ClientCertificate, GraphError> {
+fn from_pem(bytes: &[u8], source: &Source) -> Result<ClientCertificate, GraphError> {
     let mut certs = Vec::new();
     let mut key: Option<RsaKeyPair> = None;
     for section in <(SectionKind, Vec<u8>)>::pem_slice_iter(bytes) {
-        let (kind, der) = section.map_err(|e| config(format!("{source} is not valid PEM: {e}")))?;
+        let (kind, der) =
+            section.map_err(|e| source.error(format!("{} is not valid PEM: {e}", source.name)))?;
         match kind {
             SectionKind::Certificate => certs.push(der),
             SectionKind::PrivateKey if key.is_none() => key = Some(rsa_from_pkcs8(&der, source)?),
             SectionKind::RsaPrivateKey if key.is_none() => {
                 key = Some(RsaKeyPair::from_der(&der).map_err(|e| {
-                    config(format!("{source}: the RSA private key is not usable: {e}"))
+                    source.error(format!(
+                        "{}: the RSA private key is not usable: {e}",
+                        source.name
+                    ))
                 })?)
             }
             SectionKind::EcPrivateKey => return Err(rsa_only(source, "EC")),
@@ -110,14 +133,16 @@ fn from_pem(bytes: &[u8], source: &str) -> Result<ClientCertificate, GraphError>
     let Some(key) = key else {
         let text = String::from_utf8_lossy(bytes);
         if text.contains("ENCRYPTED PRIVATE KEY") {
-            return Err(config(format!(
-                "{source} holds an encrypted PEM private key, which is not supported: use an \
-                 unencrypted PEM key, or a PKCS#12 (.pfx) file with client_certificate_password"
+            return Err(source.error(format!(
+                "{} holds an encrypted PEM private key, which is not supported: use an \
+                 unencrypted PEM key, or a password-protected PKCS#12 (.pfx) file",
+                source.name
             )));
         }
-        return Err(config(format!(
-            "{source} holds no private key: the PEM file needs the certificate and its private \
-             key (\"PRIVATE KEY\" or \"RSA PRIVATE KEY\")"
+        return Err(source.error(format!(
+            "{} holds no private key: the PEM file needs the certificate and its private \
+             key (\"PRIVATE KEY\" or \"RSA PRIVATE KEY\")",
+            source.name
         )));
     };
     pair_with_certificate(key, certs, source)
@@ -126,22 +151,25 @@ fn from_pem(bytes: &[u8], source: &str) -> Result<ClientCertificate, GraphError>
 fn from_pkcs12(
     bytes: &[u8],
     password: &str,
-    source: &str,
+    source: &Source,
 ) -> Result<ClientCertificate, GraphError> {
     let archive = p12_keystore::Pkcs12Archive::from_pkcs12(bytes, password).map_err(|e| {
-        let why = match e {
-            p12_keystore::error::Error::MacError(_) => {
-                "wrong client_certificate_password (or a corrupt file)".to_string()
-            }
-            other => other.to_string(),
+        let (setting, why) = match e {
+            p12_keystore::error::Error::MacError(_) => (
+                Setting::ClientCertificatePassword,
+                "wrong password (or a corrupt file)".to_string(),
+            ),
+            other => (source.setting, other.to_string()),
         };
-        config(format!(
-            "{source} could not be read as PKCS#12 (.pfx): {why}"
-        ))
+        GraphError::InvalidSetting {
+            setting,
+            problem: format!("{} could not be read as PKCS#12 (.pfx): {why}", source.name),
+        }
     })?;
     let Some(bag) = archive.keys.first() else {
-        return Err(config(format!(
-            "{source} holds no private key: export the certificate with its private key"
+        return Err(source.error(format!(
+            "{} holds no private key: export the certificate with its private key",
+            source.name
         )));
     };
     let key = rsa_from_pkcs8(bag.key.as_der(), source)?;
@@ -159,7 +187,7 @@ fn from_pkcs12(
     pair_with_certificate(key, certs, source)
 }
 
-fn rsa_from_pkcs8(der: &[u8], source: &str) -> Result<RsaKeyPair, GraphError> {
+fn rsa_from_pkcs8(der: &[u8], source: &Source) -> Result<RsaKeyPair, GraphError> {
     RsaKeyPair::from_pkcs8(der).map_err(|e| {
         let head = &der[..der.len().min(64)];
         if contains(head, EC_PUBLIC_KEY_OID) {
@@ -167,8 +195,9 @@ fn rsa_from_pkcs8(der: &[u8], source: &str) -> Result<RsaKeyPair, GraphError> {
         } else if contains(head, ED25519_OID) || contains(head, ED448_OID) {
             rsa_only(source, "EdDSA")
         } else {
-            config(format!(
-                "{source}: the private key is not a usable RSA key: {e}"
+            source.error(format!(
+                "{}: the private key is not a usable RSA key: {e}",
+                source.name
             ))
         }
     })
@@ -182,11 +211,12 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 fn pair_with_certificate(
     key: RsaKeyPair,
     certs: Vec<Vec<u8>>,
-    source: &str,
+    source: &Source,
 ) -> Result<ClientCertificate, GraphError> {
     if certs.is_empty() {
-        return Err(config(format!(
-            "{source} holds a private key but no certificate: include the certificate as well"
+        return Err(source.error(format!(
+            "{} holds a private key but no certificate: include the certificate as well",
+            source.name
         )));
     }
     let public = key.public_key().as_ref().to_vec();
@@ -198,8 +228,9 @@ fn pair_with_certificate(
             return Ok(ClientCertificate { key, cert_der: der });
         }
     }
-    Err(config(format!(
-        "{source}: no certificate in it matches its private key"
+    Err(source.error(format!(
+        "{}: no certificate in it matches its private key",
+        source.name
     )))
 }
 
@@ -210,7 +241,7 @@ mod tests {
 
     fn expect_config(result: Result<ClientCertificate, GraphError>) -> String {
         match result {
-            Err(GraphError::Config { message }) => message,
+            Err(GraphError::InvalidSetting { problem, .. }) => problem,
             other => panic!("expected a configuration error, got {other:?}"),
         }
     }
@@ -263,8 +294,12 @@ mod tests {
         let id = rsa_identity();
         let b64 = Secret::new(base64::engine::general_purpose::STANDARD.encode(id.pkcs12("right")));
         let wrong = Secret::new("wrong-password-value");
-        let message = expect_config(load(None, Some(&b64), Some(&wrong)));
-        assert!(message.contains("client_certificate_password"), "{message}");
+        let err = load(None, Some(&b64), Some(&wrong)).unwrap_err();
+        assert!(
+            matches!(&err, GraphError::InvalidSetting { setting: Setting::ClientCertificatePassword, problem } if problem.contains("wrong password")),
+            "{err:?}"
+        );
+        let message = err.to_string();
         assert!(!message.contains("wrong-password-value"));
     }
 

@@ -26,7 +26,8 @@ use self::oidc::OidcSource;
 use self::token_endpoint::{client_credentials, ClientProof};
 use super::config::{AuthConfig, Secret, Tuning};
 use super::endpoint::{graph_scope, parse_endpoint, token_url, HttpAllowed};
-use super::http::{Http, RawResponse, Request};
+use super::error::{CredentialKind, Setting, Skipped, Tried};
+use super::http::{Http, RawResponse, Request, Route};
 use super::send::{with_retries, Limits, Verdict};
 use super::GraphError;
 
@@ -48,6 +49,7 @@ impl AuthContext<'_> {
         operation: &str,
         deadline: Instant,
         request: &Request<'_>,
+        route: Route,
         classify: fn(&RawResponse) -> Verdict,
     ) -> Result<RawResponse, GraphError> {
         with_retries(
@@ -55,23 +57,19 @@ impl AuthContext<'_> {
             deadline,
             self.tuning,
             Limits::token(self.tuning),
-            |budget| async move { Ok(self.http.send(request, budget).await) },
+            |budget| async move { Ok(self.http.send_via(route, request, budget).await) },
             classify,
         )
         .await
     }
 }
 
-const CERT_NEEDS: &str = "client certificate: not configured (set client_certificate_path or \
-                          client_certificate, with client_id and tenant_id)";
-const SECRET_NEEDS: &str =
-    "client secret: not configured (set client_secret, with client_id and tenant_id)";
-const OIDC_NEEDS: &str = "OIDC: not configured (set oidc_token or oidc_token_file_path, or \
-                          use_oidc with oidc_request_url and oidc_request_token, with client_id \
-                          and tenant_id)";
-const MSI_NEEDS: &str =
-    "managed identity: not enabled (set use_msi on an Azure resource with a managed identity)";
-const CLI_DISABLED: &str = "Azure CLI: disabled (use_cli is false)";
+fn tried(credential: CredentialKind, skipped: Skipped) -> Tried {
+    Tried {
+        credential,
+        skipped,
+    }
+}
 
 /// The credential in use.
 pub(crate) enum Credential {
@@ -79,7 +77,6 @@ pub(crate) enum Credential {
         tenant_id: String,
         client_id: String,
         certificate: ClientCertificate,
-        pss: bool,
     },
     Secret {
         tenant_id: String,
@@ -95,7 +92,7 @@ pub(crate) enum Credential {
     AzureCli {
         cli: AzureCli,
         /// The credentials skipped before it, for the error when az fails too.
-        skipped: Vec<String>,
+        skipped: Vec<Tried>,
     },
 }
 
@@ -129,37 +126,37 @@ fn path(value: &Option<PathBuf>) -> Option<&PathBuf> {
     value.as_ref().filter(|p| !p.as_os_str().is_empty())
 }
 
-/// client_id and tenant_id, or what is missing.
-fn app_identity(auth: &AuthConfig) -> Result<(String, String), String> {
+/// client_id and tenant_id, or which of them are missing.
+fn app_identity(auth: &AuthConfig) -> Result<(String, String), Vec<Setting>> {
     match (text(&auth.tenant_id), text(&auth.client_id)) {
         (Some(t), Some(c)) => Ok((t.to_string(), c.to_string())),
-        (None, Some(_)) => Err("tenant_id".into()),
-        (Some(_), None) => Err("client_id".into()),
-        (None, None) => Err("client_id and tenant_id".into()),
+        (None, Some(_)) => Err(vec![Setting::TenantId]),
+        (Some(_), None) => Err(vec![Setting::ClientId]),
+        (None, None) => Err(vec![Setting::ClientId, Setting::TenantId]),
     }
 }
 
 /// A configured credential that cannot work: stop here rather than silently sign in as
 /// someone else further down the list.
-fn incomplete(mut tried: Vec<String>, line: String) -> GraphError {
-    tried.push(line);
-    GraphError::NoCredential { tried }
+fn incomplete(
+    mut so_far: Vec<Tried>,
+    credential: CredentialKind,
+    missing: Vec<Setting>,
+) -> GraphError {
+    so_far.push(tried(credential, Skipped::Missing(missing)));
+    GraphError::NoCredential { tried: so_far }
 }
 
 /// Picks the first configured credential. Reads certificate files now, so a bad certificate
 /// is reported at configuration time.
 pub(crate) fn select(auth: &AuthConfig) -> Result<Credential, GraphError> {
-    let mut tried: Vec<String> = Vec::new();
+    let mut so_far: Vec<Tried> = Vec::new();
 
     let cert_path = path(&auth.client_certificate_path);
     let cert_b64 = secret(&auth.client_certificate);
     if cert_path.is_some() || cert_b64.is_some() {
-        let (tenant_id, client_id) = app_identity(auth).map_err(|missing| {
-            incomplete(
-                tried.clone(),
-                format!("client certificate: configured, but {missing} is also needed"),
-            )
-        })?;
+        let (tenant_id, client_id) = app_identity(auth)
+            .map_err(|missing| incomplete(so_far.clone(), CredentialKind::Certificate, missing))?;
         let certificate = certificate::load(
             cert_path.map(PathBuf::as_path),
             cert_b64,
@@ -169,43 +166,34 @@ pub(crate) fn select(auth: &AuthConfig) -> Result<Credential, GraphError> {
             tenant_id,
             client_id,
             certificate,
-            pss: auth.client_certificate_pss,
         });
     }
-    tried.push(CERT_NEEDS.into());
+    so_far.push(tried(CredentialKind::Certificate, Skipped::NotConfigured));
 
     if let Some(client_secret) = secret(&auth.client_secret) {
-        let (tenant_id, client_id) = app_identity(auth).map_err(|missing| {
-            incomplete(
-                tried.clone(),
-                format!("client secret: configured, but {missing} is also needed"),
-            )
-        })?;
+        let (tenant_id, client_id) = app_identity(auth)
+            .map_err(|missing| incomplete(so_far.clone(), CredentialKind::Secret, missing))?;
         return Ok(Credential::Secret {
             tenant_id,
             client_id,
             secret: client_secret.clone(),
         });
     }
-    tried.push(SECRET_NEEDS.into());
+    so_far.push(tried(CredentialKind::Secret, Skipped::NotConfigured));
 
-    if let Some(source) = oidc_source(auth).map_err(|line| incomplete(tried.clone(), line))? {
-        let (tenant_id, client_id) = app_identity(auth).map_err(|missing| {
-            incomplete(
-                tried.clone(),
-                format!(
-                    "{}: configured, but {missing} is also needed",
-                    source.describe()
-                ),
-            )
-        })?;
+    if let Some(source) =
+        oidc_source(auth).map_err(|(kind, missing)| incomplete(so_far.clone(), kind, missing))?
+    {
+        let source = source?;
+        let (tenant_id, client_id) = app_identity(auth)
+            .map_err(|missing| incomplete(so_far.clone(), source.kind(), missing))?;
         return Ok(Credential::Oidc {
             tenant_id,
             client_id,
             source,
         });
     }
-    tried.push(OIDC_NEEDS.into());
+    so_far.push(tried(CredentialKind::Oidc, Skipped::NotConfigured));
 
     if auth.use_msi {
         let identity_header = secret(&auth.msi_identity_header).cloned();
@@ -214,21 +202,27 @@ pub(crate) fn select(auth: &AuthConfig) -> Result<Credential, GraphError> {
             (None, None) => IMDS_ENDPOINT,
             (None, Some(_)) => {
                 return Err(incomplete(
-                    tried,
-                    "managed identity (App Service): the identity header is set, but \
-                     msi_endpoint (IDENTITY_ENDPOINT) is also needed"
-                        .into(),
+                    so_far,
+                    CredentialKind::AppServiceManagedIdentity,
+                    vec![Setting::MsiEndpoint],
                 ))
             }
         };
-        let endpoint = parse_endpoint("msi_endpoint", endpoint, HttpAllowed::LoopbackOrLinkLocal)?;
+        let endpoint = parse_endpoint(
+            Setting::MsiEndpoint,
+            endpoint,
+            HttpAllowed::LoopbackOrLinkLocal,
+        )?;
         return Ok(Credential::ManagedIdentity(ManagedIdentity {
             endpoint,
             identity_header,
             client_id: text(&auth.client_id).map(str::to_string),
         }));
     }
-    tried.push(MSI_NEEDS.into());
+    so_far.push(tried(
+        CredentialKind::ManagedIdentity,
+        Skipped::NotConfigured,
+    ));
 
     if auth.use_cli {
         return Ok(Credential::AzureCli {
@@ -238,43 +232,52 @@ pub(crate) fn select(auth: &AuthConfig) -> Result<Credential, GraphError> {
                     .unwrap_or_else(|| PathBuf::from("az")),
                 tenant_id: text(&auth.tenant_id).map(str::to_string),
             },
-            skipped: tried,
+            skipped: so_far,
         });
     }
-    tried.push(CLI_DISABLED.into());
-    Err(GraphError::NoCredential { tried })
+    so_far.push(tried(CredentialKind::AzureCli, Skipped::Disabled));
+    Err(GraphError::NoCredential { tried: so_far })
 }
 
-/// The OIDC token source, `Ok(None)` when OIDC is not configured, `Err(line)` when it is
-/// configured but cannot work.
-fn oidc_source(auth: &AuthConfig) -> Result<Option<OidcSource>, String> {
+/// The OIDC token source: `Ok(None)` when OIDC is not configured, `Err` naming what is missing
+/// when it is configured but cannot work, `Ok(Some(Err))` when a setting is invalid.
+#[allow(clippy::type_complexity)]
+fn oidc_source(
+    auth: &AuthConfig,
+) -> Result<Option<Result<OidcSource, GraphError>>, (CredentialKind, Vec<Setting>)> {
     if let Some(token) = secret(&auth.oidc_token) {
-        return Ok(Some(OidcSource::Token(Secret::new(token.expose().trim()))));
+        return Ok(Some(Ok(OidcSource::Token(Secret::new(
+            token.expose().trim(),
+        )))));
     }
     if let Some(file) = path(&auth.oidc_token_file_path) {
-        return Ok(Some(OidcSource::File(file.clone())));
+        return Ok(Some(Ok(OidcSource::File(file.clone()))));
     }
     if !auth.use_oidc {
         return Ok(None);
     }
     let url = text(&auth.oidc_request_url);
     let token = secret(&auth.oidc_request_token);
+    let ado = text(&auth.ado_service_connection_id);
     let (Some(url), Some(token)) = (url, token) else {
-        let what = if text(&auth.ado_service_connection_id).is_some() {
-            "Azure DevOps OIDC: use_oidc and the service connection id are set, but \
-             oidc_request_url and oidc_request_token (SYSTEM_OIDCREQUESTURI / SYSTEM_ACCESSTOKEN) \
-             are also needed"
+        let kind = if ado.is_some() {
+            CredentialKind::AzureDevOpsOidc
         } else {
-            "OIDC: use_oidc is set, but there is no token: set oidc_token, \
-             oidc_token_file_path, or oidc_request_url and oidc_request_token"
+            CredentialKind::Oidc
         };
-        return Err(what.to_string());
+        let mut missing = Vec::new();
+        if url.is_none() {
+            missing.push(Setting::OidcRequestUrl);
+        }
+        if token.is_none() {
+            missing.push(Setting::OidcRequestToken);
+        }
+        return Err((kind, missing));
     };
-    let source = match text(&auth.ado_service_connection_id) {
+    Ok(Some(match ado {
         Some(id) => OidcSource::azure_devops(url, token.clone(), id),
         None => OidcSource::github(url, token.clone()),
-    };
-    source.map(Some).map_err(|e| e.to_string())
+    }))
 }
 
 /// The credential plus the process-wide token cache.
@@ -319,14 +322,12 @@ impl Authenticator {
                 tenant_id,
                 client_id,
                 certificate,
-                pss,
             } => {
                 let audience = token_url(ctx.authority_root, tenant_id);
                 let jwt = assertion::client_assertion(
                     certificate,
                     client_id,
                     audience.as_str(),
-                    *pss,
                     SystemTime::now(),
                 )?;
                 client_credentials(
@@ -376,9 +377,9 @@ impl Authenticator {
                 )
                 .await
                 .map_err(|why| {
-                    let mut tried = skipped.clone();
-                    tried.push(format!("Azure CLI: {why}"));
-                    GraphError::NoCredential { tried }
+                    let mut so_far = skipped.clone();
+                    so_far.push(tried(CredentialKind::AzureCli, Skipped::Failed(why)));
+                    GraphError::NoCredential { tried: so_far }
                 })?,
         };
         log::debug!(

@@ -10,7 +10,8 @@ use super::token_endpoint::parse_token_response;
 use super::AuthContext;
 use crate::graph::config::Secret;
 use crate::graph::endpoint::graph_resource;
-use crate::graph::http::{RawResponse, Request};
+use crate::graph::error::Setting;
+use crate::graph::http::{RawResponse, Request, Route};
 use crate::graph::send::Verdict;
 use crate::graph::GraphError;
 
@@ -73,12 +74,12 @@ impl ManagedIdentity {
         let url = self.token_request_url(ctx.graph_root);
         let header = match &self.identity_header {
             Some(secret) => {
-                let mut value =
-                    HeaderValue::from_str(secret.expose()).map_err(|_| GraphError::Config {
-                        message: "the App Service identity header contains characters not \
-                                  allowed in an HTTP header"
-                            .into(),
-                    })?;
+                let mut value = HeaderValue::from_str(secret.expose()).map_err(|_| {
+                    GraphError::InvalidSetting {
+                        setting: Setting::MsiIdentityHeader,
+                        problem: "contains characters not allowed in an HTTP header".into(),
+                    }
+                })?;
                 value.set_sensitive(true);
                 (HeaderName::from_static("x-identity-header"), value)
             }
@@ -97,13 +98,14 @@ impl ManagedIdentity {
             log_body: false,
         };
         let response = ctx
-            .send_token_request(&operation, deadline, &request, msi_verdict)
+            .send_token_request(&operation, deadline, &request, Route::Direct, msi_verdict)
             .await
             .map_err(|e| match e {
                 GraphError::Transport { message } => GraphError::Transport {
                     message: format!(
                         "{message} (managed identity is only available on Azure resources with an \
-                     identity assigned; set msi_endpoint if yours differs)"
+                         identity assigned, unless another managed identity endpoint is \
+                         configured)"
                     ),
                 },
                 other => other,

@@ -11,7 +11,8 @@ use super::token_endpoint::token_verdict;
 use super::AuthContext;
 use crate::graph::config::Secret;
 use crate::graph::endpoint::{append_query, parse_endpoint, HttpAllowed};
-use crate::graph::http::{excerpt, Body, Request};
+use crate::graph::error::{CredentialKind, Setting};
+use crate::graph::http::{excerpt, Body, Request, Route};
 use crate::graph::GraphError;
 
 /// The audience Entra expects in federated tokens.
@@ -32,6 +33,13 @@ impl std::fmt::Debug for OidcSource {
 }
 
 impl OidcSource {
+    pub fn kind(&self) -> CredentialKind {
+        match self {
+            OidcSource::AzureDevOps { .. } => CredentialKind::AzureDevOpsOidc,
+            _ => CredentialKind::Oidc,
+        }
+    }
+
     pub fn describe(&self) -> &'static str {
         match self {
             OidcSource::Token(_) => "OIDC token",
@@ -45,7 +53,7 @@ impl OidcSource {
     pub fn github(url: &str, request_token: Secret) -> Result<OidcSource, GraphError> {
         let full = append_query(url, &format!("audience={AUDIENCE}"));
         Ok(OidcSource::GitHub {
-            url: parse_endpoint("oidc_request_url", &full, HttpAllowed::LoopbackOnly)?,
+            url: parse_endpoint(Setting::OidcRequestUrl, &full, HttpAllowed::LoopbackOnly)?,
             request_token,
         })
     }
@@ -56,7 +64,7 @@ impl OidcSource {
         request_token: Secret,
         service_connection_id: &str,
     ) -> Result<OidcSource, GraphError> {
-        let mut parsed = parse_endpoint("oidc_request_url", url, HttpAllowed::LoopbackOnly)?;
+        let mut parsed = parse_endpoint(Setting::OidcRequestUrl, url, HttpAllowed::LoopbackOnly)?;
         parsed
             .query_pairs_mut()
             .append_pair("api-version", "7.1")
@@ -76,22 +84,17 @@ impl OidcSource {
         match self {
             OidcSource::Token(token) => Ok(token.clone()),
             OidcSource::File(path) => {
-                let text =
-                    tokio::fs::read_to_string(path)
-                        .await
-                        .map_err(|e| GraphError::Config {
-                            message: format!(
-                                "could not read the OIDC token file {} (oidc_token_file_path): {e}",
-                                path.display()
-                            ),
-                        })?;
+                let text = tokio::fs::read_to_string(path).await.map_err(|e| {
+                    GraphError::InvalidSetting {
+                        setting: Setting::OidcTokenFile,
+                        problem: format!("could not read {}: {e}", path.display()),
+                    }
+                })?;
                 let token = text.trim();
                 if token.is_empty() {
-                    return Err(GraphError::Config {
-                        message: format!(
-                            "the OIDC token file {} (oidc_token_file_path) is empty",
-                            path.display()
-                        ),
+                    return Err(GraphError::InvalidSetting {
+                        setting: Setting::OidcTokenFile,
+                        problem: format!("{} is empty", path.display()),
                     });
                 }
                 Ok(Secret::new(token))
@@ -118,8 +121,8 @@ impl OidcSource {
                     request_token,
                     "oidcToken",
                     "the Azure DevOps OIDC endpoint",
-                    "check the service connection id and that the pipeline passes \
-                     SYSTEM_ACCESSTOKEN",
+                    "check the service connection id and that the pipeline passes its \
+                     access token",
                 )
                 .await
             }
@@ -158,7 +161,7 @@ async fn fetch(
         log_body: false,
     };
     let response = ctx
-        .send_token_request(&operation, deadline, &request, token_verdict)
+        .send_token_request(&operation, deadline, &request, Route::ByUrl, token_verdict)
         .await?;
     if !(200..300).contains(&response.status) {
         return Err(GraphError::Token {

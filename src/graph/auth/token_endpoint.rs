@@ -11,7 +11,7 @@ use super::cache::AccessToken;
 use super::AuthContext;
 use crate::graph::config::Secret;
 use crate::graph::endpoint::{graph_scope, token_url};
-use crate::graph::http::{excerpt, Body, RawResponse, Request};
+use crate::graph::http::{excerpt, sanitize, Body, RawResponse, Request, Route};
 use crate::graph::send::Verdict;
 use crate::graph::GraphError;
 
@@ -59,7 +59,7 @@ pub(crate) async fn client_credentials(
         log_body: false,
     };
     let response = ctx
-        .send_token_request(&operation, deadline, &request, token_verdict)
+        .send_token_request(&operation, deadline, &request, Route::ByUrl, token_verdict)
         .await?;
     parse_token_response(&response, "the token endpoint")
 }
@@ -142,13 +142,12 @@ fn token_error(
     json: Option<&serde_json::Value>,
     endpoint: &str,
 ) -> GraphError {
-    let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     if let Some(json) = json {
         let error = json.get("error");
         let code = match error {
-            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(serde_json::Value::String(s)) => Some(sanitize(s)),
             Some(serde_json::Value::Object(o)) => {
-                o.get("code").and_then(|c| c.as_str()).map(str::to_string)
+                o.get("code").and_then(|c| c.as_str()).map(sanitize)
             }
             _ => None,
         };
@@ -165,7 +164,7 @@ fn token_error(
             return GraphError::Token {
                 error: code.unwrap_or_else(|| format!("HTTP {}", response.status)),
                 description: description
-                    .map(flat)
+                    .map(sanitize)
                     .unwrap_or_else(|| format!("{endpoint} answered HTTP {}", response.status)),
             };
         }
@@ -236,7 +235,29 @@ mod tests {
                     "{text}"
                 );
                 assert_eq!(e.aadsts_code(), Some("AADSTS7000215"));
-                assert!(e.summary_hint().unwrap().contains("client_secret"));
+                assert!(e.summary_hint().unwrap().contains("client secret"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn error_texts_lose_terminal_escapes_and_are_bounded() {
+        let body = serde_json::json!({
+            "error": "invalid_client\u{1b}[31m",
+            "error_description": format!("AADSTS7000215: bad\u{1b}]0;pwned\u{7}{}", "y".repeat(20_000)),
+        });
+        let r = response(401, "application/json", &body.to_string());
+        match parse_token_response(&r, "the token endpoint").unwrap_err() {
+            GraphError::Token { error, description } => {
+                for text in [&error, &description] {
+                    assert!(!text.chars().any(char::is_control), "{text:?}");
+                }
+                assert!(description.chars().count() < 1100, "{}", description.len());
+                assert!(
+                    description.starts_with("AADSTS7000215: bad ]0;pwned"),
+                    "{description}"
+                );
             }
             other => panic!("{other:?}"),
         }

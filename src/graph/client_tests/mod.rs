@@ -1,8 +1,10 @@
 //! GraphClient against canned loopback servers: shared helpers; the tests are split by theme.
 
 mod faults;
+mod proxy;
 mod requests;
 mod security;
+mod trust;
 
 use std::time::Duration;
 
@@ -48,6 +50,7 @@ pub(super) fn config_for(url: &str, auth: AuthConfig) -> ClientConfig {
         auth,
         user_agent: "msgraph-test/1".into(),
         extra_ca_file: None,
+        proxy: Default::default(),
         tuning: fast_tuning(),
     }
 }

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use msgraph_sim::{Sim, CLIENT_ID, TENANT_ID};
 use terraform_provider_msgraph::graph::GraphError;
 use terraform_provider_msgraph::plugin::{Diagnostics, Value};
+use terraform_provider_msgraph::provider::auth_errors::tried_line;
 use terraform_provider_msgraph::provider::provider_config::{
     provider_schema, resolve, Resolution, ResolvedConfig,
 };
@@ -73,9 +74,10 @@ async fn provider_arguments_and_environment_pick_the_first_configured_credential
     put_and_get(&client, &sim, "the provider's first credential").await;
     assert_eq!(issued_flows(&sim), ["client_certificate"]);
 
-    // AKS workload identity: nothing but AZURE_* in the environment; the token file wins over
-    // the CLI (left at its default, true).
+    // AKS workload identity: nothing but AZURE_* in the environment and the opt-in; the token
+    // file wins over the CLI (left at its default, true).
     let aks_env = [
+        ("ARM_USE_AKS_WORKLOAD_IDENTITY", "true".to_string()),
         ("AZURE_CLIENT_ID", CERT_APP.to_string()),
         ("AZURE_TENANT_ID", TENANT_ID.to_string()),
         (
@@ -116,8 +118,9 @@ fn nothing_usable_lists_every_credential_tried() {
         ]),
         &[],
     );
-    let tried = match GraphClient::new(config.client) {
-        Err(GraphError::NoCredential { tried }) => tried,
+    // As the provider phrases them for Terraform users.
+    let tried: Vec<String> = match GraphClient::new(config.client) {
+        Err(GraphError::NoCredential { tried }) => tried.iter().map(tried_line).collect(),
         Err(other) => panic!("expected NoCredential, got {other}"),
         Ok(c) => panic!("expected NoCredential, got {c:?}"),
     };

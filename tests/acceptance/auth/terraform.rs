@@ -11,12 +11,12 @@ use crate::harness::{for_each_terraform, Check, Scenario, Step};
 
 use super::{rsa_identity, CERT_APP};
 
-const T1: &str = "90e29127-71ad-49c7-9ce8-db3f41ea06f1";
+pub(super) const T1: &str = "90e29127-71ad-49c7-9ce8-db3f41ea06f1";
 const X: &str = "msgraph_cross_tenant_identity_sync.x";
 
 /// A configuration whose provider block holds `arguments` (HCL lines) plus the simulator's
 /// endpoints, and one resource for T1 named `display_name`.
-fn config(s: &Scenario, arguments: &[(&str, String)], display_name: &str) -> String {
+pub(super) fn config(s: &Scenario, arguments: &[(&str, String)], display_name: &str) -> String {
     let mut provider = String::from("provider \"msgraph\" {\n");
     for (name, value) in arguments {
         provider.push_str(&format!("  {name} = {value}\n"));
@@ -33,14 +33,14 @@ fn config(s: &Scenario, arguments: &[(&str, String)], display_name: &str) -> Str
 }
 
 /// Writes `name` into the working directory and returns its path as text (for HCL or env).
-fn write_in_dir(s: &Scenario, name: &str, contents: &str) -> String {
+pub(super) fn write_in_dir(s: &Scenario, name: &str, contents: &str) -> String {
     s.dir.write_file(name, contents);
     s.dir.path().join(name).display().to_string()
 }
 
 /// Creates, checks and destroys the T1 policy with `arguments`; every token issued must come
 /// from `flow`.
-fn create_and_destroy(s: &Scenario, arguments: &[(&str, String)], flow: &str) {
+pub(super) fn create_and_destroy(s: &Scenario, arguments: &[(&str, String)], flow: &str) {
     s.sim.add_partner(T1);
     s.step(Step::new(config(s, arguments, flow)).check(Check::attr(
         X,
@@ -94,10 +94,13 @@ fn terraform_signs_in_with_an_oidc_token_file() {
     });
 }
 
+/// AKS workload identity from the environment alone, opted in with
+/// ARM_USE_AKS_WORKLOAD_IDENTITY (without it the AZURE_* variables are ignored).
 #[test]
 fn terraform_signs_in_with_aks_workload_identity_environment_only() {
     for_each_terraform(|s| {
         let file = write_in_dir(s, "token", &s.sim.mint_federated_token(CLIENT_ID));
+        s.dir.set_env("ARM_USE_AKS_WORKLOAD_IDENTITY", "true");
         s.dir.set_env("AZURE_CLIENT_ID", CLIENT_ID);
         s.dir.set_env("AZURE_TENANT_ID", TENANT_ID);
         s.dir.set_env("AZURE_FEDERATED_TOKEN_FILE", &file);
@@ -307,10 +310,11 @@ fn terraform_reports_unusable_credentials_clearly() {
         // A token file that is not there.
         let mut missing = app(CLIENT_ID);
         missing.push(("oidc_token_file_path", hcl_string("/nonexistent/token")));
-        s.step(
-            Step::new(config(s, &missing, "missing"))
-                .expect_error(&["could not read the OIDC token file", "/nonexistent/token"]),
-        );
+        s.step(Step::new(config(s, &missing, "missing")).expect_error(&[
+            "oidc_token_file_path",
+            "could not read",
+            "/nonexistent/token",
+        ]));
 
         // A PKCS#12 file with the wrong password: named, never echoed.
         let wrong_password = "Wrong~Pa55word-never-printed";
@@ -321,10 +325,11 @@ fn terraform_reports_unusable_credentials_clearly() {
         pfx_args.push(("client_certificate_path", hcl_string(&pfx)));
         s.dir
             .set_env("ARM_CLIENT_CERTIFICATE_PASSWORD", wrong_password);
-        s.step(
-            Step::new(config(s, &pfx_args, "pfx"))
-                .expect_error(&["wrong client_certificate_password", "client.pfx"]),
-        );
+        s.step(Step::new(config(s, &pfx_args, "pfx")).expect_error(&[
+            "client_certificate_password",
+            "wrong password",
+            "client.pfx",
+        ]));
         s.dir.remove_env("ARM_CLIENT_CERTIFICATE_PASSWORD");
         s.expect_never_printed(wrong_password, "the wrong certificate password");
 

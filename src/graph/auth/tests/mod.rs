@@ -41,6 +41,7 @@ fn client(url: &str, auth: AuthConfig) -> GraphClient {
         auth,
         user_agent: "test".into(),
         extra_ca_file: None,
+        proxy: Default::default(),
         tuning: Tuning {
             retry_base_delay: Duration::from_millis(5),
             retry_max_delay: Duration::from_millis(20),

@@ -1,6 +1,7 @@
 //! Which credential is chosen, and what is reported when none can be.
 
 use super::*;
+use crate::graph::error::{CredentialKind, Setting, Skipped, Tried};
 
 fn kind(auth: &AuthConfig) -> &'static str {
     match select(auth) {
@@ -9,7 +10,7 @@ fn kind(auth: &AuthConfig) -> &'static str {
     }
 }
 
-fn no_credential(auth: &AuthConfig) -> Vec<String> {
+fn no_credential(auth: &AuthConfig) -> Vec<Tried> {
     match select(auth) {
         Err(GraphError::NoCredential { tried }) => tried,
         Err(other) => panic!("expected NoCredential, got {other}"),
@@ -74,18 +75,23 @@ fn the_first_configured_credential_wins() {
 #[test]
 fn nothing_usable_lists_what_each_credential_needs() {
     let tried = no_credential(&AuthConfig::default());
-    assert_eq!(tried.len(), 5, "{tried:?}");
-    for (line, needs) in tried.iter().zip([
-        "client_certificate_path",
-        "client_secret",
-        "oidc_token",
-        "use_msi",
-        "use_cli",
-    ]) {
-        assert!(line.contains(needs), "{line}");
-    }
+    let kinds: Vec<(CredentialKind, Skipped)> = tried
+        .iter()
+        .map(|t| (t.credential, t.skipped.clone()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (CredentialKind::Certificate, Skipped::NotConfigured),
+            (CredentialKind::Secret, Skipped::NotConfigured),
+            (CredentialKind::Oidc, Skipped::NotConfigured),
+            (CredentialKind::ManagedIdentity, Skipped::NotConfigured),
+            (CredentialKind::AzureCli, Skipped::Disabled),
+        ]
+    );
     let text = GraphError::NoCredential { tried }.to_string();
     assert!(text.starts_with("no usable credential"), "{text}");
+    assert!(text.contains("client secret: not configured"), "{text}");
 }
 
 #[test]
@@ -96,15 +102,21 @@ fn half_configured_credentials_stop_with_what_is_missing() {
         use_cli: true,
         ..AuthConfig::default()
     });
-    assert!(tried.last().unwrap().contains("tenant_id"), "{tried:?}");
+    assert_eq!(
+        tried.last().unwrap().skipped,
+        Skipped::Missing(vec![Setting::TenantId])
+    );
 
     let tried = no_credential(&app(AuthConfig {
         use_oidc: true,
         ..AuthConfig::default()
     }));
-    assert!(
-        tried.last().unwrap().contains("oidc_request_url"),
-        "{tried:?}"
+    assert_eq!(
+        tried.last().unwrap(),
+        &Tried {
+            credential: CredentialKind::Oidc,
+            skipped: Skipped::Missing(vec![Setting::OidcRequestUrl, Setting::OidcRequestToken]),
+        }
     );
 
     let tried = no_credential(&app(AuthConfig {
@@ -112,9 +124,9 @@ fn half_configured_credentials_stop_with_what_is_missing() {
         ado_service_connection_id: Some("sc".into()),
         ..AuthConfig::default()
     }));
-    assert!(
-        tried.last().unwrap().contains("SYSTEM_OIDCREQUESTURI"),
-        "{tried:?}"
+    assert_eq!(
+        tried.last().unwrap().credential,
+        CredentialKind::AzureDevOpsOidc
     );
 
     let tried = no_credential(&AuthConfig {
@@ -122,7 +134,13 @@ fn half_configured_credentials_stop_with_what_is_missing() {
         msi_identity_header: Some(Secret::new("h")),
         ..AuthConfig::default()
     });
-    assert!(tried.last().unwrap().contains("msi_endpoint"), "{tried:?}");
+    assert_eq!(
+        tried.last().unwrap(),
+        &Tried {
+            credential: CredentialKind::AppServiceManagedIdentity,
+            skipped: Skipped::Missing(vec![Setting::MsiEndpoint]),
+        }
+    );
 }
 
 #[test]
@@ -133,7 +151,16 @@ fn credential_endpoints_follow_the_https_rule() {
         ..AuthConfig::default()
     })
     .unwrap_err();
-    assert!(err.to_string().contains("msi_endpoint"), "{err}");
+    assert!(
+        matches!(
+            err,
+            GraphError::InvalidSetting {
+                setting: Setting::MsiEndpoint,
+                ..
+            }
+        ),
+        "{err}"
+    );
     // The IMDS default is link-local http, allowed for managed identity only.
     assert_eq!(
         kind(&AuthConfig {
@@ -149,11 +176,26 @@ fn credential_endpoints_follow_the_https_rule() {
         ..AuthConfig::default()
     }))
     .unwrap_err();
-    assert!(err.to_string().contains("oidc_request_url"), "{err}");
+    assert!(
+        matches!(
+            err,
+            GraphError::InvalidSetting {
+                setting: Setting::OidcRequestUrl,
+                ..
+            }
+        ),
+        "{err}"
+    );
 }
 
+/// Every type holding a secret: the configurations, the chosen credential (each kind), a token.
 #[test]
 fn debug_output_hides_every_secret() {
+    let id = rsa_identity();
+    let pem = write_temp(
+        "c.pem",
+        format!("{}{}", id.cert_pem, id.key_pem_pkcs8).as_bytes(),
+    );
     let auth = AuthConfig {
         client_secret: Some(Secret::new("secret-AAA")),
         client_certificate: Some(Secret::new("cert-BBB")),
@@ -163,9 +205,59 @@ fn debug_output_hides_every_secret() {
         msi_identity_header: Some(Secret::new("header-FFF")),
         ..AuthConfig::default()
     };
-    let shown = format!("{auth:?}");
-    for secret in ["AAA", "BBB", "CCC", "DDD", "EEE", "FFF"] {
-        assert!(!shown.contains(secret), "{secret} leaked: {shown}");
+    let config = ClientConfig {
+        proxy: crate::graph::ProxyConfig {
+            https: Some(Secret::new("http://user:proxy-GGG@proxy:3128")),
+            http: Some(Secret::new("http://user:proxy-GGG@proxy:3128")),
+            no_proxy: None,
+        },
+        ..ClientConfig::new(crate::graph::Cloud::default(), auth.clone(), "ua")
+    };
+    let credentials = [
+        select(&app(AuthConfig {
+            client_certificate_path: Some(pem.path().to_path_buf()),
+            ..AuthConfig::default()
+        })),
+        select(&app(AuthConfig {
+            client_secret: Some(Secret::new("secret-AAA")),
+            ..AuthConfig::default()
+        })),
+        select(&app(AuthConfig {
+            oidc_token: Some(Secret::new("oidc-DDD")),
+            ..AuthConfig::default()
+        })),
+        select(&app(AuthConfig {
+            use_oidc: true,
+            oidc_request_url: Some("https://token.example.com/x".into()),
+            oidc_request_token: Some(Secret::new("request-EEE")),
+            ..AuthConfig::default()
+        })),
+        select(&AuthConfig {
+            use_msi: true,
+            msi_endpoint: Some("http://127.0.0.1:1/msi".into()),
+            msi_identity_header: Some(Secret::new("header-FFF")),
+            ..AuthConfig::default()
+        }),
+    ];
+    let token = crate::graph::auth::AccessToken::new(
+        Secret::new("token-HHH"),
+        std::time::Duration::from_secs(60),
+    );
+    let mut shown = vec![
+        format!("{auth:?}"),
+        format!("{config:#?}"),
+        format!("{token:?}"),
+    ];
+    for credential in &credentials {
+        shown.push(format!("{:?}", credential.as_ref().expect("a credential")));
     }
-    assert!(shown.contains("redacted"));
+    let key_pem = &id.key_pem_pkcs8;
+    let key_body: String = key_pem.lines().nth(1).unwrap_or_default().to_string();
+    for text in &shown {
+        for secret in ["AAA", "BBB", "CCC", "DDD", "EEE", "FFF", "GGG", "HHH"] {
+            assert!(!text.contains(secret), "{secret} leaked: {text}");
+        }
+        assert!(!text.contains(&key_body), "the private key leaked: {text}");
+    }
+    assert!(shown[0].contains("redacted") && shown[1].contains("redacted"));
 }
