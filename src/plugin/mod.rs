@@ -15,8 +15,10 @@ mod decimal;
 mod handshake;
 mod json;
 mod json_text;
+mod listener;
 mod logger;
 mod msgpack;
+mod process;
 mod provider_service;
 mod rpc_context;
 mod schema_json;
@@ -35,13 +37,15 @@ pub mod proto;
 
 pub use diagnostics::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
 pub use handshake::LaunchError;
+pub use listener::Listener;
 pub use logger::{init_logging, level_from_env};
+pub use process::{serve_process, ServeOptions};
 pub use provider::{
     ApplyRequest, ApplyResponse, ConfigureRequest, ImportedResource, PlanRequest, PlanResponse,
     Provider, ProviderSchema, ReadRequest, ReadResponse, RequestContext,
 };
 pub use schema::{Attribute, Block, DescriptionKind, NestedBlock, NestingMode, Schema};
 pub use schema_json::schema_json;
-pub use serve::{serve, ServeOptions};
-pub use tls::{install_crypto_provider, TlsSetupError};
+pub use serve::{serve, ServeError, Shutdown};
+pub use tls::{install_crypto_provider, server_tls, ServerTls, TlsSetupError};
 pub use value::{CodecError, Number, Type, Value};
