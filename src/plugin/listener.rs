@@ -18,7 +18,7 @@ use tonic::transport::server::Connected;
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// At most this many TLS handshakes run at once; further clients wait in the kernel's backlog,
 /// so a flood of idle connections cannot take every file descriptor the provider needs.
-const MAX_HANDSHAKES_IN_FLIGHT: usize = 32;
+const MAX_HANDSHAKES_IN_FLIGHT: usize = 16;
 /// After a failed accept (EMFILE under a flood, ECONNABORTED) wait this long before the next:
 /// a descriptor may free up, and a persistent error does not spin the CPU.
 const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(50);
