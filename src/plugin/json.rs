@@ -22,7 +22,7 @@ pub fn encode_json(value: &Value, ty: &Type) -> Result<Vec<u8>, CodecError> {
 /// Decodes JSON `bytes` as a value of type `ty`.
 pub fn decode_json(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
     let root = AttributePath::root();
-    let doc = json_text::parse(bytes).map_err(|detail| CodecError::malformed(&root, detail))?;
+    let doc = json_text::parse(bytes).map_err(|e| CodecError::malformed(&root, e.to_string()))?;
     decode(&doc, ty, &mut AttributePath::root())
 }
 
@@ -166,8 +166,10 @@ fn decode(doc: &Json, ty: &Type, path: &mut AttributePath) -> Result<Value, Code
                     "object without them",
                 ));
             };
-            let actual = type_from_json_bytes(json_to_string(type_doc).as_bytes())
-                .map_err(|detail| CodecError::new(path, CodecErrorKind::InvalidType { detail }))?;
+            let actual =
+                type_from_json_bytes(json_to_string(type_doc).as_bytes()).map_err(|e| {
+                    CodecError::new(path, CodecErrorKind::InvalidType { detail: e.detail })
+                })?;
             decode(value, &actual, path)
         }
         Type::List(elem) | Type::Set(elem) => {

@@ -27,14 +27,27 @@ impl Json {
 
 const MAX_DEPTH: usize = 128;
 
+/// Why a JSON document did not parse, and where.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SyntaxError {
+    pub what: &'static str,
+    pub offset: usize,
+}
+
+impl std::fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} at byte {}", self.what, self.offset)
+    }
+}
+
 /// Parses a whole JSON document; the error names the byte offset.
-pub(crate) fn parse(bytes: &[u8]) -> Result<Json, String> {
+pub(crate) fn parse(bytes: &[u8]) -> Result<Json, SyntaxError> {
     let mut p = Parser { b: bytes, pos: 0 };
     p.ws();
     let v = p.value(0)?;
     p.ws();
     if p.pos != bytes.len() {
-        return Err(format!("unexpected data at byte {}", p.pos));
+        return Err(p.err("unexpected data"));
     }
     Ok(v)
 }
@@ -50,10 +63,13 @@ impl Parser<'_> {
             self.pos += 1;
         }
     }
-    fn err(&self, what: &str) -> String {
-        format!("{what} at byte {}", self.pos)
+    fn err(&self, what: &'static str) -> SyntaxError {
+        SyntaxError {
+            what,
+            offset: self.pos,
+        }
     }
-    fn literal(&mut self, word: &str, v: Json) -> Result<Json, String> {
+    fn literal(&mut self, word: &str, v: Json) -> Result<Json, SyntaxError> {
         if self.b[self.pos..].starts_with(word.as_bytes()) {
             self.pos += word.len();
             Ok(v)
@@ -61,7 +77,7 @@ impl Parser<'_> {
             Err(self.err("invalid literal"))
         }
     }
-    fn value(&mut self, depth: usize) -> Result<Json, String> {
+    fn value(&mut self, depth: usize) -> Result<Json, SyntaxError> {
         if depth > MAX_DEPTH {
             return Err(self.err("nested too deeply"));
         }
@@ -136,7 +152,7 @@ impl Parser<'_> {
         }
         self.pos - start
     }
-    fn number(&mut self) -> Result<Json, String> {
+    fn number(&mut self) -> Result<Json, SyntaxError> {
         let start = self.pos;
         if self.b.get(self.pos) == Some(&b'-') {
             self.pos += 1;
@@ -165,7 +181,7 @@ impl Parser<'_> {
         let text = String::from_utf8_lossy(&self.b[start..self.pos]).into_owned();
         Ok(Json::Number(text))
     }
-    fn hex4(&mut self) -> Result<u32, String> {
+    fn hex4(&mut self) -> Result<u32, SyntaxError> {
         let digits = self
             .b
             .get(self.pos..self.pos + 4)
@@ -175,7 +191,7 @@ impl Parser<'_> {
         self.pos += 4;
         Ok(v)
     }
-    fn string(&mut self) -> Result<String, String> {
+    fn string(&mut self) -> Result<String, SyntaxError> {
         self.pos += 1; // opening quote
         let mut out: Vec<u8> = Vec::new();
         loop {

@@ -1,6 +1,6 @@
 //! The Terraform plugin protocol layer (tfplugin6 over gRPC), generic over any [`Provider`].
 //!
-//! It knows nothing of Microsoft Graph. Generated protobuf types never leave this module: the
+//! It knows nothing of the service the provider manages. Generated protobuf types never leave this module: the
 //! provider sees only [`Value`], [`Type`], [`Schema`], [`Diagnostics`] and the [`Provider`] trait.
 
 pub mod diagnostics;

@@ -385,7 +385,12 @@ impl<'a> Reader<'a> {
                     }
                 };
                 let actual = type_from_json_bytes(type_bytes).map_err(|detail| {
-                    CodecError::new(path, CodecErrorKind::InvalidType { detail })
+                    CodecError::new(
+                        path,
+                        CodecErrorKind::InvalidType {
+                            detail: detail.detail,
+                        },
+                    )
                 })?;
                 self.value(&actual, path, depth + 1)
             }

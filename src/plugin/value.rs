@@ -130,5 +130,5 @@ pub use super::codec_error::{CodecError, CodecErrorKind};
 pub use super::json::{decode_json, encode_json};
 pub use super::msgpack::{decode_msgpack, encode_msgpack};
 pub use super::type_json::{
-    type_from_json, type_from_json_bytes, type_to_json, type_to_json_bytes,
+    type_from_json, type_from_json_bytes, type_to_json, type_to_json_bytes, TypeJsonError,
 };

@@ -10,3 +10,4 @@ mod publishing;
 mod reliability;
 mod reliability_cleanup;
 mod resource;
+mod tidy;
