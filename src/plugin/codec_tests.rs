@@ -212,6 +212,28 @@ fn msgpack_errors_carry_the_path() {
 }
 
 #[test]
+fn nested_msgpack_lengths_cannot_multiply_reservations() {
+    // 40 nested lists each claiming a million elements, in a 1 MiB message: the innermost
+    // element has the wrong type, so decoding stops after every level has reserved its room.
+    let depth = 40;
+    let mut ty = Type::String;
+    let mut bytes = Vec::new();
+    for _ in 0..depth {
+        ty = Type::List(Box::new(ty));
+        bytes.extend_from_slice(&[0xdd, 0x00, 0x10, 0x00, 0x00]);
+    }
+    bytes.push(0xc3); // true, where a string belongs
+    bytes.resize(1 << 20, 0xc0);
+    let (result, largest) =
+        super::alloc_probe::largest_allocation_in(|| decode_msgpack(&bytes, &ty));
+    assert!(result.is_err());
+    assert!(
+        largest <= 64 * 1024,
+        "one allocation of {largest} bytes while decoding a 1 MiB message"
+    );
+}
+
+#[test]
 fn json_cases() {
     let ty = obj_type(&[
         ("s", Type::String),

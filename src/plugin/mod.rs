@@ -27,6 +27,8 @@ mod tls;
 mod type_json;
 
 #[cfg(test)]
+mod alloc_probe;
+#[cfg(test)]
 mod codec_tests;
 #[cfg(test)]
 mod provider_service_tests;

@@ -225,6 +225,9 @@ fn write_map_len(out: &mut Vec<u8>, n: usize) {
 // ---- decoding ----
 
 const MAX_DEPTH: usize = 128;
+/// The most elements a container reserves room for up front; more grow as they arrive. Without
+/// this cap every nesting level could reserve room for the whole input, multiplying it.
+const MAX_INITIAL_CAPACITY: usize = 256;
 
 /// One decoded msgpack scalar or container header.
 enum Item<'a> {
@@ -499,8 +502,10 @@ impl<'a> Reader<'a> {
         path: &mut AttributePath,
         depth: usize,
     ) -> Result<Vec<Value>, CodecError> {
-        // Never trust a length for allocation: each element takes at least one byte.
-        let mut items = Vec::with_capacity(n.min(self.bytes.len() - self.pos));
+        // Never trust a length for allocation: each element takes at least one byte, and
+        // each level reserves at most a small fixed number up front.
+        let remaining = self.bytes.len() - self.pos;
+        let mut items = Vec::with_capacity(n.min(remaining).min(MAX_INITIAL_CAPACITY));
         for i in 0..n {
             path.0.push(super::PathStep::ElementKeyInt(i as i64));
             let v = self.value(elem_type(i), path, depth + 1)?;
