@@ -72,8 +72,8 @@ const RULES: &[Rule] = &[
         applies_to: |path| path.starts_with("src/"),
         finds: returns_string_error,
         allowed: &[
-            // Being replaced by error enums in the src/graph restructuring done in parallel
-            // (issue 16); remove these entries once it lands.
+            // Being replaced by error enums in the src/graph restructuring done in parallel;
+            // remove these entries once it lands.
             ("src/graph/auth/mod.rs", "src/graph restructuring in progress"),
             ("src/graph/auth/cli.rs", "src/graph restructuring in progress"),
         ],
