@@ -20,9 +20,10 @@ mod logger;
 mod msgpack;
 mod process;
 mod provider_service;
-mod rpc_context;
+mod schema_cache;
 mod schema_json;
 mod serve;
+mod stop_signal;
 mod tls;
 mod type_json;
 

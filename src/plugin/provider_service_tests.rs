@@ -8,7 +8,6 @@ use tonic::Request;
 use super::proto::tfplugin6 as pb;
 use super::proto::tfplugin6::provider_server::Provider as _;
 use super::provider_service::ProviderService;
-use super::rpc_context::{SchemaCache, Shared, StopSignal};
 use super::value::{decode_msgpack, encode_msgpack};
 use super::*;
 
@@ -153,12 +152,7 @@ impl Provider for TestProvider {
 }
 
 fn service() -> Arc<ProviderService<TestProvider>> {
-    let provider = TestProvider;
-    Arc::new(ProviderService(Shared {
-        schema: Arc::new(SchemaCache::new(provider.schema())),
-        provider: Arc::new(provider),
-        stop: Arc::new(StopSignal::default()),
-    }))
+    Arc::new(ProviderService::new(TestProvider))
 }
 
 fn thing_type() -> Type {

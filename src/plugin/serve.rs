@@ -1,7 +1,6 @@
 //! The plugin server as a function: serve a provider on a bound listener until told to stop.
 //! No environment, no stdout, no signals, no exit: [`super::process`] does those.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_rustls::TlsAcceptor;
@@ -16,7 +15,6 @@ use super::proto::plugin::{
 };
 use super::proto::tfplugin6::provider_server::ProviderServer;
 use super::provider_service::ProviderService;
-use super::rpc_context::{SchemaCache, Shared, StopSignal};
 use super::tls::ServerTls;
 use super::Provider;
 
@@ -76,11 +74,6 @@ pub async fn serve<P: Provider>(
     tls: Option<ServerTls>,
     shutdown: Shutdown,
 ) -> Result<(), ServeError> {
-    let shared = Shared {
-        schema: Arc::new(SchemaCache::new(provider.schema())),
-        provider: Arc::new(provider),
-        stop: Arc::new(StopSignal::default()),
-    };
     let controller_token = if shutdown.on_controller_shutdown {
         shutdown.token.clone()
     } else {
@@ -88,7 +81,7 @@ pub async fn serve<P: Provider>(
     };
     let router = Server::builder()
         .add_service(
-            ProviderServer::new(ProviderService(shared))
+            ProviderServer::new(ProviderService::new(provider))
                 .max_decoding_message_size(MAX_MESSAGE_SIZE)
                 .max_encoding_message_size(MAX_MESSAGE_SIZE),
         )
