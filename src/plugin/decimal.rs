@@ -1,5 +1,9 @@
 //! Exact decimal arithmetic on number text: canonical form and the msgpack number choice
 //! (int when it fits i64, float64 when exactly representable, else decimal text).
+//!
+//! Hand-written on purpose: cty numbers are arbitrary-precision decimals, and the crates that
+//! would fit (bigdecimal, rust_decimal) either cap precision or bring a big-integer stack for
+//! the few operations needed here.
 
 use super::Number;
 
