@@ -416,3 +416,47 @@ async fn stop_provider_cancels_in_flight_work_then_serves_fresh_calls() {
         configured.diagnostics
     );
 }
+
+#[tokio::test]
+async fn serve_answers_in_process_and_returns_when_shut_down() {
+    use hyper_util::rt::TokioIo;
+    use tokio_util::sync::CancellationToken;
+
+    let dir = tempfile::tempdir().unwrap();
+    let listener = Listener::bind_unix(dir.path()).unwrap();
+    let (_, address) = listener.network_and_address();
+    let token = CancellationToken::new();
+    let served = tokio::spawn(serve(
+        TestProvider,
+        listener,
+        None,
+        Shutdown::on_terraform_request(token.clone()),
+    ));
+    let channel = tonic::transport::Endpoint::from_static("http://localhost")
+        .connect_with_connector(tower::service_fn(move |_: tonic::transport::Uri| {
+            let address = address.clone();
+            async move {
+                let stream = tokio::net::UnixStream::connect(address).await?;
+                Ok::<_, std::io::Error>(TokioIo::new(stream))
+            }
+        }))
+        .await
+        .unwrap();
+    let mut client = pb::provider_client::ProviderClient::new(channel.clone());
+    let schema = client
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(schema.resource_schemas.contains_key("test_thing"));
+    // Terraform's Shutdown ends serving; serve returns instead of exiting the process.
+    let mut controller =
+        super::proto::plugin::grpc_controller_client::GrpcControllerClient::new(channel);
+    controller
+        .shutdown(super::proto::plugin::Empty {})
+        .await
+        .unwrap();
+    let result = tokio::time::timeout(std::time::Duration::from_secs(20), served).await;
+    assert!(matches!(result, Ok(Ok(Ok(())))), "serve did not return Ok");
+    assert!(token.is_cancelled());
+}
