@@ -311,3 +311,28 @@ pub(super) fn assert_schema_answer(resp: &pb::get_provider_schema::Response) {
     assert!(resp.provider.is_some(), "provider schema present");
     assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
 }
+
+/// Connects (TLS with `client` when the handshake carried a certificate), checks the schema
+/// answer, then Shutdown ends the process.
+pub(super) async fn serves_schema_then_shuts_down(
+    plugin: &mut Plugin,
+    client: Option<&ClientCert>,
+) {
+    let ch = channel(plugin, client)
+        .await
+        .expect("connection to the provider");
+    assert_schema_answer(
+        &get_schema(ch.clone())
+            .await
+            .expect("GetProviderSchema answered"),
+    );
+    shutdown_and_wait(plugin, ch).await;
+}
+
+/// True when a client using `tls` gets no answer (the handshake or the call fails).
+pub(super) async fn refused(plugin: &Plugin, tls: TlsConnector) -> bool {
+    match channel_with(plugin, Some(tls)).await {
+        Ok(ch) => get_schema(ch).await.is_err(),
+        Err(_) => true,
+    }
+}

@@ -207,13 +207,7 @@ async fn plaintext_is_served_with_a_warning_that_the_channel_is_unauthenticated(
     cmd.env("TF_LOG_PROVIDER", "WARN");
     let mut plugin = start_command(cmd, None);
     assert_eq!(plugin.network, "tcp");
-    let ch = channel(&plugin, None).await.expect("plaintext connection");
-    assert_schema_answer(
-        &get_schema(ch.clone())
-            .await
-            .expect("GetProviderSchema answered"),
-    );
-    shutdown_and_wait(&mut plugin, ch).await;
+    serves_schema_then_shuts_down(&mut plugin, None).await;
     let mut stderr = String::new();
     std::io::Read::read_to_string(plugin.child.stderr.as_mut().expect("stderr"), &mut stderr)
         .expect("read stderr");
@@ -233,13 +227,7 @@ async fn tls_disabled_set_to_0_keeps_mutual_tls() {
         plugin.server_cert.is_some(),
         "TF_DISABLE_PLUGIN_TLS=0 turned TLS off"
     );
-    let ch = channel(&plugin, Some(&cert)).await.expect("TLS connection");
-    assert_schema_answer(
-        &get_schema(ch.clone())
-            .await
-            .expect("GetProviderSchema answered"),
-    );
-    shutdown_and_wait(&mut plugin, ch).await;
+    serves_schema_then_shuts_down(&mut plugin, Some(&cert)).await;
 }
 
 #[tokio::test]
@@ -250,23 +238,15 @@ async fn tls_1_2_clients_are_answered_with_terraforms_key_and_refused_without_it
     let tls12 = &[&rustls::version::TLS12];
 
     let stolen = stolen_cert_connector_for(tls12, &server_cert, &cert);
-    let refused = match channel_with(&plugin, Some(stolen)).await {
-        Ok(ch) => get_schema(ch).await.is_err(),
-        Err(_) => true,
-    };
     assert!(
-        refused,
+        refused(&plugin, stolen).await,
         "a TLS 1.2 client with Terraform's certificate but another key got an answer"
     );
 
     let impostor = client_cert();
     let other = tls_connector_for(tls12, &server_cert, Some(&impostor));
-    let refused = match channel_with(&plugin, Some(other)).await {
-        Ok(ch) => get_schema(ch).await.is_err(),
-        Err(_) => true,
-    };
     assert!(
-        refused,
+        refused(&plugin, other).await,
         "a TLS 1.2 client with another certificate got an answer"
     );
 
