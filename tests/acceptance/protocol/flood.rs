@@ -73,7 +73,7 @@ fn a_flood_of_idle_connections_does_not_stop_terraform_plan() {
         "{plan}"
     );
     assert!(
-        most_open >= FLOOD_OPEN && connections > 2 * PROVIDER_FD_LIMIT as usize,
+        most_open > PROVIDER_FD_LIMIT as usize,
         "the flood never got going: {connections} connections, at most {most_open} open at once"
     );
 }
