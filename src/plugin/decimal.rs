@@ -155,8 +155,7 @@ pub(crate) fn canonical_text(n: &Number) -> Option<String> {
 
 /// Parses number text from the wire into a canonical [`Number`].
 pub(crate) fn number_from_text(text: &str) -> Option<Number> {
-    let d = Decimal::parse(text)?;
-    Number::parse(&d.to_text())
+    Number::parse(text)
 }
 
 /// A float from the wire as a canonical [`Number`]; `None` for NaN and infinities.

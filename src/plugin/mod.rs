@@ -14,7 +14,6 @@ mod convert;
 mod decimal;
 mod handshake;
 mod json;
-mod json_text;
 mod listener;
 mod logger;
 mod msgpack;
