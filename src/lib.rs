@@ -20,7 +20,7 @@ pub fn run(mut options: plugin::ServeOptions) -> std::process::ExitCode {
     // Before the provider builds any HTTP client: one rustls crypto provider per process.
     plugin::install_crypto_provider();
     options.provider_address = provider::PROVIDER_ADDRESS.to_string();
-    plugin::serve(provider::MsGraphProvider::new(), options)
+    plugin::serve_process(provider::MsGraphProvider::new(), options)
 }
 
 /// Prints the provider schema as `terraform providers schema -json` would (for docs tooling).

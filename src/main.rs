@@ -10,13 +10,14 @@ fn main() -> ExitCode {
         match arg.as_str() {
             "--debug" | "-debug" => options.debug = true,
             "--tcp" => options.tcp = true,
+            "--allow-plaintext-tcp" => options.allow_plaintext_tcp = true,
             "--schema-json" => return print_schema_json(),
             "--version" | "-version" => {
                 println!("terraform-provider-msgraph {}", env!("CARGO_PKG_VERSION"));
                 return ExitCode::SUCCESS;
             }
             other => {
-                eprintln!("terraform-provider-msgraph: unknown flag {other:?} (flags: --debug, --tcp, --schema-json, --version)");
+                eprintln!("terraform-provider-msgraph: unknown flag {other:?} (flags: --debug, --tcp, --allow-plaintext-tcp, --schema-json, --version)");
                 return ExitCode::from(2);
             }
         }

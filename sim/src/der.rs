@@ -1,4 +1,8 @@
-//! A minimal DER walker: pulls the public key out of an X.509 certificate's SubjectPublicKeyInfo.
+//! The public key of a registered certificate, read from its SubjectPublicKeyInfo with
+//! x509-parser.
+
+use x509_parser::oid_registry::{OID_KEY_TYPE_EC_PUBLIC_KEY, OID_PKCS1_RSAENCRYPTION};
+use x509_parser::prelude::{FromDer, X509Certificate};
 
 /// The public key a registered certificate carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -7,74 +11,27 @@ pub(crate) enum CertKey {
     Rsa(Vec<u8>),
     /// An elliptic-curve key (Entra refuses these).
     Ec,
-    /// Any other algorithm, by its OID bytes.
+    /// Any other algorithm.
     Other,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct DerError(pub &'static str);
 
-const TAG_SEQUENCE: u8 = 0x30;
-const TAG_BIT_STRING: u8 = 0x03;
-const TAG_OID: u8 = 0x06;
-const TAG_VERSION: u8 = 0xA0;
-const OID_RSA_ENCRYPTION: &[u8] = &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01];
-const OID_EC_PUBLIC_KEY: &[u8] = &[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01];
-
-/// Reads one TLV: (tag, contents, rest).
-fn read_tlv(input: &[u8]) -> Result<(u8, &[u8], &[u8]), DerError> {
-    let (&tag, rest) = input.split_first().ok_or(DerError("truncated tag"))?;
-    let (&first, rest) = rest.split_first().ok_or(DerError("truncated length"))?;
-    let (len, rest) = if first < 0x80 {
-        (usize::from(first), rest)
-    } else {
-        let n = usize::from(first & 0x7F);
-        if n == 0 || n > 4 || rest.len() < n {
-            return Err(DerError("bad length"));
-        }
-        let len = rest[..n]
-            .iter()
-            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
-        (len, &rest[n..])
-    };
-    if rest.len() < len {
-        return Err(DerError("truncated contents"));
-    }
-    Ok((tag, &rest[..len], &rest[len..]))
-}
-
-fn expect(input: &[u8], tag: u8) -> Result<(&[u8], &[u8]), DerError> {
-    let (t, contents, rest) = read_tlv(input)?;
-    if t != tag {
-        return Err(DerError("unexpected tag"));
-    }
-    Ok((contents, rest))
-}
-
 /// The public key of a DER certificate.
 pub(crate) fn certificate_key(cert_der: &[u8]) -> Result<CertKey, DerError> {
-    let (cert, _) = expect(cert_der, TAG_SEQUENCE)?;
-    let (tbs, _) = expect(cert, TAG_SEQUENCE)?;
-    let mut rest = tbs;
-    if rest.first() == Some(&TAG_VERSION) {
-        rest = read_tlv(rest)?.2;
-    }
-    // serialNumber, signature, issuer, validity, subject
-    for _ in 0..5 {
-        rest = read_tlv(rest)?.2;
-    }
-    let (spki, _) = expect(rest, TAG_SEQUENCE)?;
-    let (algorithm, rest) = expect(spki, TAG_SEQUENCE)?;
-    let (oid, _) = expect(algorithm, TAG_OID)?;
-    let (bits, _) = expect(rest, TAG_BIT_STRING)?;
-    match oid {
-        OID_RSA_ENCRYPTION => match bits.split_first() {
-            Some((0, key)) => Ok(CertKey::Rsa(key.to_vec())),
-            _ => Err(DerError("bad RSA key bit string")),
-        },
-        OID_EC_PUBLIC_KEY => Ok(CertKey::Ec),
-        _ => Ok(CertKey::Other),
-    }
+    let (_, cert) =
+        X509Certificate::from_der(cert_der).map_err(|_| DerError("not a DER X.509 certificate"))?;
+    let spki = cert.public_key();
+    let algorithm = &spki.algorithm.algorithm;
+    Ok(if *algorithm == OID_PKCS1_RSAENCRYPTION {
+        // The BIT STRING's contents (after its unused-bits byte) are the PKCS#1 key.
+        CertKey::Rsa(spki.subject_public_key.data.to_vec())
+    } else if *algorithm == OID_KEY_TYPE_EC_PUBLIC_KEY {
+        CertKey::Ec
+    } else {
+        CertKey::Other
+    })
 }
 
 #[cfg(test)]
@@ -91,5 +48,15 @@ mod tests {
         ] {
             assert!(certificate_key(input).is_err());
         }
+    }
+
+    #[test]
+    fn rsa_and_ec_keys_are_told_apart() {
+        let ec = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["x".into()])
+            .unwrap()
+            .self_signed(&ec)
+            .unwrap();
+        assert_eq!(certificate_key(cert.der()), Ok(CertKey::Ec));
     }
 }

@@ -212,6 +212,41 @@ fn msgpack_errors_carry_the_path() {
 }
 
 #[test]
+fn nested_msgpack_lengths_cannot_multiply_reservations() {
+    // 40 nested lists each claiming a million elements, in a 1 MiB message: the innermost
+    // element has the wrong type, so decoding stops after every level has reserved its room.
+    let depth = 40;
+    let mut ty = Type::String;
+    let mut bytes = Vec::new();
+    for _ in 0..depth {
+        ty = Type::List(Box::new(ty));
+        bytes.extend_from_slice(&[0xdd, 0x00, 0x10, 0x00, 0x00]);
+    }
+    bytes.push(0xc3); // true, where a string belongs
+    bytes.resize(1 << 20, 0xc0);
+    let (result, largest) =
+        super::alloc_probe::largest_allocation_in(|| decode_msgpack(&bytes, &ty));
+    assert!(result.is_err());
+    assert!(
+        largest <= 64 * 1024,
+        "one allocation of {largest} bytes while decoding a 1 MiB message"
+    );
+}
+
+#[test]
+fn numbers_are_canonical_however_they_are_written() {
+    assert_eq!(Number::parse("1.50").unwrap().as_str(), "1.5");
+    assert_eq!(Number::parse("1e3").unwrap().as_str(), "1000");
+    assert_eq!(Number::parse("-0.0").unwrap(), Number::parse("0").unwrap());
+    for bad in ["", "nan", "inf", "-Infinity", "1.2.3", "0x10"] {
+        assert_eq!(Number::parse(bad), None, "{bad:?}");
+    }
+    // A JSON number keeps every digit on its way into the value.
+    let v = decode_json(b"123456789012345678901234567890.10", &Type::Number).unwrap();
+    assert_eq!(v, num("123456789012345678901234567890.1"));
+}
+
+#[test]
 fn json_cases() {
     let ty = obj_type(&[
         ("s", Type::String),
@@ -231,11 +266,12 @@ fn json_cases() {
         (v.attr("n"), v.attr("b"), v.attr("s")),
         (&num("7"), &Value::Bool(false), &Value::Null)
     );
+    // Unknown attributes are named in name order (the JSON tree is serde_json's sorted map).
     let err = decode_json(br#"{"s":"x","zz":1,"yy":2}"#, &ty).unwrap_err();
     assert_eq!(
         err.kind,
         CodecErrorKind::UnsupportedAttributes {
-            names: vec!["zz".into(), "yy".into()]
+            names: vec!["yy".into(), "zz".into()]
         }
     );
     let err = decode_json(br#"{"l":[1,"x"]}"#, &ty).unwrap_err();

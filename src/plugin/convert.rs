@@ -1,11 +1,13 @@
 //! Conversions between the plugin's Rust model and the generated tfplugin6 messages: schemas,
-//! diagnostics, attribute paths and codec errors.
+//! diagnostics, attribute paths, codec errors, DynamicValues and the provider's requests.
 
 use super::proto::tfplugin6 as pb;
 use super::type_json::type_to_json_bytes;
+use super::value::{decode_json, decode_msgpack, encode_msgpack};
 use super::{
-    Attribute, AttributePath, Block, CodecError, DescriptionKind, Diagnostics, NestedBlock,
-    NestingMode, PathStep, Schema, Severity,
+    ApplyRequest, Attribute, AttributePath, Block, CodecError, ConfigureRequest, DescriptionKind,
+    Diagnostics, NestedBlock, NestingMode, PathStep, PlanRequest, PlanResponse, ReadRequest,
+    Schema, Severity, Type, Value,
 };
 
 pub(crate) fn schema_to_proto(schema: &Schema) -> pb::Schema {
@@ -116,6 +118,150 @@ pub(crate) fn codec_error_diagnostic(diags: &mut Diagnostics, what: &str, err: &
         diags.error(summary, detail);
     } else {
         diags.attribute_error(err.path.clone(), summary, detail);
+    }
+}
+
+/// Decodes a DynamicValue (msgpack, else JSON; absent = null). Failures become an error
+/// diagnostic on the attribute and `None`.
+pub(crate) fn decode_dynamic(
+    dv: Option<&pb::DynamicValue>,
+    ty: &Type,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Option<Value> {
+    let result = match dv {
+        None => Ok(Value::Null),
+        Some(dv) if !dv.msgpack.is_empty() => decode_msgpack(&dv.msgpack, ty),
+        Some(dv) if !dv.json.is_empty() => decode_json(&dv.json, ty),
+        Some(_) => Ok(Value::Null),
+    };
+    match result {
+        Ok(v) => Some(v),
+        Err(err) => {
+            codec_error_diagnostic(diags, what, &err);
+            None
+        }
+    }
+}
+
+/// Encodes a value as a msgpack DynamicValue; failures become an error diagnostic.
+pub(crate) fn encode_dynamic(
+    value: &Value,
+    ty: &Type,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Option<pb::DynamicValue> {
+    match encode_msgpack(value, ty) {
+        Ok(bytes) => Some(pb::DynamicValue {
+            msgpack: bytes,
+            json: Vec::new(),
+        }),
+        Err(err) => {
+            let detail = format!(
+                "The provider produced a {what} it cannot encode: {err}. This is a bug in the provider; please report it."
+            );
+            let summary = format!("Invalid {what} from provider");
+            if err.path.0.is_empty() {
+                diags.error(summary, detail);
+            } else {
+                diags.attribute_error(err.path.clone(), summary, detail);
+            }
+            None
+        }
+    }
+}
+
+impl ConfigureRequest {
+    /// Decodes Terraform's ConfigureProvider request; failures become diagnostics and `None`.
+    pub(crate) fn from_proto(
+        req: &pb::configure_provider::Request,
+        ty: &Type,
+        diags: &mut Diagnostics,
+    ) -> Option<ConfigureRequest> {
+        let config = decode_dynamic(req.config.as_ref(), ty, "provider configuration", diags)?;
+        Some(ConfigureRequest {
+            terraform_version: req.terraform_version.clone(),
+            config,
+        })
+    }
+}
+
+impl ReadRequest {
+    /// Decodes Terraform's ReadResource request for resource type `ty`.
+    pub(crate) fn from_proto(
+        req: &pb::read_resource::Request,
+        ty: &Type,
+        diags: &mut Diagnostics,
+    ) -> Option<ReadRequest> {
+        let current_state = decode_dynamic(req.current_state.as_ref(), ty, "current state", diags)?;
+        Some(ReadRequest {
+            type_name: req.type_name.clone(),
+            current_state,
+            private: req.private.clone(),
+        })
+    }
+}
+
+impl PlanRequest {
+    /// Decodes Terraform's PlanResourceChange request for resource type `ty`, reporting every
+    /// value that does not decode.
+    pub(crate) fn from_proto(
+        req: &pb::plan_resource_change::Request,
+        ty: &Type,
+        diags: &mut Diagnostics,
+    ) -> Option<PlanRequest> {
+        let prior = decode_dynamic(req.prior_state.as_ref(), ty, "prior state", diags);
+        let proposed = decode_dynamic(
+            req.proposed_new_state.as_ref(),
+            ty,
+            "proposed new state",
+            diags,
+        );
+        let config = decode_dynamic(req.config.as_ref(), ty, "configuration", diags);
+        Some(PlanRequest {
+            type_name: req.type_name.clone(),
+            prior_state: prior?,
+            proposed_new_state: proposed?,
+            config: config?,
+            prior_private: req.prior_private.clone(),
+        })
+    }
+}
+
+impl PlanResponse {
+    /// Encodes the provider's plan as Terraform's PlanResourceChange answer (without diagnostics).
+    pub(crate) fn to_proto(
+        &self,
+        ty: &Type,
+        diags: &mut Diagnostics,
+    ) -> pb::plan_resource_change::Response {
+        pb::plan_resource_change::Response {
+            planned_state: encode_dynamic(&self.planned_state, ty, "planned state", diags),
+            requires_replace: self.requires_replace.iter().map(path_to_proto).collect(),
+            planned_private: self.planned_private.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+impl ApplyRequest {
+    /// Decodes Terraform's ApplyResourceChange request for resource type `ty`, reporting every
+    /// value that does not decode.
+    pub(crate) fn from_proto(
+        req: &pb::apply_resource_change::Request,
+        ty: &Type,
+        diags: &mut Diagnostics,
+    ) -> Option<ApplyRequest> {
+        let prior = decode_dynamic(req.prior_state.as_ref(), ty, "prior state", diags);
+        let planned = decode_dynamic(req.planned_state.as_ref(), ty, "planned state", diags);
+        let config = decode_dynamic(req.config.as_ref(), ty, "configuration", diags);
+        Some(ApplyRequest {
+            type_name: req.type_name.clone(),
+            prior_state: prior?,
+            planned_state: planned?,
+            config: config?,
+            planned_private: req.planned_private.clone(),
+        })
     }
 }
 

@@ -1,5 +1,9 @@
 //! Exact decimal arithmetic on number text: canonical form and the msgpack number choice
 //! (int when it fits i64, float64 when exactly representable, else decimal text).
+//!
+//! Hand-written on purpose: cty numbers are arbitrary-precision decimals, and the crates that
+//! would fit (bigdecimal, rust_decimal) either cap precision or bring a big-integer stack for
+//! the few operations needed here.
 
 use super::Number;
 
@@ -151,8 +155,7 @@ pub(crate) fn canonical_text(n: &Number) -> Option<String> {
 
 /// Parses number text from the wire into a canonical [`Number`].
 pub(crate) fn number_from_text(text: &str) -> Option<Number> {
-    let d = Decimal::parse(text)?;
-    Number::parse(&d.to_text())
+    Number::parse(text)
 }
 
 /// A float from the wire as a canonical [`Number`]; `None` for NaN and infinities.

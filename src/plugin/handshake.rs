@@ -1,11 +1,9 @@
-//! The go-plugin handshake: the environment Terraform starts us with, the listener, and the one
-//! line we print on stdout.
+//! The go-plugin handshake: the environment Terraform starts us with and the one line we print
+//! on stdout.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use base64::Engine;
-use tokio::net::{TcpListener, UnixListener};
 
 /// go-plugin's magic cookie for Terraform providers.
 const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
@@ -22,6 +20,8 @@ pub enum LaunchError {
     RunByHand,
     /// Terraform offered only protocol versions we do not speak.
     ProtocolMismatch { offered: String },
+    /// `--tcp` without TLS: anyone on the machine could connect, so it takes an explicit flag.
+    PlaintextTcp,
 }
 
 impl std::fmt::Display for LaunchError {
@@ -37,6 +37,12 @@ impl std::fmt::Display for LaunchError {
                 "Terraform offered plugin protocol version(s) {offered:?}, but this provider speaks only \
                  protocol {PROTOCOL_VERSION} (Terraform 1.0 or newer): upgrade Terraform."
             ),
+            LaunchError::PlaintextTcp => write!(
+                f,
+                "Refusing to serve plaintext gRPC on a TCP port (PLUGIN_CLIENT_CERT is absent or \
+                 TF_DISABLE_PLUGIN_TLS is set): any local user could call the provider with its \
+                 credentials. Enable TLS, drop --tcp, or pass --allow-plaintext-tcp to accept the risk."
+            ),
         }
     }
 }
@@ -46,8 +52,26 @@ impl std::error::Error for LaunchError {}
 /// What Terraform asked for when it started us.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Launch {
-    /// Terraform's client certificate (PEM); `None` when TF_DISABLE_PLUGIN_TLS asks for plaintext.
+    /// Terraform's client certificate (PEM); `None` means plaintext.
     pub client_cert_pem: Option<String>,
+    /// TF_DISABLE_PLUGIN_TLS holds a true value (`1`, `true` ...; `0` and `false` do not count).
+    pub tls_disabled: bool,
+}
+
+impl Launch {
+    /// Why the channel is plaintext, or `None` under mutual TLS.
+    pub(crate) fn plaintext_reason(&self) -> Option<&'static str> {
+        match (&self.client_cert_pem, self.tls_disabled) {
+            (Some(_), _) => None,
+            (None, true) => Some("TF_DISABLE_PLUGIN_TLS is set"),
+            (None, false) => Some("PLUGIN_CLIENT_CERT is absent"),
+        }
+    }
+}
+
+/// Go's `strconv.ParseBool` true values, as Terraform's own boolean environment variables use.
+fn env_true(value: &str) -> bool {
+    matches!(value.trim(), "1" | "t" | "T" | "true" | "TRUE" | "True")
 }
 
 /// Reads the launch environment through `env` (a lookup, so tests need not touch the process env).
@@ -64,86 +88,16 @@ pub(crate) fn launch_from(env: impl Fn(&str) -> Option<String>) -> Result<Launch
             return Err(LaunchError::ProtocolMismatch { offered });
         }
     }
-    let tls_disabled = env("TF_DISABLE_PLUGIN_TLS").is_some_and(|v| !v.is_empty());
+    let tls_disabled = env("TF_DISABLE_PLUGIN_TLS").is_some_and(|v| env_true(&v));
     let client_cert_pem = if tls_disabled {
         None
     } else {
         env("PLUGIN_CLIENT_CERT").filter(|c| !c.trim().is_empty())
     };
-    Ok(Launch { client_cert_pem })
-}
-
-/// A bound listener. A unix socket lives in a fresh private directory removed on exit.
-pub(crate) enum Listener {
-    Unix {
-        listener: UnixListener,
-        dir: PathBuf,
-        path: PathBuf,
-    },
-    Tcp {
-        listener: TcpListener,
-        addr: std::net::SocketAddr,
-    },
-}
-
-impl Listener {
-    /// `("unix", path)` or `("tcp", "127.0.0.1:PORT")`.
-    pub(crate) fn network_and_address(&self) -> (&'static str, String) {
-        match self {
-            Listener::Unix { path, .. } => ("unix", path.display().to_string()),
-            Listener::Tcp { addr, .. } => ("tcp", addr.to_string()),
-        }
-    }
-    /// The socket directory to remove when the process exits.
-    pub(crate) fn cleanup_dir(&self) -> Option<PathBuf> {
-        match self {
-            Listener::Unix { dir, .. } => Some(dir.clone()),
-            Listener::Tcp { .. } => None,
-        }
-    }
-}
-
-/// Binds a unix socket in a fresh 0700 directory (under PLUGIN_UNIX_SOCKET_DIR or the temp dir).
-pub(crate) fn bind_unix() -> std::io::Result<Listener> {
-    use std::os::unix::fs::DirBuilderExt;
-    let base = std::env::var_os("PLUGIN_UNIX_SOCKET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir);
-    let dir = base.join(format!("plugin{}", uuid::Uuid::new_v4().simple()));
-    std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
-    let path = dir.join("plugin.sock");
-    match UnixListener::bind(&path) {
-        Ok(listener) => Ok(Listener::Unix {
-            listener,
-            dir,
-            path,
-        }),
-        Err(err) => {
-            let _ = std::fs::remove_dir_all(&dir);
-            Err(err)
-        }
-    }
-}
-
-/// Binds 127.0.0.1 on the first free port in PLUGIN_MIN_PORT..=PLUGIN_MAX_PORT (any port when
-/// they are unset).
-pub(crate) async fn bind_tcp(env: impl Fn(&str) -> Option<String>) -> std::io::Result<Listener> {
-    let port = |k: &str| env(k).and_then(|v| v.trim().parse::<u16>().ok());
-    let ports: Vec<u16> = match (port("PLUGIN_MIN_PORT"), port("PLUGIN_MAX_PORT")) {
-        (Some(min), Some(max)) if min <= max => (min..=max).collect(),
-        _ => vec![0],
-    };
-    let mut last_err = None;
-    for p in ports {
-        match TcpListener::bind(("127.0.0.1", p)).await {
-            Ok(listener) => {
-                let addr = listener.local_addr()?;
-                return Ok(Listener::Tcp { listener, addr });
-            }
-            Err(err) => last_err = Some(err),
-        }
-    }
-    Err(last_err.unwrap_or_else(|| std::io::Error::other("no port to bind")))
+    Ok(Launch {
+        client_cert_pem,
+        tls_disabled,
+    })
 }
 
 /// `1|6|NETWORK|ADDRESS|grpc|CERT` with CERT = unpadded standard base64 of the DER cert.
@@ -207,7 +161,8 @@ mod tests {
         assert_eq!(
             ok,
             Ok(Launch {
-                client_cert_pem: Some("PEM".into())
+                client_cert_pem: Some("PEM".into()),
+                tls_disabled: false,
             })
         );
         assert_eq!(
@@ -227,8 +182,41 @@ mod tests {
         assert_eq!(
             plain,
             Ok(Launch {
-                client_cert_pem: None
+                client_cert_pem: None,
+                tls_disabled: true,
             })
+        );
+        assert_eq!(
+            plain.unwrap().plaintext_reason(),
+            Some("TF_DISABLE_PLUGIN_TLS is set")
+        );
+    }
+
+    #[test]
+    fn tls_disabled_only_by_a_true_value() {
+        for (value, disabled) in [
+            ("1", true),
+            ("true", true),
+            ("0", false),
+            ("false", false),
+            ("", false),
+        ] {
+            let launch = launch_from(env(&[
+                (MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE),
+                ("TF_DISABLE_PLUGIN_TLS", value),
+                ("PLUGIN_CLIENT_CERT", "PEM"),
+            ]))
+            .unwrap();
+            assert_eq!(
+                launch.client_cert_pem.is_none(),
+                disabled,
+                "TF_DISABLE_PLUGIN_TLS={value:?}"
+            );
+        }
+        let no_cert = launch_from(env(&[(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)])).unwrap();
+        assert_eq!(
+            no_cert.plaintext_reason(),
+            Some("PLUGIN_CLIENT_CERT is absent")
         );
     }
 
@@ -242,39 +230,5 @@ mod tests {
             handshake_line("unix", "/tmp/x.sock", None),
             "1|6|unix|/tmp/x.sock|grpc|\n"
         );
-    }
-
-    #[tokio::test]
-    async fn tcp_honours_port_range() {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = probe.local_addr().unwrap().port();
-        drop(probe);
-        let l = bind_tcp(env(&[
-            ("PLUGIN_MIN_PORT", &port.to_string()),
-            ("PLUGIN_MAX_PORT", &port.to_string()),
-        ]))
-        .await
-        .unwrap();
-        assert_eq!(
-            l.network_and_address(),
-            ("tcp", format!("127.0.0.1:{port}"))
-        );
-    }
-
-    #[tokio::test]
-    async fn unix_socket_lives_in_a_directory_only_we_can_enter() {
-        use std::os::unix::fs::PermissionsExt;
-        let listener = bind_unix().unwrap();
-        let dir = listener.cleanup_dir().unwrap();
-        let (network, address) = listener.network_and_address();
-        assert_eq!(network, "unix");
-        assert!(
-            std::path::Path::new(&address).starts_with(&dir),
-            "{address}"
-        );
-        let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o700, "socket directory mode {mode:o}");
-        drop(listener);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

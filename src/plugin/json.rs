@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 
 use super::codec_error::{CodecError, CodecErrorKind};
 use super::decimal;
-use super::json_text::{self, Json};
 use super::msgpack::value_kind;
-use super::type_json::{infer_type, type_from_json_bytes, type_name, type_to_json};
+use super::type_json::{infer_type, type_from_json, type_name, type_to_json};
 use super::{AttributePath, PathStep, Type, Value};
+use serde_json::Value as Json;
 
 /// Encodes `value` as JSON for type `ty`.
 pub fn encode_json(value: &Value, ty: &Type) -> Result<Vec<u8>, CodecError> {
@@ -22,7 +22,9 @@ pub fn encode_json(value: &Value, ty: &Type) -> Result<Vec<u8>, CodecError> {
 /// Decodes JSON `bytes` as a value of type `ty`.
 pub fn decode_json(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
     let root = AttributePath::root();
-    let doc = json_text::parse(bytes).map_err(|detail| CodecError::malformed(&root, detail))?;
+    // serde_json with arbitrary_precision: numbers keep every digit of their text.
+    let doc: Json =
+        serde_json::from_slice(bytes).map_err(|e| CodecError::malformed(&root, e.to_string()))?;
     decode(&doc, ty, &mut AttributePath::root())
 }
 
@@ -43,7 +45,7 @@ fn encode(
             out.push_str(&type_to_json(&actual).to_string());
             out.push('}');
         }
-        (Value::String(s), Type::String) => json_text::write_string(out, s),
+        (Value::String(s), Type::String) => write_string(out, s),
         (Value::Bool(b), Type::Bool) => out.push_str(if *b { "true" } else { "false" }),
         (Value::Number(n), Type::Number) => {
             let text = decimal::canonical_text(n).ok_or_else(|| {
@@ -75,7 +77,7 @@ fn encode(
                 if i > 0 {
                     out.push(',');
                 }
-                json_text::write_string(out, k);
+                write_string(out, k);
                 out.push(':');
                 path.0.push(PathStep::ElementKeyString(k.clone()));
                 encode(out, v, elem, path)?;
@@ -90,7 +92,7 @@ fn encode(
                 if i > 0 {
                     out.push(',');
                 }
-                json_text::write_string(out, name);
+                write_string(out, name);
                 out.push(':');
                 path.0.push(PathStep::Attribute(name.clone()));
                 encode(out, attrs.get(name).unwrap_or(&Value::Null), aty, path)?;
@@ -129,50 +131,53 @@ fn decode(doc: &Json, ty: &Type, path: &mut AttributePath) -> Result<Value, Code
     match ty {
         Type::String => match doc {
             Json::String(s) => Ok(Value::String(s.clone())),
-            Json::Number(n) => Ok(Value::String(n.clone())),
+            Json::Number(n) => Ok(Value::String(n.to_string())),
             Json::Bool(b) => Ok(Value::String(b.to_string())),
-            other => Err(CodecError::mismatch(path, "string", other.kind())),
+            other => Err(CodecError::mismatch(path, "string", kind(other))),
         },
         Type::Bool => match doc {
             Json::Bool(b) => Ok(Value::Bool(*b)),
             Json::String(s) if s == "true" => Ok(Value::Bool(true)),
             Json::String(s) if s == "false" => Ok(Value::Bool(false)),
-            other => Err(CodecError::mismatch(path, "bool", other.kind())),
+            other => Err(CodecError::mismatch(path, "bool", kind(other))),
         },
         Type::Number => {
             let text = match doc {
-                Json::Number(n) | Json::String(n) => n,
-                other => return Err(CodecError::mismatch(path, "number", other.kind())),
+                Json::Number(n) => n.to_string(),
+                Json::String(s) => s.clone(),
+                other => return Err(CodecError::mismatch(path, "number", kind(other))),
             };
-            decimal::number_from_text(text)
-                .map(Value::Number)
-                .ok_or_else(|| {
-                    CodecError::new(path, CodecErrorKind::InvalidNumber { text: text.clone() })
-                })
+            match decimal::number_from_text(&text) {
+                Some(n) => Ok(Value::Number(n)),
+                None => Err(CodecError::new(
+                    path,
+                    CodecErrorKind::InvalidNumber { text },
+                )),
+            }
         }
         Type::Dynamic => {
             let Json::Object(members) = doc else {
                 return Err(CodecError::mismatch(
                     path,
                     "{\"value\", \"type\"} object",
-                    doc.kind(),
+                    kind(doc),
                 ));
             };
-            let member = |name: &str| members.iter().find(|(k, _)| k == name).map(|(_, v)| v);
-            let (Some(value), Some(type_doc)) = (member("value"), member("type")) else {
+            let (Some(value), Some(type_doc)) = (members.get("value"), members.get("type")) else {
                 return Err(CodecError::mismatch(
                     path,
                     "{\"value\", \"type\"} object",
                     "object without them",
                 ));
             };
-            let actual = type_from_json_bytes(json_to_string(type_doc).as_bytes())
-                .map_err(|detail| CodecError::new(path, CodecErrorKind::InvalidType { detail }))?;
+            let actual = type_from_json(type_doc).map_err(|e| {
+                CodecError::new(path, CodecErrorKind::InvalidType { detail: e.detail })
+            })?;
             decode(value, &actual, path)
         }
         Type::List(elem) | Type::Set(elem) => {
             let Json::Array(items) = doc else {
-                return Err(CodecError::mismatch(path, type_name(ty), doc.kind()));
+                return Err(CodecError::mismatch(path, type_name(ty), kind(doc)));
             };
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
@@ -188,7 +193,7 @@ fn decode(doc: &Json, ty: &Type, path: &mut AttributePath) -> Result<Value, Code
         }
         Type::Tuple(elems) => {
             let Json::Array(items) = doc else {
-                return Err(CodecError::mismatch(path, "tuple", doc.kind()));
+                return Err(CodecError::mismatch(path, "tuple", kind(doc)));
             };
             if items.len() != elems.len() {
                 return Err(CodecError::mismatch(
@@ -207,7 +212,7 @@ fn decode(doc: &Json, ty: &Type, path: &mut AttributePath) -> Result<Value, Code
         }
         Type::Map(elem) => {
             let Json::Object(members) = doc else {
-                return Err(CodecError::mismatch(path, type_name(ty), doc.kind()));
+                return Err(CodecError::mismatch(path, type_name(ty), kind(doc)));
             };
             let mut out = BTreeMap::new();
             for (k, v) in members {
@@ -219,7 +224,7 @@ fn decode(doc: &Json, ty: &Type, path: &mut AttributePath) -> Result<Value, Code
         }
         Type::Object(attr_types) => {
             let Json::Object(members) = doc else {
-                return Err(CodecError::mismatch(path, "object", doc.kind()));
+                return Err(CodecError::mismatch(path, "object", kind(doc)));
             };
             CodecError::check_attributes(path, members.iter().map(|(k, _)| k), attr_types)?;
             let mut out = BTreeMap::new();
@@ -238,40 +243,19 @@ fn decode(doc: &Json, ty: &Type, path: &mut AttributePath) -> Result<Value, Code
     }
 }
 
-/// Writes a parsed document back as JSON text (type descriptions of dynamic values).
-fn json_to_string(doc: &Json) -> String {
-    let mut out = String::new();
-    write_json(&mut out, doc);
-    out
+/// What a JSON value is, for error messages.
+fn kind(doc: &Json) -> &'static str {
+    match doc {
+        Json::Null => "null",
+        Json::Bool(_) => "bool",
+        Json::Number(_) => "number",
+        Json::String(_) => "string",
+        Json::Array(_) => "array",
+        Json::Object(_) => "object",
+    }
 }
 
-fn write_json(out: &mut String, doc: &Json) {
-    match doc {
-        Json::Null => out.push_str("null"),
-        Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Json::Number(n) => out.push_str(n),
-        Json::String(s) => json_text::write_string(out, s),
-        Json::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_json(out, item);
-            }
-            out.push(']');
-        }
-        Json::Object(members) => {
-            out.push('{');
-            for (i, (k, v)) in members.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                json_text::write_string(out, k);
-                out.push(':');
-                write_json(out, v);
-            }
-            out.push('}');
-        }
-    }
+/// A JSON string literal, escaped as serde_json escapes it.
+fn write_string(out: &mut String, s: &str) {
+    out.push_str(&Json::from(s).to_string());
 }

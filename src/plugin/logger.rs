@@ -1,22 +1,50 @@
 //! A `log::Log` writing hclog JSON lines to stderr (what Terraform's plugin log reader parses),
 //! with the RPC context (tf_rpc, tf_req_id, tf_resource_type) of the task logging.
 
+use std::future::Future;
 use std::io::Write;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
 use serde_json::{Map, Value as Json};
 
-/// The RPC a task is serving, set by each gRPC shim around the provider call.
+/// The log fields of the RPC a task is serving, set by each gRPC shim around the provider call.
 #[derive(Debug, Clone)]
-pub(crate) struct RpcContext {
+pub(crate) struct RpcLogFields {
     pub rpc: &'static str,
     pub req_id: String,
     pub resource_type: Option<String>,
 }
 
 tokio::task_local! {
-    pub(crate) static RPC_CONTEXT: RpcContext;
+    pub(crate) static RPC_LOG_FIELDS: RpcLogFields;
+}
+
+/// Runs one RPC body with its log fields, logging start and end with the duration.
+pub(crate) async fn in_rpc<T>(
+    rpc: &'static str,
+    resource_type: Option<String>,
+    body: impl Future<Output = T>,
+) -> T {
+    let fields = RpcLogFields {
+        rpc,
+        req_id: uuid::Uuid::new_v4().to_string(),
+        resource_type: resource_type.filter(|t| !t.is_empty()),
+    };
+    RPC_LOG_FIELDS
+        .scope(fields, async move {
+            let started = Instant::now();
+            log_with_fields(Level::Trace, "Received request", &[]);
+            let out = body.await;
+            let ms = started.elapsed().as_millis() as u64;
+            log_with_fields(
+                Level::Debug,
+                "Served request",
+                &[("tf_req_duration_ms", ms.into())],
+            );
+            out
+        })
+        .await
 }
 
 /// The level Terraform asked for: TF_LOG_PROVIDER, else TF_LOG; unset or unknown = off.
@@ -79,7 +107,7 @@ pub(crate) fn log_with_fields(level: Level, message: &str, fields: &[(&str, Json
 }
 
 fn write_line(level: Level, message: &str, fields: &[(&str, Json)]) {
-    let context = RPC_CONTEXT.try_with(Clone::clone).ok();
+    let context = RPC_LOG_FIELDS.try_with(Clone::clone).ok();
     let line = format_line(level, message, SystemTime::now(), context.as_ref(), fields);
     // One write per line so lines from concurrent tasks never interleave.
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
@@ -89,7 +117,7 @@ pub(crate) fn format_line(
     level: Level,
     message: &str,
     at: SystemTime,
-    context: Option<&RpcContext>,
+    context: Option<&RpcLogFields>,
     fields: &[(&str, Json)],
 ) -> String {
     let mut m = Map::new();
@@ -164,7 +192,7 @@ mod tests {
 
     #[test]
     fn line_has_hclog_fields_and_rpc_context() {
-        let ctx = RpcContext {
+        let ctx = RpcLogFields {
             rpc: "ReadResource",
             req_id: "abc".into(),
             resource_type: Some("x_thing".into()),

@@ -3,6 +3,9 @@
 //! Null is nil, unknown is extension 0 (any extension reads as unknown, so refined unknowns
 //! from Terraform 1.6+ are fine), numbers are int / float64 / decimal text, dynamic values are
 //! `[type JSON, value]`.
+//!
+//! The byte layer (markers, lengths, compact integers) is `rmp`'s; the walk over the schema type
+//! is ours, as terraform-plugin-go does on top of its msgpack library.
 
 use std::collections::BTreeMap;
 
@@ -10,6 +13,9 @@ use super::codec_error::{CodecError, CodecErrorKind};
 use super::decimal::{self, Decimal, WireNumber};
 use super::type_json::{infer_type, type_from_json_bytes, type_name, type_to_json_bytes};
 use super::{AttributePath, Type, Value};
+
+use rmp::encode as rmp_write;
+use rmp::Marker;
 
 /// Encodes `value` as msgpack for type `ty`.
 pub fn encode_msgpack(value: &Value, ty: &Type) -> Result<Vec<u8>, CodecError> {
@@ -42,8 +48,12 @@ fn encode(
     path: &mut AttributePath,
 ) -> Result<(), CodecError> {
     match (value, ty) {
-        (Value::Null, _) => out.push(0xc0),
-        (Value::Unknown, _) => out.extend_from_slice(&[0xd4, 0x00, 0x00]),
+        (Value::Null, _) => written(rmp_write::write_nil(out)),
+        // fixext1 of type 0 with a zero byte, as cty writes unknown.
+        (Value::Unknown, _) => {
+            written(rmp_write::write_ext_meta(out, 1, 0));
+            out.push(0);
+        }
         (v, Type::Dynamic) => {
             let actual = infer_type(v);
             write_array_len(out, 2);
@@ -51,7 +61,7 @@ fn encode(
             encode(out, v, &actual, path)?;
         }
         (Value::String(s), Type::String) => write_str(out, s),
-        (Value::Bool(b), Type::Bool) => out.push(if *b { 0xc3 } else { 0xc2 }),
+        (Value::Bool(b), Type::Bool) => written(rmp_write::write_bool(out, *b)),
         (Value::Number(n), Type::Number) => {
             let d = Decimal::parse(n.as_str()).ok_or_else(|| {
                 CodecError::new(
@@ -63,10 +73,7 @@ fn encode(
             })?;
             match d.wire() {
                 WireNumber::Int(i) => write_int(out, i),
-                WireNumber::Float(f) => {
-                    out.push(0xcb);
-                    out.extend_from_slice(&f.to_be_bytes());
-                }
+                WireNumber::Float(f) => written(rmp_write::write_f64(out, f)),
                 WireNumber::Text(t) => write_str(out, &t),
             }
         }
@@ -132,99 +139,43 @@ pub(crate) fn value_kind(v: &Value) -> &'static str {
     }
 }
 
+/// Writing into a `Vec<u8>` cannot fail; rmp's signatures are generic over writers that can.
+fn written<T, E>(result: Result<T, E>) {
+    debug_assert!(result.is_ok(), "writing msgpack into memory failed");
+}
+
+/// The most compact msgpack integer for `i`.
 fn write_int(out: &mut Vec<u8>, i: i64) {
-    if (0..=0x7f).contains(&i) {
-        out.push(i as u8);
-    } else if (-32..0).contains(&i) {
-        out.push(i as i8 as u8);
-    } else if i >= 0 {
-        if i <= 0xff {
-            out.push(0xcc);
-            out.push(i as u8);
-        } else if i <= 0xffff {
-            out.push(0xcd);
-            out.extend_from_slice(&(i as u16).to_be_bytes());
-        } else if i <= 0xffff_ffff {
-            out.push(0xce);
-            out.extend_from_slice(&(i as u32).to_be_bytes());
-        } else {
-            out.push(0xcf);
-            out.extend_from_slice(&(i as u64).to_be_bytes());
-        }
-    } else if i >= i64::from(i8::MIN) {
-        out.push(0xd0);
-        out.push(i as i8 as u8);
-    } else if i >= i64::from(i16::MIN) {
-        out.push(0xd1);
-        out.extend_from_slice(&(i as i16).to_be_bytes());
-    } else if i >= i64::from(i32::MIN) {
-        out.push(0xd2);
-        out.extend_from_slice(&(i as i32).to_be_bytes());
-    } else {
-        out.push(0xd3);
-        out.extend_from_slice(&i.to_be_bytes());
-    }
+    written(rmp_write::write_sint(out, i));
 }
 
 fn write_str(out: &mut Vec<u8>, s: &str) {
-    let n = s.len();
-    if n < 32 {
-        out.push(0xa0 | n as u8);
-    } else if n <= 0xff {
-        out.push(0xd9);
-        out.push(n as u8);
-    } else if n <= 0xffff {
-        out.push(0xda);
-        out.extend_from_slice(&(n as u16).to_be_bytes());
-    } else {
-        out.push(0xdb);
-        out.extend_from_slice(&(n as u32).to_be_bytes());
-    }
-    out.extend_from_slice(s.as_bytes());
+    written(rmp_write::write_str(out, s));
 }
 
 fn write_bin(out: &mut Vec<u8>, b: &[u8]) {
-    let n = b.len();
-    if n <= 0xff {
-        out.push(0xc4);
-        out.push(n as u8);
-    } else if n <= 0xffff {
-        out.push(0xc5);
-        out.extend_from_slice(&(n as u16).to_be_bytes());
-    } else {
-        out.push(0xc6);
-        out.extend_from_slice(&(n as u32).to_be_bytes());
-    }
-    out.extend_from_slice(b);
+    written(rmp_write::write_bin(out, b));
 }
 
 fn write_array_len(out: &mut Vec<u8>, n: usize) {
-    if n < 16 {
-        out.push(0x90 | n as u8);
-    } else if n <= 0xffff {
-        out.push(0xdc);
-        out.extend_from_slice(&(n as u16).to_be_bytes());
-    } else {
-        out.push(0xdd);
-        out.extend_from_slice(&(n as u32).to_be_bytes());
-    }
+    written(rmp_write::write_array_len(out, wire_len(n)));
 }
 
 fn write_map_len(out: &mut Vec<u8>, n: usize) {
-    if n < 16 {
-        out.push(0x80 | n as u8);
-    } else if n <= 0xffff {
-        out.push(0xde);
-        out.extend_from_slice(&(n as u16).to_be_bytes());
-    } else {
-        out.push(0xdf);
-        out.extend_from_slice(&(n as u32).to_be_bytes());
-    }
+    written(rmp_write::write_map_len(out, wire_len(n)));
+}
+
+/// msgpack lengths are 32-bit; Terraform's messages stop at 2 GiB, far below.
+fn wire_len(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 // ---- decoding ----
 
 const MAX_DEPTH: usize = 128;
+/// The most elements a container reserves room for up front; more grow as they arrive. Without
+/// this cap every nesting level could reserve room for the whole input, multiplying it.
+const MAX_INITIAL_CAPACITY: usize = 256;
 
 /// One decoded msgpack scalar or container header.
 enum Item<'a> {
@@ -283,43 +234,52 @@ impl<'a> Reader<'a> {
     }
 
     fn item(&mut self, path: &AttributePath) -> Result<Item<'a>, CodecError> {
-        let marker = self.take(1, path)?[0];
+        let marker = Marker::from_u8(self.take(1, path)?[0]);
         Ok(match marker {
-            0x00..=0x7f => Item::Int(i128::from(marker)),
-            0x80..=0x8f => Item::Map(usize::from(marker & 0x0f)),
-            0x90..=0x9f => Item::Array(usize::from(marker & 0x0f)),
-            0xa0..=0xbf => Item::Str(self.take(usize::from(marker & 0x1f), path)?),
-            0xc0 => Item::Nil,
-            0xc2 => Item::Bool(false),
-            0xc3 => Item::Bool(true),
-            0xc4..=0xc6 => {
-                let n = self.len(1 << (marker - 0xc4), path)?;
+            Marker::FixPos(n) => Item::Int(i128::from(n)),
+            Marker::FixNeg(n) => Item::Int(i128::from(n)),
+            Marker::FixMap(n) => Item::Map(usize::from(n)),
+            Marker::FixArray(n) => Item::Array(usize::from(n)),
+            Marker::FixStr(n) => Item::Str(self.take(usize::from(n), path)?),
+            Marker::Null => Item::Nil,
+            Marker::False => Item::Bool(false),
+            Marker::True => Item::Bool(true),
+            Marker::Bin8 | Marker::Bin16 | Marker::Bin32 => {
+                let n = self.len(length_bytes(marker), path)?;
                 Item::Bin(self.take(n, path)?)
             }
-            0xc7..=0xc9 => {
-                let n = self.len(1 << (marker - 0xc7), path)?;
-                self.take(n.saturating_add(1), path)?;
+            Marker::Ext8 | Marker::Ext16 | Marker::Ext32 => {
+                let n = self.len(length_bytes(marker), path)?;
+                self.take(n.saturating_add(1), path)?; // the type byte, then the data
                 Item::Ext
             }
-            0xca => Item::Float(f64::from(f32::from_bits(self.be(4, path)? as u32))),
-            0xcb => Item::Float(f64::from_bits(self.be(8, path)?)),
-            0xcc..=0xcf => Item::Int(i128::from(self.be(1 << (marker - 0xcc), path)?)),
-            0xd0 => Item::Int(i128::from(self.be(1, path)? as u8 as i8)),
-            0xd1 => Item::Int(i128::from(self.be(2, path)? as u16 as i16)),
-            0xd2 => Item::Int(i128::from(self.be(4, path)? as u32 as i32)),
-            0xd3 => Item::Int(i128::from(self.be(8, path)? as i64)),
-            0xd4..=0xd8 => {
-                self.take(1 + (1 << (marker - 0xd4)), path)?;
+            Marker::FixExt1
+            | Marker::FixExt2
+            | Marker::FixExt4
+            | Marker::FixExt8
+            | Marker::FixExt16 => {
+                self.take(1 + fixext_len(marker), path)?;
                 Item::Ext
             }
-            0xd9..=0xdb => {
-                let n = self.len(1 << (marker - 0xd9), path)?;
+            Marker::F32 => Item::Float(f64::from(f32::from_bits(self.be(4, path)? as u32))),
+            Marker::F64 => Item::Float(f64::from_bits(self.be(8, path)?)),
+            Marker::U8 => Item::Int(i128::from(self.be(1, path)?)),
+            Marker::U16 => Item::Int(i128::from(self.be(2, path)?)),
+            Marker::U32 => Item::Int(i128::from(self.be(4, path)?)),
+            Marker::U64 => Item::Int(i128::from(self.be(8, path)?)),
+            Marker::I8 => Item::Int(i128::from(self.be(1, path)? as u8 as i8)),
+            Marker::I16 => Item::Int(i128::from(self.be(2, path)? as u16 as i16)),
+            Marker::I32 => Item::Int(i128::from(self.be(4, path)? as u32 as i32)),
+            Marker::I64 => Item::Int(i128::from(self.be(8, path)? as i64)),
+            Marker::Str8 | Marker::Str16 | Marker::Str32 => {
+                let n = self.len(length_bytes(marker), path)?;
                 Item::Str(self.take(n, path)?)
             }
-            0xdc | 0xdd => Item::Array(self.len(2 << (marker - 0xdc), path)?),
-            0xde | 0xdf => Item::Map(self.len(2 << (marker - 0xde), path)?),
-            0xe0..=0xff => Item::Int(i128::from(marker as i8)),
-            0xc1 => return Err(CodecError::malformed(path, "invalid marker byte 0xc1")),
+            Marker::Array16 | Marker::Array32 => Item::Array(self.len(length_bytes(marker), path)?),
+            Marker::Map16 | Marker::Map32 => Item::Map(self.len(length_bytes(marker), path)?),
+            Marker::Reserved => {
+                return Err(CodecError::malformed(path, "invalid marker byte 0xc1"))
+            }
         })
     }
 
@@ -385,7 +345,12 @@ impl<'a> Reader<'a> {
                     }
                 };
                 let actual = type_from_json_bytes(type_bytes).map_err(|detail| {
-                    CodecError::new(path, CodecErrorKind::InvalidType { detail })
+                    CodecError::new(
+                        path,
+                        CodecErrorKind::InvalidType {
+                            detail: detail.detail,
+                        },
+                    )
                 })?;
                 self.value(&actual, path, depth + 1)
             }
@@ -494,8 +459,10 @@ impl<'a> Reader<'a> {
         path: &mut AttributePath,
         depth: usize,
     ) -> Result<Vec<Value>, CodecError> {
-        // Never trust a length for allocation: each element takes at least one byte.
-        let mut items = Vec::with_capacity(n.min(self.bytes.len() - self.pos));
+        // Never trust a length for allocation: each element takes at least one byte, and
+        // each level reserves at most a small fixed number up front.
+        let remaining = self.bytes.len() - self.pos;
+        let mut items = Vec::with_capacity(n.min(remaining).min(MAX_INITIAL_CAPACITY));
         for i in 0..n {
             path.0.push(super::PathStep::ElementKeyInt(i as i64));
             let v = self.value(elem_type(i), path, depth + 1)?;
@@ -503,6 +470,26 @@ impl<'a> Reader<'a> {
             items.push(v);
         }
         Ok(items)
+    }
+}
+
+/// How many big-endian bytes hold the length after a sized marker.
+fn length_bytes(marker: Marker) -> usize {
+    match marker {
+        Marker::Bin8 | Marker::Ext8 | Marker::Str8 => 1,
+        Marker::Bin16 | Marker::Ext16 | Marker::Str16 | Marker::Array16 | Marker::Map16 => 2,
+        _ => 4,
+    }
+}
+
+/// The data length of a fixext marker.
+fn fixext_len(marker: Marker) -> usize {
+    match marker {
+        Marker::FixExt1 => 1,
+        Marker::FixExt2 => 2,
+        Marker::FixExt4 => 4,
+        Marker::FixExt8 => 8,
+        _ => 16,
     }
 }
 

@@ -1,23 +1,81 @@
 //! The tfplugin6.Provider gRPC service: one thin shim per RPC (decode, call the [`Provider`],
-//! encode, convert diagnostics). Every RPC answers; none panics on input.
+//! encode). Every RPC answers; none panics on input.
 
 use tonic::{Request, Response, Status};
 
-use super::convert::{diagnostics_to_proto, path_to_proto};
+use super::convert::{decode_dynamic, diagnostics_to_proto, encode_dynamic};
+use super::logger::in_rpc;
 use super::proto::tfplugin6 as pb;
-use super::rpc_context::{decode_dynamic, encode_dynamic, in_rpc, server_capabilities, Shared};
+use super::schema_cache::{server_capabilities, SchemaCache};
+use super::stop_signal::StopSignal;
 use super::value::decode_json;
 use super::{
-    ApplyRequest, ConfigureRequest, Diagnostics, PlanRequest, Provider, ReadRequest, Value,
+    ApplyRequest, ConfigureRequest, Diagnostics, PlanRequest, Provider, ReadRequest,
+    RequestContext, Value,
 };
 
 type Reply<T> = Result<Response<T>, Status>;
 
-pub(crate) struct ProviderService<P>(pub Shared<P>);
-
-fn diags(d: &Diagnostics) -> Vec<pb::Diagnostic> {
-    diagnostics_to_proto(d)
+/// The provider, its schema converted once, and the StopProvider signal its calls share.
+pub(crate) struct ProviderService<P> {
+    provider: P,
+    schema: SchemaCache,
+    stop: StopSignal,
 }
+
+impl<P: Provider> ProviderService<P> {
+    pub(crate) fn new(provider: P) -> ProviderService<P> {
+        ProviderService {
+            schema: SchemaCache::new(provider.schema()),
+            provider,
+            stop: StopSignal::default(),
+        }
+    }
+
+    /// What each provider call gets: the current StopProvider token.
+    fn request(&self) -> RequestContext {
+        self.stop.context()
+    }
+}
+
+/// A response that carries diagnostics: every shim ends by handing its own over.
+trait Answer: Sized {
+    fn set_diagnostics(&mut self, diagnostics: Vec<pb::Diagnostic>);
+
+    fn answer(mut self, diags: &Diagnostics) -> Reply<Self> {
+        self.set_diagnostics(diagnostics_to_proto(diags));
+        Ok(Response::new(self))
+    }
+}
+
+macro_rules! answers {
+    ($($response:ty),* $(,)?) => {
+        $(impl Answer for $response {
+            fn set_diagnostics(&mut self, diagnostics: Vec<pb::Diagnostic>) {
+                self.diagnostics = diagnostics;
+            }
+        })*
+    };
+}
+
+answers!(
+    pb::validate_provider_config::Response,
+    pb::validate_resource_config::Response,
+    pb::validate_data_resource_config::Response,
+    pb::upgrade_resource_state::Response,
+    pb::upgrade_resource_identity::Response,
+    pb::configure_provider::Response,
+    pb::read_resource::Response,
+    pb::plan_resource_change::Response,
+    pb::apply_resource_change::Response,
+    pb::import_resource_state::Response,
+    pb::move_resource_state::Response,
+    pb::read_data_source::Response,
+    pb::validate_ephemeral_resource_config::Response,
+    pb::open_ephemeral_resource::Response,
+    pb::renew_ephemeral_resource::Response,
+    pb::close_ephemeral_resource::Response,
+);
 
 fn no_ephemeral(diags: &mut Diagnostics, type_name: &str) {
     diags.error(
@@ -33,7 +91,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         _req: Request<pb::get_metadata::Request>,
     ) -> Reply<pb::get_metadata::Response> {
         in_rpc("GetMetadata", None, async move {
-            let s = &self.0.schema.schema;
+            let s = &self.schema.schema;
             Ok(Response::new(pb::get_metadata::Response {
                 server_capabilities: Some(server_capabilities()),
                 resources: s
@@ -61,7 +119,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         _req: Request<pb::get_provider_schema::Request>,
     ) -> Reply<pb::get_provider_schema::Response> {
         in_rpc("GetProviderSchema", None, async move {
-            Ok(Response::new(self.0.schema.proto.clone()))
+            Ok(Response::new(self.schema.proto.clone()))
         })
         .await
     }
@@ -73,15 +131,12 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let req = req.into_inner();
         in_rpc("ValidateProviderConfig", None, async move {
             let mut d = Diagnostics::new();
-            let ty = &self.0.schema.provider_type;
-            if let Some(config) =
-                decode_dynamic(req.config.as_ref(), ty, "provider configuration", &mut d)
-            {
-                self.0.provider.validate_provider_config(&config, &mut d);
+            let ty = &self.schema.provider_type;
+            let what = "provider configuration";
+            if let Some(config) = decode_dynamic(req.config.as_ref(), ty, what, &mut d) {
+                self.provider.validate_provider_config(&config, &mut d);
             }
-            Ok(Response::new(pb::validate_provider_config::Response {
-                diagnostics: diags(&d),
-            }))
+            pb::validate_provider_config::Response::default().answer(&d)
         })
         .await
     }
@@ -96,18 +151,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             Some(req.type_name.clone()),
             async move {
                 let mut d = Diagnostics::new();
-                if let Some(ty) = self.0.schema.resource_type(&req.type_name, &mut d) {
+                if let Some(ty) = self.schema.resource_type(&req.type_name, &mut d) {
                     if let Some(config) =
                         decode_dynamic(req.config.as_ref(), ty, "configuration", &mut d)
                     {
-                        self.0
-                            .provider
+                        self.provider
                             .validate_resource_config(&req.type_name, &config, &mut d);
                     }
                 }
-                Ok(Response::new(pb::validate_resource_config::Response {
-                    diagnostics: diags(&d),
-                }))
+                pb::validate_resource_config::Response::default().answer(&d)
             },
         )
         .await
@@ -123,20 +175,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             Some(req.type_name.clone()),
             async move {
                 let mut d = Diagnostics::new();
-                if let Some(ty) = self.0.schema.data_source_type(&req.type_name, &mut d) {
+                if let Some(ty) = self.schema.data_source_type(&req.type_name, &mut d) {
                     if let Some(config) =
                         decode_dynamic(req.config.as_ref(), ty, "configuration", &mut d)
                     {
-                        self.0.provider.validate_data_source_config(
-                            &req.type_name,
-                            &config,
-                            &mut d,
-                        );
+                        self.provider
+                            .validate_data_source_config(&req.type_name, &config, &mut d);
                     }
                 }
-                Ok(Response::new(pb::validate_data_resource_config::Response {
-                    diagnostics: diags(&d),
-                }))
+                pb::validate_data_resource_config::Response::default().answer(&d)
             },
         )
         .await
@@ -147,43 +194,27 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::upgrade_resource_state::Request>,
     ) -> Reply<pb::upgrade_resource_state::Response> {
         let req = req.into_inner();
-        in_rpc("UpgradeResourceState", Some(req.type_name.clone()), async move {
-            let mut d = Diagnostics::new();
-            let mut upgraded_state = None;
-            if let Some(ty) = self.0.schema.resource_type(&req.type_name, &mut d) {
-                let raw = req.raw_state.unwrap_or_default();
-                let state = if !raw.json.is_empty() {
-                    match decode_json(&raw.json, ty) {
-                        Ok(v) => Some(v),
-                        Err(err) => {
-                            d.error(
-                                "Unreadable stored state",
-                                format!(
-                                    "The state stored for this {} does not match the provider's schema: {err}. \
-                                     Remove the object from state (terraform state rm) and import it again.",
-                                    req.type_name
-                                ),
-                            );
-                            None
-                        }
+        in_rpc(
+            "UpgradeResourceState",
+            Some(req.type_name.clone()),
+            async move {
+                let mut d = Diagnostics::new();
+                let mut out = pb::upgrade_resource_state::Response::default();
+                if let Some(ty) = self.schema.resource_type(&req.type_name, &mut d) {
+                    let raw = req.raw_state.unwrap_or_default();
+                    if let Some(state) = stored_state(&raw, ty, &req.type_name, &mut d) {
+                        let new = self.provider.upgrade_resource_state(
+                            &req.type_name,
+                            req.version,
+                            state,
+                            &mut d,
+                        );
+                        out.upgraded_state = encode_dynamic(&new, ty, "upgraded state", &mut d);
                     }
-                } else if !raw.flatmap.is_empty() {
-                    d.error(
-                        "Legacy state format",
-                        "This state was written in the flatmap format of Terraform 0.11 and older, which this \
-                         provider cannot read. Remove the object from state and import it again.",
-                    );
-                    None
-                } else {
-                    Some(Value::Null)
-                };
-                if let Some(state) = state {
-                    let new = self.0.provider.upgrade_resource_state(&req.type_name, req.version, state, &mut d);
-                    upgraded_state = encode_dynamic(&new, ty, "upgraded state", &mut d);
                 }
-            }
-            Ok(Response::new(pb::upgrade_resource_state::Response { upgraded_state, diagnostics: diags(&d) }))
-        })
+                out.answer(&d)
+            },
+        )
         .await
     }
 
@@ -216,10 +247,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                         req.type_name
                     ),
                 );
-                Ok(Response::new(pb::upgrade_resource_identity::Response {
-                    upgraded_identity: None,
-                    diagnostics: diags(&d),
-                }))
+                pb::upgrade_resource_identity::Response::default().answer(&d)
             },
         )
         .await
@@ -232,22 +260,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let req = req.into_inner();
         in_rpc("ConfigureProvider", None, async move {
             let mut d = Diagnostics::new();
-            let ty = &self.0.schema.provider_type;
-            if let Some(config) =
-                decode_dynamic(req.config.as_ref(), ty, "provider configuration", &mut d)
-            {
-                let creq = ConfigureRequest {
-                    terraform_version: req.terraform_version,
-                    config,
-                };
-                self.0
-                    .provider
-                    .configure(self.0.stop.context(), creq, &mut d)
-                    .await;
+            let ty = &self.schema.provider_type;
+            if let Some(creq) = ConfigureRequest::from_proto(&req, ty, &mut d) {
+                self.provider.configure(self.request(), creq, &mut d).await;
             }
-            Ok(Response::new(pb::configure_provider::Response {
-                diagnostics: diags(&d),
-            }))
+            pb::configure_provider::Response::default().answer(&d)
         })
         .await
     }
@@ -260,26 +277,17 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         in_rpc("ReadResource", Some(req.type_name.clone()), async move {
             let mut d = Diagnostics::new();
             let mut out = pb::read_resource::Response::default();
-            if let Some(ty) = self.0.schema.resource_type(&req.type_name, &mut d) {
-                if let Some(current_state) =
-                    decode_dynamic(req.current_state.as_ref(), ty, "current state", &mut d)
-                {
-                    let rreq = ReadRequest {
-                        type_name: req.type_name.clone(),
-                        current_state,
-                        private: req.private,
-                    };
+            if let Some(ty) = self.schema.resource_type(&req.type_name, &mut d) {
+                if let Some(rreq) = ReadRequest::from_proto(&req, ty, &mut d) {
                     let resp = self
-                        .0
                         .provider
-                        .read_resource(self.0.stop.context(), rreq, &mut d)
+                        .read_resource(self.request(), rreq, &mut d)
                         .await;
                     out.new_state = encode_dynamic(&resp.new_state, ty, "new state", &mut d);
                     out.private = resp.private;
                 }
             }
-            out.diagnostics = diags(&d);
-            Ok(Response::new(out))
+            out.answer(&d)
         })
         .await
     }
@@ -295,39 +303,16 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             async move {
                 let mut d = Diagnostics::new();
                 let mut out = pb::plan_resource_change::Response::default();
-                if let Some(ty) = self.0.schema.resource_type(&req.type_name, &mut d) {
-                    let prior = decode_dynamic(req.prior_state.as_ref(), ty, "prior state", &mut d);
-                    let proposed = decode_dynamic(
-                        req.proposed_new_state.as_ref(),
-                        ty,
-                        "proposed new state",
-                        &mut d,
-                    );
-                    let config = decode_dynamic(req.config.as_ref(), ty, "configuration", &mut d);
-                    if let (Some(prior_state), Some(proposed_new_state), Some(config)) =
-                        (prior, proposed, config)
-                    {
-                        let preq = PlanRequest {
-                            type_name: req.type_name.clone(),
-                            prior_state,
-                            proposed_new_state,
-                            config,
-                            prior_private: req.prior_private,
-                        };
+                if let Some(ty) = self.schema.resource_type(&req.type_name, &mut d) {
+                    if let Some(preq) = PlanRequest::from_proto(&req, ty, &mut d) {
                         let resp = self
-                            .0
                             .provider
-                            .plan_resource_change(self.0.stop.context(), preq, &mut d)
+                            .plan_resource_change(self.request(), preq, &mut d)
                             .await;
-                        out.planned_state =
-                            encode_dynamic(&resp.planned_state, ty, "planned state", &mut d);
-                        out.requires_replace =
-                            resp.requires_replace.iter().map(path_to_proto).collect();
-                        out.planned_private = resp.planned_private;
+                        out = resp.to_proto(ty, &mut d);
                     }
                 }
-                out.diagnostics = diags(&d);
-                Ok(Response::new(out))
+                out.answer(&d)
             },
         )
         .await
@@ -344,25 +329,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             async move {
                 let mut d = Diagnostics::new();
                 let mut out = pb::apply_resource_change::Response::default();
-                if let Some(ty) = self.0.schema.resource_type(&req.type_name, &mut d) {
-                    let prior = decode_dynamic(req.prior_state.as_ref(), ty, "prior state", &mut d);
-                    let planned =
-                        decode_dynamic(req.planned_state.as_ref(), ty, "planned state", &mut d);
-                    let config = decode_dynamic(req.config.as_ref(), ty, "configuration", &mut d);
-                    if let (Some(prior_state), Some(planned_state), Some(config)) =
-                        (prior, planned, config)
-                    {
-                        let areq = ApplyRequest {
-                            type_name: req.type_name.clone(),
-                            prior_state,
-                            planned_state,
-                            config,
-                            planned_private: req.planned_private,
-                        };
+                if let Some(ty) = self.schema.resource_type(&req.type_name, &mut d) {
+                    if let Some(areq) = ApplyRequest::from_proto(&req, ty, &mut d) {
                         let resp = self
-                            .0
                             .provider
-                            .apply_resource_change(self.0.stop.context(), areq, &mut d)
+                            .apply_resource_change(self.request(), areq, &mut d)
                             .await;
                         out.new_state = encode_dynamic(&resp.new_state, ty, "new state", &mut d);
                         out.private = resp.private;
@@ -371,8 +342,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                         out.new_state = req.prior_state;
                     }
                 }
-                out.diagnostics = diags(&d);
-                Ok(Response::new(out))
+                out.answer(&d)
             },
         )
         .await
@@ -389,24 +359,13 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             async move {
                 let mut d = Diagnostics::new();
                 let mut out = pb::import_resource_state::Response::default();
-                if self
-                    .0
-                    .schema
-                    .resource_type(&req.type_name, &mut d)
-                    .is_some()
-                {
+                if self.schema.resource_type(&req.type_name, &mut d).is_some() {
                     let imported = self
-                        .0
                         .provider
-                        .import_resource_state(
-                            self.0.stop.context(),
-                            &req.type_name,
-                            &req.id,
-                            &mut d,
-                        )
+                        .import_resource_state(self.request(), &req.type_name, &req.id, &mut d)
                         .await;
                     for res in imported {
-                        let Some(ty) = self.0.schema.resource_type(&res.type_name, &mut d) else {
+                        let Some(ty) = self.schema.resource_type(&res.type_name, &mut d) else {
                             continue;
                         };
                         let state = encode_dynamic(&res.state, ty, "imported state", &mut d);
@@ -419,8 +378,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                             });
                     }
                 }
-                out.diagnostics = diags(&d);
-                Ok(Response::new(out))
+                out.answer(&d)
             },
         )
         .await
@@ -440,7 +398,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     req.source_type_name, req.target_type_name
                 ),
             );
-            Ok(Response::new(pb::move_resource_state::Response { diagnostics: diags(&d), ..Default::default() }))
+            pb::move_resource_state::Response::default().answer(&d)
         })
         .await
     }
@@ -453,20 +411,18 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         in_rpc("ReadDataSource", Some(req.type_name.clone()), async move {
             let mut d = Diagnostics::new();
             let mut out = pb::read_data_source::Response::default();
-            if let Some(ty) = self.0.schema.data_source_type(&req.type_name, &mut d) {
+            if let Some(ty) = self.schema.data_source_type(&req.type_name, &mut d) {
                 if let Some(config) =
                     decode_dynamic(req.config.as_ref(), ty, "configuration", &mut d)
                 {
                     let state = self
-                        .0
                         .provider
-                        .read_data_source(self.0.stop.context(), &req.type_name, config, &mut d)
+                        .read_data_source(self.request(), &req.type_name, config, &mut d)
                         .await;
                     out.state = encode_dynamic(&state, ty, "data source result", &mut d);
                 }
             }
-            out.diagnostics = diags(&d);
-            Ok(Response::new(out))
+            out.answer(&d)
         })
         .await
     }
@@ -482,11 +438,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             async move {
                 let mut d = Diagnostics::new();
                 no_ephemeral(&mut d, &req.type_name);
-                Ok(Response::new(
-                    pb::validate_ephemeral_resource_config::Response {
-                        diagnostics: diags(&d),
-                    },
-                ))
+                pb::validate_ephemeral_resource_config::Response::default().answer(&d)
             },
         )
         .await
@@ -503,10 +455,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             async move {
                 let mut d = Diagnostics::new();
                 no_ephemeral(&mut d, &req.type_name);
-                Ok(Response::new(pb::open_ephemeral_resource::Response {
-                    diagnostics: diags(&d),
-                    ..Default::default()
-                }))
+                pb::open_ephemeral_resource::Response::default().answer(&d)
             },
         )
         .await
@@ -523,10 +472,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             async move {
                 let mut d = Diagnostics::new();
                 no_ephemeral(&mut d, &req.type_name);
-                Ok(Response::new(pb::renew_ephemeral_resource::Response {
-                    diagnostics: diags(&d),
-                    ..Default::default()
-                }))
+                pb::renew_ephemeral_resource::Response::default().answer(&d)
             },
         )
         .await
@@ -543,9 +489,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             async move {
                 let mut d = Diagnostics::new();
                 no_ephemeral(&mut d, &req.type_name);
-                Ok(Response::new(pb::close_ephemeral_resource::Response {
-                    diagnostics: diags(&d),
-                }))
+                pb::close_ephemeral_resource::Response::default().answer(&d)
             },
         )
         .await
@@ -583,11 +527,44 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         _req: Request<pb::stop_provider::Request>,
     ) -> Reply<pb::stop_provider::Response> {
         in_rpc("StopProvider", None, async move {
-            self.0.stop.stop();
+            self.stop.stop();
             Ok(Response::new(pb::stop_provider::Response {
                 error: String::new(),
             }))
         })
         .await
+    }
+}
+
+/// The state Terraform stored (JSON, or the pre-0.12 flatmap we cannot read); none is null.
+fn stored_state(
+    raw: &pb::RawState,
+    ty: &super::Type,
+    type_name: &str,
+    d: &mut Diagnostics,
+) -> Option<Value> {
+    if !raw.json.is_empty() {
+        match decode_json(&raw.json, ty) {
+            Ok(v) => Some(v),
+            Err(err) => {
+                d.error(
+                    "Unreadable stored state",
+                    format!(
+                        "The state stored for this {type_name} does not match the provider's schema: {err}. \
+                         Remove the object from state (terraform state rm) and import it again."
+                    ),
+                );
+                None
+            }
+        }
+    } else if !raw.flatmap.is_empty() {
+        d.error(
+            "Legacy state format",
+            "This state was written in the flatmap format of Terraform 0.11 and older, which this \
+             provider cannot read. Remove the object from state and import it again.",
+        );
+        None
+    } else {
+        Some(Value::Null)
     }
 }

@@ -8,7 +8,6 @@ use tonic::Request;
 use super::proto::tfplugin6 as pb;
 use super::proto::tfplugin6::provider_server::Provider as _;
 use super::provider_service::ProviderService;
-use super::rpc_context::{SchemaCache, Shared, StopSignal};
 use super::value::{decode_msgpack, encode_msgpack};
 use super::*;
 
@@ -153,12 +152,7 @@ impl Provider for TestProvider {
 }
 
 fn service() -> Arc<ProviderService<TestProvider>> {
-    let provider = TestProvider;
-    Arc::new(ProviderService(Shared {
-        schema: Arc::new(SchemaCache::new(provider.schema())),
-        provider: Arc::new(provider),
-        stop: Arc::new(StopSignal::default()),
-    }))
+    Arc::new(ProviderService::new(TestProvider))
 }
 
 fn thing_type() -> Type {
@@ -421,4 +415,48 @@ async fn stop_provider_cancels_in_flight_work_then_serves_fresh_calls() {
         "{:?}",
         configured.diagnostics
     );
+}
+
+#[tokio::test]
+async fn serve_answers_in_process_and_returns_when_shut_down() {
+    use hyper_util::rt::TokioIo;
+    use tokio_util::sync::CancellationToken;
+
+    let dir = tempfile::tempdir().unwrap();
+    let listener = Listener::bind_unix(dir.path()).unwrap();
+    let (_, address) = listener.network_and_address();
+    let token = CancellationToken::new();
+    let served = tokio::spawn(serve(
+        TestProvider,
+        listener,
+        None,
+        Shutdown::on_terraform_request(token.clone()),
+    ));
+    let channel = tonic::transport::Endpoint::from_static("http://localhost")
+        .connect_with_connector(tower::service_fn(move |_: tonic::transport::Uri| {
+            let address = address.clone();
+            async move {
+                let stream = tokio::net::UnixStream::connect(address).await?;
+                Ok::<_, std::io::Error>(TokioIo::new(stream))
+            }
+        }))
+        .await
+        .unwrap();
+    let mut client = pb::provider_client::ProviderClient::new(channel.clone());
+    let schema = client
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(schema.resource_schemas.contains_key("test_thing"));
+    // Terraform's Shutdown ends serving; serve returns instead of exiting the process.
+    let mut controller =
+        super::proto::plugin::grpc_controller_client::GrpcControllerClient::new(channel);
+    controller
+        .shutdown(super::proto::plugin::Empty {})
+        .await
+        .unwrap();
+    let result = tokio::time::timeout(std::time::Duration::from_secs(20), served).await;
+    assert!(matches!(result, Ok(Ok(Ok(())))), "serve did not return Ok");
+    assert!(token.is_cancelled());
 }

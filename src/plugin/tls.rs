@@ -53,13 +53,13 @@ fn crypto_provider() -> Arc<CryptoProvider> {
 }
 
 /// Our certificate for this run: DER (for the handshake line) and the rustls config.
-pub(crate) struct ServerTls {
+pub struct ServerTls {
     pub cert_der: Vec<u8>,
     pub config: Arc<ServerConfig>,
 }
 
 /// Builds the server TLS config that only accepts the client certificate in `client_cert_pem`.
-pub(crate) fn server_tls(client_cert_pem: &str) -> Result<ServerTls, TlsSetupError> {
+pub fn server_tls(client_cert_pem: &str) -> Result<ServerTls, TlsSetupError> {
     let client_cert = CertificateDer::from_pem_slice(client_cert_pem.as_bytes()).map_err(|e| {
         TlsSetupError::ClientCert {
             detail: e.to_string(),

@@ -9,6 +9,40 @@ use super::Type;
 
 const MAX_DEPTH: usize = 64;
 
+/// Why JSON is not a cty type description.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeJsonError {
+    pub detail: String,
+}
+
+impl TypeJsonError {
+    fn new(detail: impl Into<String>) -> TypeJsonError {
+        TypeJsonError {
+            detail: detail.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for TypeJsonError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.detail)
+    }
+}
+
+impl std::error::Error for TypeJsonError {}
+
+impl From<String> for TypeJsonError {
+    fn from(detail: String) -> TypeJsonError {
+        TypeJsonError { detail }
+    }
+}
+
+impl From<&str> for TypeJsonError {
+    fn from(detail: &str) -> TypeJsonError {
+        TypeJsonError::new(detail)
+    }
+}
+
 /// The JSON description of a type.
 pub fn type_to_json(ty: &Type) -> Json {
     match ty {
@@ -36,19 +70,21 @@ pub fn type_to_json_bytes(ty: &Type) -> Vec<u8> {
 }
 
 /// Parses a type description; the error says what is wrong.
-pub fn type_from_json(json: &Json) -> Result<Type, String> {
+pub fn type_from_json(json: &Json) -> Result<Type, TypeJsonError> {
     parse(json, 0)
 }
 
 /// Parses type description bytes.
-pub fn type_from_json_bytes(bytes: &[u8]) -> Result<Type, String> {
-    let json: Json = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+pub fn type_from_json_bytes(bytes: &[u8]) -> Result<Type, TypeJsonError> {
+    let json: Json = serde_json::from_slice(bytes).map_err(|e| TypeJsonError {
+        detail: e.to_string(),
+    })?;
     type_from_json(&json)
 }
 
-fn parse(json: &Json, depth: usize) -> Result<Type, String> {
+fn parse(json: &Json, depth: usize) -> Result<Type, TypeJsonError> {
     if depth > MAX_DEPTH {
-        return Err("type nested too deeply".into());
+        return Err(TypeJsonError::new("type nested too deeply"));
     }
     match json {
         Json::String(s) => match s.as_str() {
@@ -56,7 +92,9 @@ fn parse(json: &Json, depth: usize) -> Result<Type, String> {
             "number" => Ok(Type::Number),
             "bool" => Ok(Type::Bool),
             "dynamic" => Ok(Type::Dynamic),
-            other => Err(format!("unknown primitive type {other:?}")),
+            other => Err(TypeJsonError::new(format!(
+                "unknown primitive type {other:?}"
+            ))),
         },
         Json::Array(items) => {
             let kind = items.first().and_then(Json::as_str).unwrap_or_default();
@@ -88,10 +126,10 @@ fn parse(json: &Json, depth: usize) -> Result<Type, String> {
                         .collect::<Result<Vec<_>, _>>()?;
                     Ok(Type::Tuple(elems))
                 }
-                other => Err(format!("unknown type kind {other:?}")),
+                other => Err(TypeJsonError::new(format!("unknown type kind {other:?}"))),
             }
         }
-        other => Err(format!("not a type: {other}")),
+        other => Err(TypeJsonError::new(format!("not a type: {other}"))),
     }
 }
 

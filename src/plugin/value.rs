@@ -24,14 +24,10 @@ pub enum Type {
 pub struct Number(String);
 
 impl Number {
-    /// Parses a decimal number (`-12`, `3.5`, `1e400`); `None` if it is not one.
+    /// Parses a decimal number (`-12`, `3.5`, `1e400`) into its canonical text (`1.50` is
+    /// `1.5`); `None` if it is not one.
     pub fn parse(text: &str) -> Option<Number> {
-        let t = text.trim();
-        let valid = !t.is_empty()
-            && t.parse::<f64>().is_ok()
-            && !t.eq_ignore_ascii_case("nan")
-            && !t.to_ascii_lowercase().contains("inf");
-        valid.then(|| Number(t.to_string()))
+        super::decimal::Decimal::parse(text).map(|d| Number(d.to_text()))
     }
     pub fn from_i64(n: i64) -> Number {
         Number(n.to_string())
@@ -130,5 +126,5 @@ pub use super::codec_error::{CodecError, CodecErrorKind};
 pub use super::json::{decode_json, encode_json};
 pub use super::msgpack::{decode_msgpack, encode_msgpack};
 pub use super::type_json::{
-    type_from_json, type_from_json_bytes, type_to_json, type_to_json_bytes,
+    type_from_json, type_from_json_bytes, type_to_json, type_to_json_bytes, TypeJsonError,
 };

@@ -43,24 +43,33 @@ pub enum Gone {
     },
 }
 
+/// Why a check could not ask Graph (a Graph error, the deadline, or Terraform's stop), in words
+/// for the diagnostic.
+#[derive(Debug)]
+struct NotAsked {
+    why: String,
+}
+
 impl<A: PolicyApi> Ops<'_, A> {
     /// One GET for a check; `Err` says why Graph could not be asked.
     async fn ask(
         &self,
         tenant_id: &str,
         deadline: Instant,
-    ) -> Result<Option<IdentitySyncPolicy>, String> {
+    ) -> Result<Option<IdentitySyncPolicy>, NotAsked> {
         match bounded(self.stop, deadline, self.api.get(tenant_id, deadline)).await {
-            Ok(answer) => answer.map_err(|e| e.to_string()),
-            Err(why) => Err(why.describe().into()),
+            Ok(answer) => answer.map_err(|e| NotAsked { why: e.to_string() }),
+            Err(why) => Err(NotAsked {
+                why: why.describe().into(),
+            }),
         }
     }
 
     /// A pause between checks; `Err` when Terraform asked to stop.
-    async fn pause_checking(&self, wait: Duration) -> Result<(), String> {
-        pause(self.stop, wait)
-            .await
-            .map_err(|why| why.describe().into())
+    async fn pause_checking(&self, wait: Duration) -> Result<(), NotAsked> {
+        pause(self.stop, wait).await.map_err(|why| NotAsked {
+            why: why.describe().into(),
+        })
     }
 
     /// The deadline for confirming a create whose own deadline is `deadline`.
@@ -81,7 +90,7 @@ impl<A: PolicyApi> Ops<'_, A> {
         loop {
             let answer = match self.ask(tenant_id, deadline).await {
                 Ok(answer) => answer,
-                Err(why) => return Confirmed::Unknown { why },
+                Err(NotAsked { why }) => return Confirmed::Unknown { why },
             };
             match answer {
                 Some(p)
@@ -103,7 +112,7 @@ impl<A: PolicyApi> Ops<'_, A> {
                 };
             }
             log::debug!("identity synchronization for {tenant_id} not visible yet after our PUT");
-            if let Err(why) = self.pause_checking(pause_for).await {
+            if let Err(NotAsked { why }) = self.pause_checking(pause_for).await {
                 return Confirmed::Unknown { why };
             }
             wait = (wait * 2).min(MAX_CONSISTENCY_WAIT);
@@ -121,7 +130,7 @@ impl<A: PolicyApi> Ops<'_, A> {
             match self.ask(tenant_id, deadline).await {
                 Ok(None) => return Gone::Confirmed,
                 Ok(Some(_)) => {}
-                Err(why) => return Gone::Unknown { why },
+                Err(NotAsked { why }) => return Gone::Unknown { why },
             }
             let next = Instant::now() + wait;
             if next >= deadline || next >= window_end {
@@ -130,7 +139,7 @@ impl<A: PolicyApi> Ops<'_, A> {
                 };
             }
             log::debug!("identity synchronization for {tenant_id} still read after our DELETE");
-            if let Err(why) = self.pause_checking(wait).await {
+            if let Err(NotAsked { why }) = self.pause_checking(wait).await {
                 return Gone::Unknown { why };
             }
             wait = (wait * 2).min(MAX_CONSISTENCY_WAIT);

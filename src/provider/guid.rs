@@ -14,7 +14,7 @@ pub struct TenantId(String);
 impl TenantId {
     /// Parses a GUID in the form Graph uses (8-4-4-4-12 hex digits, any case); the error is a
     /// diagnostic detail saying why `text` is not one.
-    pub fn parse(text: &str) -> Result<TenantId, String> {
+    pub fn parse(text: &str) -> Result<TenantId, InvalidTenantId> {
         let bytes = text.as_bytes();
         let ok = bytes.len() == 36
             && bytes.iter().enumerate().all(|(i, b)| match i {
@@ -24,7 +24,9 @@ impl TenantId {
         if ok {
             Ok(TenantId(text.to_string()))
         } else {
-            Err(problem(text))
+            Err(InvalidTenantId {
+                detail: problem(text),
+            })
         }
     }
 
@@ -38,6 +40,20 @@ impl TenantId {
         self.0.eq_ignore_ascii_case(other)
     }
 }
+
+/// Why a text is not a tenant ID: `detail` is a diagnostic detail telling the user what to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidTenantId {
+    pub detail: String,
+}
+
+impl std::fmt::Display for InvalidTenantId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.detail)
+    }
+}
+
+impl std::error::Error for InvalidTenantId {}
 
 impl PartialEq for TenantId {
     fn eq(&self, other: &TenantId) -> bool {
@@ -77,8 +93,8 @@ pub fn validate_tenant_id(
 ) -> Option<TenantId> {
     match TenantId::parse(text) {
         Ok(t) => Some(t),
-        Err(detail) => {
-            diags.attribute_error(path, "Invalid tenant ID", detail);
+        Err(e) => {
+            diags.attribute_error(path, "Invalid tenant ID", e.detail);
             None
         }
     }
@@ -152,15 +168,17 @@ mod tests {
     fn empty_and_whitespace_get_their_own_reason() {
         assert!(TenantId::parse("")
             .unwrap_err()
+            .detail
             .starts_with("The value is empty."));
         assert!(TenantId::parse(" 90e29127-71ad-49c7-9ce8-db3f41ea06f1")
             .unwrap_err()
+            .detail
             .contains("whitespace"));
     }
 
     #[test]
     fn huge_input_is_shortened() {
         let long = "x".repeat(10_000);
-        assert!(TenantId::parse(&long).unwrap_err().len() < 600);
+        assert!(TenantId::parse(&long).unwrap_err().detail.len() < 600);
     }
 }

@@ -63,11 +63,11 @@ fn state_tenant_id<'v>(state: &'v Value, diags: &mut Diagnostics) -> Option<&'v 
     match state.attr(TENANT_ID).as_str() {
         Some(tid) => match TenantId::parse(tid) {
             Ok(_) => Some(tid),
-            Err(detail) => {
+            Err(e) => {
                 diags.attribute_error(
                     AttributePath::attrs([TENANT_ID]),
                     "Invalid tenant ID in state",
-                    detail,
+                    e.detail,
                 );
                 None
             }
@@ -88,7 +88,7 @@ fn state_tenant_id<'v>(state: &'v Value, diags: &mut Diagnostics) -> Option<&'v 
 pub fn parse_import_id(id: &str, diags: &mut Diagnostics) -> Option<TenantId> {
     let detail = match TenantId::parse(id) {
         Ok(t) => return Some(t),
-        Err(detail) => detail,
+        Err(e) => e.detail,
     };
     diags.error(
         "Invalid import ID",

@@ -15,3 +15,4 @@ mod reliability;
 mod reliability_cleanup;
 mod resource;
 mod state_upgrade;
+mod tidy;

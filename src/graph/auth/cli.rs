@@ -13,6 +13,24 @@ use crate::graph::config::Secret;
 /// Lifetime assumed when az gives only `expiresOn` (a local time without zone).
 const LOCAL_TIME_LIFETIME: Duration = Duration::from_secs(300);
 
+/// Why az gave no token: a message for the user (never the token: az's stdout is not echoed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AzCliError {
+    pub message: String,
+}
+
+impl From<String> for AzCliError {
+    fn from(message: String) -> Self {
+        AzCliError { message }
+    }
+}
+
+impl std::fmt::Display for AzCliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 /// The Azure CLI credential.
 #[derive(Debug, Clone)]
 pub(crate) struct AzureCli {
@@ -27,7 +45,7 @@ impl AzureCli {
         scope: &str,
         deadline: Instant,
         timeout: Duration,
-    ) -> Result<AccessToken, String> {
+    ) -> Result<AccessToken, AzCliError> {
         let mut command = tokio::process::Command::new(&self.command);
         command
             .args([
@@ -55,16 +73,17 @@ impl AzureCli {
         );
         let child = spawn(&mut command)
             .await
-            .map_err(|e| spawn_error(&self.command, &e))?;
+            .map_err(|e| AzCliError::from(spawn_error(&self.command, &e)))?;
         let until = deadline.min(Instant::now() + timeout);
         let output = match tokio::time::timeout_at(until, child.wait_with_output()).await {
             Ok(Ok(output)) => output,
-            Ok(Err(e)) => return Err(format!("could not run az: {e}")),
+            Ok(Err(e)) => return Err(format!("could not run az: {e}").into()),
             Err(_) => {
                 return Err(format!(
                     "`az account get-access-token` did not finish within {} s",
                     timeout.as_secs()
-                ))
+                )
+                .into())
             }
         };
         if !output.status.success() {
@@ -76,7 +95,8 @@ impl AzureCli {
                     .as_deref()
                     .map(|t| format!(" --tenant {t}"))
                     .unwrap_or_default()
-            ));
+            )
+            .into());
         }
         parse_output(&output.stdout)
     }
@@ -129,16 +149,20 @@ fn stderr_message(stderr: &[u8]) -> String {
 }
 
 /// `{"accessToken": "...", "expires_on": 1700000000, "expiresOn": "2023-11-14 22:13:20.000000"}`.
-fn parse_output(stdout: &[u8]) -> Result<AccessToken, String> {
+fn parse_output(stdout: &[u8]) -> Result<AccessToken, AzCliError> {
     // Never echo stdout: it holds the token.
     let json: serde_json::Value = serde_json::from_slice(stdout).map_err(|_| {
-        "`az account get-access-token` printed something that is not JSON".to_string()
+        AzCliError::from(
+            "`az account get-access-token` printed something that is not JSON".to_string(),
+        )
     })?;
     let token = json
         .get("accessToken")
         .and_then(|t| t.as_str())
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| "`az account get-access-token` printed no accessToken".to_string())?;
+        .ok_or_else(|| {
+            AzCliError::from("`az account get-access-token` printed no accessToken".to_string())
+        })?;
     let lifetime = match json.get("expires_on").and_then(number_or_string) {
         Some(at) => {
             let now = SystemTime::now()
@@ -177,8 +201,11 @@ mod tests {
         assert!(token.expires_at <= Instant::now() + LOCAL_TIME_LIFETIME);
 
         let err = parse_output(b"accessToken: hunter2-token-text").unwrap_err();
-        assert!(!err.contains("hunter2"), "{err}");
-        assert!(parse_output(b"{}").unwrap_err().contains("accessToken"));
+        assert!(!err.message.contains("hunter2"), "{err}");
+        assert!(parse_output(b"{}")
+            .unwrap_err()
+            .message
+            .contains("accessToken"));
     }
 
     #[test]

@@ -378,7 +378,10 @@ impl Authenticator {
                 .await
                 .map_err(|why| {
                     let mut so_far = skipped.clone();
-                    so_far.push(tried(CredentialKind::AzureCli, Skipped::Failed(why)));
+                    so_far.push(tried(
+                        CredentialKind::AzureCli,
+                        Skipped::Failed(why.message),
+                    ));
                     GraphError::NoCredential { tried: so_far }
                 })?,
         };

@@ -37,7 +37,7 @@ pub fn parse_import_id(def: &ResourceDef, id: &str, diags: &mut Diagnostics) -> 
     let (problem, example) = match def.key() {
         Some(_) => match TenantId::parse(id) {
             Ok(t) => return Some(t.as_str().to_string()),
-            Err(detail) => (detail, EXAMPLE_GUID),
+            Err(e) => (e.detail, EXAMPLE_GUID),
         },
         None if id == DEFAULT_ID => return Some(id.to_string()),
         None => (

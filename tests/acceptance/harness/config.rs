@@ -20,14 +20,7 @@ pub enum Secret {
 }
 
 /// The provider block pointing graph_endpoint and authority_host at the simulator, with the
-/// simulator's default app (CONTRACTS.md "Provider configuration the tests use").
-pub fn provider(sim_url: &str) -> String {
-    provider_with(
-        sim_url,
-        &Secret::Inline(msgraph_sim::CLIENT_SECRET.to_string()),
-    )
-}
-
+/// simulator's default app and its secret given as `secret` says.
 pub fn provider_with(sim_url: &str, secret: &Secret) -> String {
     let (variable, secret_expr) = match secret {
         Secret::Inline(s) => (String::new(), hcl_string(s)),

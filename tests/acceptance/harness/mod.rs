@@ -10,8 +10,6 @@
 //! });
 //! ```
 //! TF_ACC_TERRAFORM_PATH picks the 1.11.4 binary; TF_ACC_SERIAL=1 runs versions one by one.
-// A shared library for every test module: not each module uses each helper.
-#![allow(dead_code)]
 
 pub mod config;
 pub mod graph;

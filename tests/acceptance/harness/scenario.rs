@@ -3,7 +3,6 @@
 use std::cell::{Cell, RefCell};
 
 use msgraph_sim::{RecordedRequest, Sim, SimServer};
-use serde_json::Value;
 
 use super::config;
 use super::state::{Plan, State};
@@ -226,11 +225,6 @@ impl Scenario {
         self.history.borrow().clone()
     }
 
-    /// Number of Terraform commands run so far.
-    pub fn commands_run(&self) -> usize {
-        self.history.borrow().len()
-    }
-
     /// Panics with `message`; the drop that follows prints the full report.
     pub fn fail(&self, message: &str) -> ! {
         panic!(
@@ -315,9 +309,4 @@ pub fn missing_needles(haystack: &str, needles: &[&str]) -> Vec<String> {
         .filter(|n| !hay.contains(&normalize(n)))
         .map(|n| n.to_string())
         .collect()
-}
-
-/// The JSON body of a recorded request, or a failure naming it.
-pub fn body_json(r: &RecordedRequest) -> Value {
-    r.json().unwrap_or(Value::Null)
 }

@@ -136,14 +136,6 @@ impl Workdir {
             .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
     }
 
-    pub fn remove_file(&self, name: &str) {
-        let path = self.path().join(name);
-        if path.exists() {
-            std::fs::remove_file(&path)
-                .unwrap_or_else(|e| panic!("cannot remove {}: {e}", path.display()));
-        }
-    }
-
     pub fn read_file(&self, name: &str) -> Option<String> {
         std::fs::read_to_string(self.path().join(name)).ok()
     }

@@ -63,8 +63,13 @@ impl Drop for Plugin {
 
 pub(super) fn base_command(args: &[&str]) -> Command {
     let mut cmd = Command::new(BINARY);
-    cmd.args(args)
-        .env_remove("TF_PLUGIN_MAGIC_COOKIE")
+    cmd.args(args);
+    scrubbed(cmd)
+}
+
+/// `cmd` without Terraform's launch variables or logging from our own environment.
+pub(super) fn scrubbed(mut cmd: Command) -> Command {
+    cmd.env_remove("TF_PLUGIN_MAGIC_COOKIE")
         .env_remove("TF_DISABLE_PLUGIN_TLS")
         .env_remove("PLUGIN_CLIENT_CERT")
         .env_remove("TF_LOG")
@@ -77,7 +82,11 @@ pub(super) fn base_command(args: &[&str]) -> Command {
 
 /// Starts the provider as Terraform does and reads its handshake line.
 pub(super) fn start(client_cert_pem: Option<&str>, args: &[&str]) -> Plugin {
-    let mut cmd = base_command(args);
+    start_command(base_command(args), client_cert_pem)
+}
+
+/// Starts `cmd` (the provider, perhaps through a wrapper) with Terraform's launch environment.
+pub(super) fn start_command(mut cmd: Command, client_cert_pem: Option<&str>) -> Plugin {
     cmd.env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
         .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
         .env("PLUGIN_MIN_PORT", "10000")
@@ -137,13 +146,22 @@ impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static> I
 /// The TLS client Terraform's go-plugin builds: trusts only the handshake's server cert,
 /// ServerName localhost, ALPN h2, and (optionally) presents a client certificate.
 pub(super) fn tls_connector(server_cert: &[u8], client: Option<&ClientCert>) -> TlsConnector {
+    tls_connector_for(rustls::DEFAULT_VERSIONS, server_cert, client)
+}
+
+/// The same client, speaking only the TLS `versions` given (e.g. 1.2 alone).
+pub(super) fn tls_connector_for(
+    versions: &[&'static rustls::SupportedProtocolVersion],
+    server_cert: &[u8],
+    client: Option<&ClientCert>,
+) -> TlsConnector {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut roots = rustls::RootCertStore::empty();
     roots
         .add(CertificateDer::from(server_cert.to_vec()))
         .expect("server cert as trust anchor");
     let builder = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
+        .with_protocol_versions(versions)
         .expect("protocol versions")
         .with_root_certificates(roots);
     let mut config = match client {
@@ -175,6 +193,14 @@ impl rustls::client::ResolvesClientCert for StolenCertWrongKey {
 }
 
 pub(super) fn stolen_cert_connector(server_cert: &[u8], stolen: &ClientCert) -> TlsConnector {
+    stolen_cert_connector_for(rustls::DEFAULT_VERSIONS, server_cert, stolen)
+}
+
+pub(super) fn stolen_cert_connector_for(
+    versions: &[&'static rustls::SupportedProtocolVersion],
+    server_cert: &[u8],
+    stolen: &ClientCert,
+) -> TlsConnector {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let other_key = client_cert().key;
     let signer = provider
@@ -187,7 +213,7 @@ pub(super) fn stolen_cert_connector(server_cert: &[u8], stolen: &ClientCert) -> 
         .add(CertificateDer::from(server_cert.to_vec()))
         .expect("trust anchor");
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
+        .with_protocol_versions(versions)
         .expect("protocol versions")
         .with_root_certificates(roots)
         .with_client_cert_resolver(Arc::new(StolenCertWrongKey(Arc::new(certified))));
@@ -284,4 +310,29 @@ pub(super) fn assert_schema_answer(resp: &pb::get_provider_schema::Response) {
     assert!(!caps.get_provider_schema_optional);
     assert!(resp.provider.is_some(), "provider schema present");
     assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+}
+
+/// Connects (TLS with `client` when the handshake carried a certificate), checks the schema
+/// answer, then Shutdown ends the process.
+pub(super) async fn serves_schema_then_shuts_down(
+    plugin: &mut Plugin,
+    client: Option<&ClientCert>,
+) {
+    let ch = channel(plugin, client)
+        .await
+        .expect("connection to the provider");
+    assert_schema_answer(
+        &get_schema(ch.clone())
+            .await
+            .expect("GetProviderSchema answered"),
+    );
+    shutdown_and_wait(plugin, ch).await;
+}
+
+/// True when a client using `tls` gets no answer (the handshake or the call fails).
+pub(super) async fn refused(plugin: &Plugin, tls: TlsConnector) -> bool {
+    match channel_with(plugin, Some(tls)).await {
+        Ok(ch) => get_schema(ch).await.is_err(),
+        Err(_) => true,
+    }
 }

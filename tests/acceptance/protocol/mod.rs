@@ -3,5 +3,6 @@
 //! provider through dev_overrides and `--debug` reattach.
 
 mod client;
+mod flood;
 mod mtls;
 mod terraform;

@@ -177,3 +177,86 @@ fn schema_json_flag_prints_terraforms_shape() {
         json["provider_schemas"]["registry.terraform.io/entra/msgraph"]["provider"].is_object()
     );
 }
+
+#[test]
+fn plaintext_on_a_tcp_port_is_refused_without_the_explicit_flag() {
+    let mut child = base_command(&["--tcp"])
+        .env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
+        .env("TF_DISABLE_PLUGIN_TLS", "1")
+        .spawn()
+        .expect("run the binary");
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while child.try_wait().expect("wait").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the provider served plaintext on TCP instead of refusing");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let out = child.wait_with_output().expect("provider output");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "no handshake line may be printed");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--allow-plaintext-tcp"), "{stderr:?}");
+}
+
+#[tokio::test]
+async fn plaintext_is_served_with_a_warning_that_the_channel_is_unauthenticated() {
+    // With the explicit flag on TCP, and (like every plaintext start) a warning in the log.
+    let mut cmd = base_command(&["--tcp", "--allow-plaintext-tcp"]);
+    cmd.env("TF_LOG_PROVIDER", "WARN");
+    let mut plugin = start_command(cmd, None);
+    assert_eq!(plugin.network, "tcp");
+    serves_schema_then_shuts_down(&mut plugin, None).await;
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(plugin.child.stderr.as_mut().expect("stderr"), &mut stderr)
+        .expect("read stderr");
+    assert!(
+        stderr.contains("\"@level\":\"warn\"") && stderr.contains("unauthenticated"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn tls_disabled_set_to_0_keeps_mutual_tls() {
+    let cert = client_cert();
+    let mut cmd = base_command(&[]);
+    cmd.env("TF_DISABLE_PLUGIN_TLS", "0");
+    let mut plugin = start_command(cmd, Some(&cert.pem));
+    assert!(
+        plugin.server_cert.is_some(),
+        "TF_DISABLE_PLUGIN_TLS=0 turned TLS off"
+    );
+    serves_schema_then_shuts_down(&mut plugin, Some(&cert)).await;
+}
+
+#[tokio::test]
+async fn tls_1_2_clients_are_answered_with_terraforms_key_and_refused_without_it() {
+    let cert = client_cert();
+    let plugin = start(Some(&cert.pem), &[]);
+    let server_cert = plugin.server_cert.clone().expect("server cert");
+    let tls12 = &[&rustls::version::TLS12];
+
+    let stolen = stolen_cert_connector_for(tls12, &server_cert, &cert);
+    assert!(
+        refused(&plugin, stolen).await,
+        "a TLS 1.2 client with Terraform's certificate but another key got an answer"
+    );
+
+    let impostor = client_cert();
+    let other = tls_connector_for(tls12, &server_cert, Some(&impostor));
+    assert!(
+        refused(&plugin, other).await,
+        "a TLS 1.2 client with another certificate got an answer"
+    );
+
+    let ours = tls_connector_for(tls12, &server_cert, Some(&cert));
+    let ch = channel_with(&plugin, Some(ours))
+        .await
+        .expect("TLS 1.2 connection with Terraform's cert and key");
+    assert_schema_answer(
+        &get_schema(ch)
+            .await
+            .expect("GetProviderSchema answered over TLS 1.2"),
+    );
+}
