@@ -134,7 +134,10 @@ pub fn publish_mirror(workspace: &Workspace, options: &MirrorOptions) -> Result<
 type PlatformZips = Vec<(String, Vec<u8>)>;
 
 /// Release zips in `dir`, grouped by version (optionally only `version`).
-fn release_zips(dir: &Path, version: Option<&str>) -> Result<BTreeMap<String, PlatformZips>> {
+pub(crate) fn release_zips(
+    dir: &Path,
+    version: Option<&str>,
+) -> Result<BTreeMap<String, PlatformZips>> {
     let mut found: BTreeMap<String, PlatformZips> = BTreeMap::new();
     for entry in std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
         let entry = entry?;
@@ -154,22 +157,24 @@ fn release_zips(dir: &Path, version: Option<&str>) -> Result<BTreeMap<String, Pl
     Ok(found)
 }
 
-fn read_json_or_default<T: Default + for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
+pub(crate) fn read_json_or_default<T: Default + for<'de> Deserialize<'de>>(
+    path: &Path,
+) -> Result<T> {
     match std::fs::read(path) {
         Ok(bytes) => serde_json::from_slice(&bytes)
-            .with_context(|| format!("{} is not a valid mirror document", path.display())),
+            .with_context(|| format!("{} is not a valid JSON document", path.display())),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(T::default()),
         Err(err) => Err(err).with_context(|| format!("reading {}", path.display())),
     }
 }
 
-fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     let mut text = serde_json::to_string_pretty(value).context("serializing mirror document")?;
     text.push('\n');
     write_file(path, text.as_bytes())
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
 }
 
