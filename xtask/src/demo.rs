@@ -20,8 +20,8 @@ const SIM_BINARY: &str = "msgraph-sim";
 pub const DEMO_PARTNER_TENANT_ID: &str = "3f1c2b7a-9d4e-4c1a-8b2f-6e5d4c3b2a10";
 
 /// Where Terraform must find the provider: the address examples/demo requires.
-const PROVIDER_HOST: &str = "registry.terraform.io";
-const PROVIDER_NAMESPACE: &str = "entra";
+const PROVIDER_HOST: &str = "registry.example.com";
+const PROVIDER_NAMESPACE: &str = "platform";
 
 /// How long the simulator may take to print its listening line.
 const SIM_START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -398,7 +398,7 @@ mod tests {
     fn cli_config_points_a_filesystem_mirror_at_the_provider() {
         let text = cli_config_text(Path::new("/tmp/x y/providers"));
         assert!(text.contains("path    = \"/tmp/x y/providers\""));
-        assert!(text.contains("include = [\"registry.terraform.io/entra/msgraph\"]"));
+        assert!(text.contains("include = [\"registry.example.com/platform/msgraph\"]"));
     }
 
     #[test]
