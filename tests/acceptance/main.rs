@@ -8,6 +8,7 @@ mod docs;
 mod https_server;
 mod protocol;
 mod publishing;
+mod readme;
 mod registry;
 mod reliability;
 mod reliability_cleanup;
