@@ -4,6 +4,7 @@ mod harness;
 
 mod auth;
 mod data_source;
+mod demo;
 mod docs;
 mod https_server;
 mod protocol;
