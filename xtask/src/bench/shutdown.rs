@@ -15,9 +15,9 @@ use anyhow::{bail, Context, Result};
 use super::terraform::Terraform;
 
 /// Logged by Terraform right before go-plugin sends Shutdown (protocol 6, protocol 5).
-const CLOSE_MESSAGES: [&str; 2] = ["GRPCProvider.v6: Close", "GRPCProvider: Close"];
+pub(super) const CLOSE_MESSAGES: [&str; 2] = ["GRPCProvider.v6: Close", "GRPCProvider: Close"];
 /// Logged by go-plugin when its wait on the provider process returns.
-const EXITED_MESSAGE: &str = "plugin process exited";
+pub(super) const EXITED_MESSAGE: &str = "plugin process exited";
 /// Logged by go-plugin when the provider outlived the 2 s grace period and is killed.
 const FORCED_MESSAGE: &str = "plugin failed to exit gracefully";
 
