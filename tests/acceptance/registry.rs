@@ -13,7 +13,7 @@ const NAMESPACE: &str = "acme";
 const RELEASE_KEY: &str = "release@example.test";
 const IMPOSTOR_KEY: &str = "impostor@example.test";
 
-/// A throwaway GnuPG home with two RSA signing keys (Terraform 1.0 verifies RSA signatures).
+/// A throwaway GnuPG home with two RSA signing keys; gpg's agent for it stops when dropped.
 struct Keyring {
     home: tempfile::TempDir,
 }
@@ -27,17 +27,8 @@ impl Keyring {
                 .expect("chmod gnupg home");
         }
         for name in [RELEASE_KEY, IMPOSTOR_KEY] {
-            let output = Command::new("/usr/bin/gpg")
-                .env("GNUPGHOME", home.path())
-                .args(["--batch", "--pinentry-mode", "loopback", "--passphrase", ""])
-                .args(["--quick-gen-key", name, "rsa2048", "sign", "never"])
-                .output()
-                .expect("gpg runs");
-            assert!(
-                output.status.success(),
-                "gpg --quick-gen-key {name}: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
+            xtask::gpg::generate_rsa_signing_key(name, Some(home.path()))
+                .unwrap_or_else(|e| panic!("{e:#}"));
         }
         Keyring { home }
     }

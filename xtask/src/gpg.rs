@@ -93,6 +93,27 @@ pub fn export_public_key(key: &str, gnupg_home: Option<&Path>) -> Result<PublicK
     })
 }
 
+/// Generates an RSA signing key without a passphrase for `user_id` (RSA: Terraform 1.0's OpenPGP
+/// library verifies RSA signatures). For throwaway keyrings in tests and trials.
+pub fn generate_rsa_signing_key(user_id: &str, gnupg_home: Option<&Path>) -> Result<()> {
+    run_gpg(
+        gnupg_home,
+        [
+            "--pinentry-mode",
+            "loopback",
+            "--passphrase",
+            "",
+            "--quick-gen-key",
+            user_id,
+            "rsa2048",
+            "sign",
+            "never",
+        ],
+        &format!("--quick-gen-key {user_id:?}"),
+    )
+    .map(drop)
+}
+
 /// The long key ID on the first `pub` record of `gpg --with-colons` output.
 fn primary_key_id(listing: &str) -> Option<String> {
     let mut pubs = listing.lines().filter(|line| line.starts_with("pub:"));
@@ -123,23 +144,7 @@ pub(crate) mod tests {
                 std::fs::set_permissions(home.path(), private).expect("chmod gnupg home");
             }
             for name in names {
-                // RSA: Terraform 1.0's OpenPGP library verifies RSA signatures.
-                run_gpg(
-                    Some(home.path()),
-                    [
-                        "--pinentry-mode",
-                        "loopback",
-                        "--passphrase",
-                        "",
-                        "--quick-gen-key",
-                        name,
-                        "rsa2048",
-                        "sign",
-                        "never",
-                    ],
-                    "--quick-gen-key",
-                )
-                .expect("generate a key");
+                generate_rsa_signing_key(name, Some(home.path())).expect("generate a key");
             }
             TestKeyring { home }
         }

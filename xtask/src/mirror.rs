@@ -95,28 +95,12 @@ pub struct MirrorOptions {
 
 /// `cargo xtask mirror`: publishes release zips (given or freshly built) into the mirror.
 pub fn publish_mirror(workspace: &Workspace, options: &MirrorOptions) -> Result<PathBuf> {
-    let (source, only_version) = match &options.from {
-        Some(dir) => (dir.clone(), None),
-        None => {
-            let dir = workspace.target_dir.join("xtask").join("release");
-            release(
-                workspace,
-                &ReleaseOptions {
-                    out: dir.clone(),
-                    target: options.target.clone(),
-                    gpg_key: None,
-                },
-            )?;
-            (dir, Some(workspace.version.clone()))
-        }
-    };
-    let by_version = release_zips(&source, only_version.as_deref())?;
-    if by_version.is_empty() {
-        bail!(
-            "no terraform-provider-msgraph_VERSION_OS_ARCH.zip files in {}",
-            source.display()
-        );
-    }
+    let by_version = release_zips_to_publish(
+        workspace,
+        options.from.as_deref(),
+        options.target.as_deref(),
+    )?
+    .1;
     let mut dir = provider_dir(&options.out, &options.hostname, &options.namespace);
     for (version, archives) in by_version {
         dir = write_mirror(
@@ -130,8 +114,40 @@ pub fn publish_mirror(workspace: &Workspace, options: &MirrorOptions) -> Result<
     Ok(dir)
 }
 
+/// The release zips to publish, by version, and the directory they are in: those in `from`, or
+/// this version freshly built for `target` (default: the host).
+pub(crate) fn release_zips_to_publish(
+    workspace: &Workspace,
+    from: Option<&Path>,
+    target: Option<&str>,
+) -> Result<(PathBuf, BTreeMap<String, PlatformZips>)> {
+    let (source, only_version) = match from {
+        Some(dir) => (dir.to_path_buf(), None),
+        None => {
+            let dir = workspace.target_dir.join("xtask").join("release");
+            release(
+                workspace,
+                &ReleaseOptions {
+                    out: dir.clone(),
+                    target: target.map(str::to_owned),
+                    gpg_key: None,
+                },
+            )?;
+            (dir, Some(workspace.version.clone()))
+        }
+    };
+    let by_version = release_zips(&source, only_version.as_deref())?;
+    if by_version.is_empty() {
+        bail!(
+            "no terraform-provider-msgraph_VERSION_OS_ARCH.zip files in {}",
+            source.display()
+        );
+    }
+    Ok((source, by_version))
+}
+
 /// `(OS_ARCH, zip bytes)` for each platform of one version.
-type PlatformZips = Vec<(String, Vec<u8>)>;
+pub(crate) type PlatformZips = Vec<(String, Vec<u8>)>;
 
 /// Release zips in `dir`, grouped by version (optionally only `version`).
 pub(crate) fn release_zips(

@@ -9,11 +9,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::gpg::PublicKey;
 use crate::hashes::sha256_hex;
-use crate::mirror::{read_json_or_default, release_zips, write_file, write_json, PROVIDER_TYPE};
+use crate::mirror::{
+    read_json_or_default, release_zips_to_publish, write_file, write_json, PROVIDER_TYPE,
+};
 use crate::package::{
     key_id_file_name, public_key_file_name, signature_file_name, sums_file_name, zip_file_name,
 };
-use crate::release::{release, sign_release, ReleaseOptions};
+use crate::release::sign_release;
 use crate::workspace::Workspace;
 
 /// The plugin protocol versions this provider speaks, as the registry announces them.
@@ -282,31 +284,14 @@ pub struct RegistryOptions {
 /// `cargo xtask registry`: publishes release zips (given or freshly built) into the registry.
 pub fn publish_registry(workspace: &Workspace, options: &RegistryOptions) -> Result<PathBuf> {
     check_hostname(&options.hostname)?;
-    let (source, only_version) = match &options.from {
-        Some(dir) => (dir.clone(), None),
-        None => {
-            if options.gpg_key.is_none() {
-                bail!("a registry serves signed releases: pass --gpg-key KEYID, or --from a directory `cargo xtask release --gpg-key` wrote");
-            }
-            let dir = workspace.target_dir.join("xtask").join("release");
-            release(
-                workspace,
-                &ReleaseOptions {
-                    out: dir.clone(),
-                    target: options.target.clone(),
-                    gpg_key: None,
-                },
-            )?;
-            (dir, Some(workspace.version.clone()))
-        }
-    };
-    let by_version = release_zips(&source, only_version.as_deref())?;
-    if by_version.is_empty() {
-        bail!(
-            "no terraform-provider-msgraph_VERSION_OS_ARCH.zip files in {}",
-            source.display()
-        );
+    if options.from.is_none() && options.gpg_key.is_none() {
+        bail!("a registry serves signed releases: pass --gpg-key KEYID, or --from a directory `cargo xtask release --gpg-key` wrote");
     }
+    let (source, by_version) = release_zips_to_publish(
+        workspace,
+        options.from.as_deref(),
+        options.target.as_deref(),
+    )?;
     let mut dir = provider_dir(&options.out, &options.namespace);
     for (version, archives) in by_version {
         if let Some(key) = &options.gpg_key {

@@ -9,12 +9,11 @@
 //! Shutdown. All carry microsecond `@timestamp`s from Terraform's clock.
 
 use std::path::Path;
-use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
-use super::shutdown::{micros_since_epoch, CLOSE_MESSAGES, EXITED_MESSAGE};
+use super::shutdown::{micros_since_epoch, traced_schema, CLOSE_MESSAGES, EXITED_MESSAGE};
 use super::terraform::Terraform;
 
 const MTLS_MESSAGE: &str = "configuring client automatic mTLS";
@@ -64,21 +63,7 @@ pub fn measure(
     dir: &Path,
     expect_in_output: &str,
 ) -> Result<Vec<ProcessPhases>> {
-    let output = terraform
-        .command(dir)
-        .args(["providers", "schema", "-json"])
-        .env("TF_LOG", "json")
-        .stdin(Stdio::null())
-        .output()
-        .context("running terraform providers schema")?;
-    let log = String::from_utf8_lossy(&output.stderr);
-    if !output.status.success() {
-        bail!("terraform providers schema failed ({})", output.status);
-    }
-    if !String::from_utf8_lossy(&output.stdout).contains(expect_in_output) {
-        bail!("schema output does not mention {expect_in_output}");
-    }
-    phases(&log)
+    phases(&traced_schema(terraform, dir, expect_in_output)?)
 }
 
 /// Reads the phases of every provider process from a JSON trace log. Processes of a

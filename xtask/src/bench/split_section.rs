@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use super::phases::{self, per_command, ProcessPhases};
 use super::report::{Section, Table};
-use super::sections::verdict;
-use super::stats::{alternation, format_ms, format_ratio, median_ms};
-use super::terraform::{self, Terraform};
+use super::sections::{alternate_traced_runs, traced_subjects, verdict};
+use super::stats::{format_ms, format_ratio, median_ms};
+use super::terraform::Terraform;
 
 /// Issue 16: what the provider costs per command (exec to exit), at most this.
 const PROVIDER_PART_TARGET: Duration = Duration::from_millis(8);
@@ -41,39 +41,10 @@ pub fn split(
         ),
         ..Section::default()
     };
-    let mut subjects: Vec<(String, String, String)> = vec![(
-        "this provider".into(),
-        terraform::requiring("msgraph", "entra/msgraph"),
-        terraform::OUR_SOURCE.into(),
-    )];
-    match go_dir {
-        Ok(_) => subjects.push((
-            "vsphere Go provider".into(),
-            terraform::requiring("vsphere", "hashicorp/vsphere"),
-            super::go_provider::SOURCE.into(),
-        )),
-        Err(err) => section.errors.push(format!("vsphere Go provider: {err}")),
-    }
-    let mut results: Vec<Result<Vec<Vec<ProcessPhases>>, String>> = Vec::new();
-    let mut dirs = Vec::new();
-    for (i, (_, config, source)) in subjects.iter().enumerate() {
-        let dir = work.join(format!("split-{i}"));
-        let warmed = std::fs::create_dir_all(&dir)
-            .and_then(|()| std::fs::write(dir.join("main.tf"), config))
-            .map_err(anyhow::Error::from)
-            .and_then(|()| phases::measure(tf, &dir, source));
-        results.push(warmed.map(|_| Vec::new()).map_err(|e| format!("{e:#}")));
-        dirs.push(dir);
-    }
-    for index in alternation(subjects.len(), runs) {
-        let Ok(done) = &mut results[index] else {
-            continue;
-        };
-        match phases::measure(tf, &dirs[index], &subjects[index].2) {
-            Ok(found) => done.push(found),
-            Err(err) => results[index] = Err(format!("{err:#}")),
-        }
-    }
+    let subjects = traced_subjects(&mut section, go_dir);
+    let results = alternate_traced_runs(work, "split", &subjects, runs, |dir, source| {
+        phases::measure(tf, dir, source)
+    });
     // Per subject: the median of each phase over commands, and processes per command.
     let mut medians: Vec<Option<[f64; 5]>> = Vec::new();
     let mut processes = Vec::new();
