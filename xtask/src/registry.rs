@@ -208,9 +208,7 @@ pub fn write_registry(
     entry.platforms.extend(platforms);
     entry.platforms.sort();
     entry.platforms.dedup();
-    versions
-        .versions
-        .sort_by(|a, b| version_key(&a.version).cmp(&version_key(&b.version)));
+    versions.versions.sort_by_key(|v| version_key(&v.version));
     write_json(&versions_path, &versions)?;
 
     write_discovery(out)?;
