@@ -4,8 +4,8 @@
 //!
 //! go-plugin logs "configuring client automatic mTLS" before generating Terraform's P-521 client
 //! key and certificate, "starting plugin" right before exec, "using plugin" once the handshake
-//! line is read and the gRPC connection (TLS included) is up, and "plugin process exited" when
-//! its wait on the process returns; Terraform logs "GRPCProvider[.v6]: Close" right before
+//! line is read (it dials lazily: TLS happens with the first RPC), and "plugin process exited"
+//! when its wait on the process returns; Terraform logs "GRPCProvider[.v6]: Close" right before
 //! Shutdown. All carry microsecond `@timestamp`s from Terraform's clock.
 
 use std::path::Path;
@@ -25,9 +25,9 @@ const CONNECTED_MESSAGE: &str = "using plugin";
 pub struct ProcessPhases {
     /// Terraform's AutoMTLS setup (key and certificate), before the provider exists.
     pub mtls: Duration,
-    /// Exec, handshake line, TLS and gRPC connect.
+    /// Exec and the handshake line.
     pub start_to_connected: Duration,
-    /// Connected to Close: the RPCs (and Terraform's work between them).
+    /// Handshake read to Close: the TLS connection, the RPCs and Terraform's work between them.
     pub rpcs: Duration,
     /// Close (Shutdown sent) to the process reaped.
     pub close_to_exit: Duration,

@@ -32,8 +32,9 @@ pub fn split(
              run) at Terraform's own trace timestamps: \"configuring client automatic mTLS\" → \
              \"starting plugin\" is Terraform's mTLS setup; \"starting plugin\" → \"plugin process \
              exited\" is what the provider costs: exec and handshake up to \"using plugin\" (the \
-             handshake line read and the TLS gRPC connection up), the RPCs up to Close, and \
-             Shutdown to exit. Sums over the command's provider processes, medians over runs. \
+             handshake line read), then the TLS connection and the RPCs up to Close (go-plugin \
+             connects lazily, on the first RPC, so the TLS handshake falls in this phase with \
+             Terraform's own gRPC client set-up), and Shutdown to exit. Sums over the command's provider processes, medians over runs. \
              Trace logging itself slows Terraform a little, so these times sit slightly above \
              the untraced ones. Targets for the provider's part: ≤ {} and ≤ 1/10 of the Go \
              provider's.",
@@ -88,8 +89,8 @@ pub fn split(
     ]);
     let names = [
         "Terraform: AutoMTLS setup (mTLS → starting plugin), not the provider's",
-        "exec, handshake, TLS + connect (starting plugin → using plugin)",
-        "RPCs (using plugin → Close)",
+        "exec and handshake line (starting plugin → using plugin)",
+        "TLS connect and RPCs (using plugin → Close)",
         "Shutdown to exit (Close → plugin process exited)",
         "**The provider's part** (starting plugin → plugin process exited)",
     ];
