@@ -5,7 +5,7 @@
 terraform {
   required_providers {
     msgraph = {
-      source = "entra/msgraph"
+      source = "registry.example.com/platform/msgraph"
     }
   }
 }

@@ -44,7 +44,8 @@ use provider_config::{process_env, Resolution};
 use resource::Ops;
 use schema::TYPE_NAME;
 
-/// The provider's source address, what `source = "entra/msgraph"` resolves to.
+/// The address `--debug` mode announces in TF_REATTACH_PROVIDERS: the configuration being debugged
+/// names `source = "entra/msgraph"`, which Terraform expands to this.
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/entra/msgraph";
 
 /// What ConfigureProvider left behind.

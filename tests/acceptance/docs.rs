@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const PROVIDER_ADDRESS: &str = "registry.terraform.io/entra/msgraph";
+/// The address the examples require (a private registry's; dev_overrides stands in for it).
+const PROVIDER_ADDRESS: &str = "registry.example.com/platform/msgraph";
 
 fn repo_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -77,10 +78,47 @@ fn examples_cover_the_documented_layout() {
         let dir = repo_root().join("examples").join(expected);
         assert!(dirs.contains(&dir), "examples/{expected} has no .tf files");
     }
-    let import =
-        repo_root().join("examples/resources/msgraph_cross_tenant_identity_sync/import.sh");
-    let import = std::fs::read_to_string(&import).expect("import.sh");
-    assert!(import.contains("terraform import msgraph_cross_tenant_identity_sync."));
+    // Every resource documents both ways to import: the block and the command.
+    for entry in std::fs::read_dir(repo_root().join("examples/resources")).expect("resources") {
+        let dir = entry.expect("entry").path();
+        let name = dir
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        let import = std::fs::read_to_string(dir.join("import.sh"))
+            .unwrap_or_else(|e| panic!("examples/resources/{name}/import.sh: {e}"));
+        assert!(
+            import.contains(&format!("terraform import {name}.")),
+            "{name}/import.sh"
+        );
+        let block = std::fs::read_to_string(dir.join("import-by-string-id.tf"))
+            .unwrap_or_else(|e| panic!("examples/resources/{name}/import-by-string-id.tf: {e}"));
+        assert!(
+            block.contains(&format!("to = {name}.")),
+            "{name}/import-by-string-id.tf"
+        );
+    }
+    // Examples name an address that a private registry can serve, not a public namespace
+    // nobody publishes to.
+    for dir in &dirs {
+        for entry in std::fs::read_dir(dir).expect("example files") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e == "tf") {
+                let text = std::fs::read_to_string(&path).expect("example file");
+                for line in text
+                    .lines()
+                    .filter(|l| l.trim_start().starts_with("source "))
+                {
+                    assert!(
+                        line.contains(PROVIDER_ADDRESS),
+                        "{} requires another source: {line}",
+                        path.display()
+                    );
+                }
+            }
+        }
+    }
 }
 
 #[test]
@@ -122,6 +160,13 @@ fn examples_are_valid() {
             for entry in std::fs::read_dir(&example).expect("example files") {
                 let path = entry.expect("entry").path();
                 if path.extension().is_some_and(|e| e == "tf") {
+                    // `import {}` blocks need Terraform 1.5; the docs say so next to them.
+                    let import_block = path
+                        .file_name()
+                        .is_some_and(|n| n == "import-by-string-id.tf");
+                    if import_block && !tf.at_least(1, 5) {
+                        continue;
+                    }
                     let text = std::fs::read_to_string(&path).expect("example file");
                     declares_provider |= text.contains("required_providers");
                     std::fs::write(dir.join(path.file_name().expect("name")), text).expect("copy");
@@ -132,7 +177,7 @@ fn examples_are_valid() {
                 // would look for hashicorp/msgraph.
                 std::fs::write(
                     dir.join("zz_required_providers.tf"),
-                    "terraform {\n  required_providers {\n    msgraph = {\n      source = \"entra/msgraph\"\n    }\n  }\n}\n",
+                    format!("terraform {{\n  required_providers {{\n    msgraph = {{\n      source = \"{PROVIDER_ADDRESS}\"\n    }}\n  }}\n}}\n"),
                 )
                 .expect("required_providers shim");
             }

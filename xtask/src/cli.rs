@@ -7,7 +7,8 @@ use anyhow::{bail, Context, Result};
 use crate::demo::demo;
 use crate::docs::{docs, DocsOptions};
 use crate::mirror::{publish_mirror, MirrorOptions};
-use crate::release::{release, sign_detached, write_checksums, ReleaseOptions};
+use crate::registry::{publish_registry, source_address, RegistryOptions};
+use crate::release::{release, sign_release, write_checksums, ReleaseOptions};
 use crate::workspace::Workspace;
 
 const USAGE: &str = "\
@@ -15,9 +16,13 @@ usage: cargo xtask <task> [flags]
 
 tasks:
   release --out DIR [--target TRIPLE] [--gpg-key ID]
-      build the release binary and write the zip, SHA256SUMS, manifest (and signature)
+      build the release binary and write the zip, SHA256SUMS, manifest (and signature, public
+      key and key ID)
   sums --dir DIR [--gpg-key ID]
       rewrite manifest and SHA256SUMS for all of this version's zips in DIR (and sign them)
+  registry --out DIR --hostname HOST --namespace NS [--gpg-key ID] [--from DIR] [--target TRIPLE]
+      add this version to a static private registry (Provider Registry Protocol) served as
+      https://HOST/, keeping older ones; --from takes signed release files from DIR
   mirror --out DIR --hostname HOST --namespace NS [--from DIR] [--target TRIPLE]
       add this version to a packed provider mirror (network and filesystem), keeping older ones;
       --from takes release zips from DIR instead of building them
@@ -100,8 +105,14 @@ pub fn run(args: &[String]) -> Result<()> {
             let output = release(&Workspace::discover()?, &options)?;
             println!("wrote {}", output.zip_path.display());
             println!("wrote {}", output.sums_path.display());
-            if let Some(signature) = output.signature_path {
-                println!("wrote {}", signature.display());
+            if let Some(signing) = output.signing {
+                println!("wrote {}", signing.signature_path.display());
+                println!("wrote {}", signing.public_key_path.display());
+                println!(
+                    "wrote {} (key ID {})",
+                    signing.key_id_path.display(),
+                    signing.key_id
+                );
             }
             Ok(())
         }
@@ -113,7 +124,9 @@ pub fn run(args: &[String]) -> Result<()> {
             let sums = write_checksums(&dir, &workspace.version)?;
             println!("wrote {}", sums.display());
             if let Some(key) = flags.value("gpg-key") {
-                println!("wrote {}", sign_detached(&sums, &key, None)?.display());
+                let signing = sign_release(&dir, &workspace.version, &key, None)?;
+                println!("wrote {}", signing.signature_path.display());
+                println!("wrote {}", signing.public_key_path.display());
             }
             Ok(())
         }
@@ -129,6 +142,27 @@ pub fn run(args: &[String]) -> Result<()> {
             };
             let dir = publish_mirror(&Workspace::discover()?, &options)?;
             println!("mirror updated: {}", dir.display());
+            Ok(())
+        }
+        "registry" => {
+            let flags = Flags::parse(rest, &[])?;
+            flags.check_known(&["out", "hostname", "namespace", "gpg-key", "from", "target"])?;
+            let options = RegistryOptions {
+                out: PathBuf::from(flags.required("out")?),
+                hostname: flags.required("hostname")?,
+                namespace: flags.required("namespace")?,
+                gpg_key: flags.value("gpg-key"),
+                from: flags.value("from").map(PathBuf::from),
+                target: flags.value("target"),
+            };
+            let dir = publish_registry(&Workspace::discover()?, &options)?;
+            println!("registry updated: {}", dir.display());
+            println!(
+                "serve {} as https://{}/ and require source = \"{}\"",
+                options.out.display(),
+                options.hostname,
+                source_address(&options.hostname, &options.namespace)
+            );
             Ok(())
         }
         "docs" => {

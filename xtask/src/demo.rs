@@ -1,81 +1,194 @@
-//! `cargo xtask demo`: builds provider and simulator, starts the simulator, and walks
-//! examples/demo through init, plan, apply, an empty plan, an update and destroy.
+//! `cargo xtask demo`: builds the provider, serves the Graph simulator in-process, and walks
+//! examples/demo through init, plan, apply, an empty plan, an update and destroy, printing after
+//! each Terraform step the Graph requests the simulator received.
 
-use std::io::{BufRead, BufReader};
+use std::io::{IsTerminal as _, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::process::{Command, ExitStatus};
+use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
+use msgraph_sim::{RecordedRequest, Sim};
 
-use crate::package::binary_entry_name;
+use crate::hashes::h1_hash;
+use crate::mirror::write_mirror;
+use crate::package::package_zip;
 use crate::platform::host_os_arch;
 use crate::workspace::{Workspace, PROVIDER_PACKAGE};
 
-/// The simulator's package and binary name.
-const SIM_BINARY: &str = "msgraph-sim";
-
-/// The partner tenant the demo configures (made up; the simulator pre-creates it).
+/// The partner tenant the demo configures (made up).
 pub const DEMO_PARTNER_TENANT_ID: &str = "3f1c2b7a-9d4e-4c1a-8b2f-6e5d4c3b2a10";
 
-/// Where Terraform must find the provider: the address examples/demo requires.
-const PROVIDER_HOST: &str = "registry.terraform.io";
-const PROVIDER_NAMESPACE: &str = "entra";
+/// The address examples/demo requires, served here from a local filesystem mirror.
+const PROVIDER_HOST: &str = "registry.example.com";
+const PROVIDER_NAMESPACE: &str = "platform";
 
-/// How long the simulator may take to print its listening line.
-const SIM_START_TIMEOUT: Duration = Duration::from_secs(30);
+/// What a step expects of Terraform's exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Success,
+    /// `plan -detailed-exitcode` answering 0: nothing to change.
+    NoChanges,
+}
 
-/// The simulator's default app, as it prints it on stderr.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct SimCredentials {
-    pub tenant_id: String,
-    pub client_id: String,
-    pub client_secret: String,
+/// One Terraform command of the walk-through and what the reader should see in the requests.
+struct Step {
+    title: &'static str,
+    args: &'static [&'static str],
+    expect: Expect,
+    /// Printed before the requests: what they show.
+    explains: &'static str,
+}
+
+/// The walk-through. A new resource in examples/demo needs no new step: its requests appear
+/// under the same ones.
+const STEPS: &[Step] = &[
+    Step {
+        title: "init",
+        args: &["init", "-input=false"],
+        expect: Expect::Success,
+        explains: "installs the provider from a local mirror; Graph sees nothing",
+    },
+    Step {
+        title: "plan",
+        args: &["plan", "-input=false"],
+        expect: Expect::Success,
+        explains: "nothing is in state yet, so planning a create needs no Graph request",
+    },
+    Step {
+        title: "apply",
+        args: &["apply", "-input=false", "-auto-approve"],
+        expect: Expect::Success,
+        explains: "sign-in, a GET that finds no policy yet (404), then one PUT creating it",
+    },
+    Step {
+        title: "plan (expecting no changes)",
+        args: &["plan", "-input=false", "-detailed-exitcode"],
+        expect: Expect::NoChanges,
+        explains: "the refresh is one GET per resource; what Graph holds matches the configuration",
+    },
+    Step {
+        title: "apply (update: stop synchronizing users from the partner)",
+        args: &[
+            "apply",
+            "-input=false",
+            "-auto-approve",
+            "-var",
+            "is_sync_allowed=false",
+        ],
+        expect: Expect::Success,
+        explains: "a refreshing GET, then one PATCH holding only the property that changed \
+                   (plan and apply each start the provider, which signs in once)",
+    },
+    Step {
+        title: "destroy",
+        args: &[
+            "destroy",
+            "-input=false",
+            "-auto-approve",
+            "-var",
+            "is_sync_allowed=false",
+        ],
+        expect: Expect::Success,
+        explains: "a refreshing GET, then the DELETE",
+    },
+];
+
+/// What Graph already holds before Terraform starts.
+fn prepare_tenant(sim: &Sim) {
+    // The partner's cross-tenant access configuration: the identity synchronization policy
+    // hangs off it. Once examples/demo creates the partner configuration itself, this goes.
+    sim.add_partner(DEMO_PARTNER_TENANT_ID);
 }
 
 pub fn demo(workspace: &Workspace) -> Result<()> {
-    workspace.cargo_build(&[
-        "--package",
-        PROVIDER_PACKAGE,
-        "--bin",
-        PROVIDER_PACKAGE,
-        "--package",
-        SIM_BINARY,
-        "--bin",
-        SIM_BINARY,
-    ])?;
-    let provider = workspace.binary_path(PROVIDER_PACKAGE, "debug", None);
-    let sim_binary = workspace.binary_path(SIM_BINARY, "debug", None);
-    let terraform = terraform_binary();
+    println!(
+        "==> Building the provider (cargo build --package {PROVIDER_PACKAGE}).\n    \
+         A first build compiles about 250 crates and takes several minutes (5 to 10 on two\n    \
+         cores); later runs take seconds."
+    );
+    let started = Instant::now();
+    workspace.cargo_build(&["--package", PROVIDER_PACKAGE, "--bin", PROVIDER_PACKAGE])?;
+    println!("==> built in {:.0?}", started.elapsed());
+    let options = DemoOptions {
+        provider: workspace.binary_path(PROVIDER_PACKAGE, "debug", None),
+        version: workspace.version.clone(),
+        terraform: terraform_binary(),
+        config: workspace.root.join("examples/demo"),
+        // Terraform colours its output only for a terminal, like every other tool.
+        color: std::io::stdout().is_terminal(),
+    };
+    run_demo(&options, &mut std::io::stdout().lock())
+}
 
+/// What the walk-through runs.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// The provider binary and its version.
+    pub provider: PathBuf,
+    pub version: String,
+    pub terraform: PathBuf,
+    /// The configuration directory (examples/demo).
+    pub config: PathBuf,
+    /// Let Terraform colour its output.
+    pub color: bool,
+}
+
+/// Runs the walk-through with a built provider, writing Terraform's output and the Graph
+/// requests of each step to `out`.
+pub fn run_demo(options: &DemoOptions, out: &mut dyn Write) -> Result<()> {
     let work = tempfile::Builder::new()
         .prefix("msgraph-demo-")
         .tempdir()
         .context("creating a temporary directory")?;
     let config_dir = work.path().join("demo");
-    copy_tf_files(&workspace.root.join("examples/demo"), &config_dir)?;
+    copy_tf_files(&options.config, &config_dir)?;
     let mirror = work.path().join("providers");
-    install_unpacked(&provider, &mirror, &workspace.version)?;
+    let h1 = publish_to_mirror(&options.provider, &mirror, &options.version)?;
+    // A lock file naming the package's hash: init verifies against it instead of warning that it
+    // could only compute checksums for this platform.
+    std::fs::write(
+        config_dir.join(".terraform.lock.hcl"),
+        lock_file_text(&options.version, &h1),
+    )
+    .context("writing .terraform.lock.hcl")?;
     let cli_config = work.path().join("terraform.tfrc");
     std::fs::write(&cli_config, cli_config_text(&mirror))
         .context("writing the Terraform CLI configuration")?;
 
-    let sim = SimProcess::start(&sim_binary, DEMO_PARTNER_TENANT_ID)?;
-    println!("==> simulator listening on {}", sim.url);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .context("starting the simulator's runtime")?;
+    let sim = Sim::new();
+    prepare_tenant(&sim);
+    let server = runtime.block_on(sim.spawn());
+    writeln!(
+        out,
+        "==> Graph simulator listening on {} (tenant {}, app {})",
+        server.url,
+        msgraph_sim::TENANT_ID,
+        msgraph_sim::CLIENT_ID
+    )?;
 
-    let run = |title: &str, args: &[&str]| -> Result<ExitStatus> {
-        println!("\n==> terraform {title}");
-        let mut command = Command::new(&terraform);
+    let run = |step: &Step, out: &mut dyn Write| -> Result<ExitStatus> {
+        writeln!(out, "\n==> terraform {}", step.title)?;
+        out.flush()?;
+        let mut command = Command::new(&options.terraform);
+        command.args(step.args);
+        if !options.color {
+            command.arg("-no-color");
+        }
         command
-            .args(args)
             .current_dir(&config_dir)
             .env("TF_CLI_CONFIG_FILE", &cli_config)
             .env("CHECKPOINT_DISABLE", "1")
-            .env("TF_VAR_sim_url", &sim.url)
-            .env("TF_VAR_tenant_id", &sim.credentials.tenant_id)
-            .env("TF_VAR_client_id", &sim.credentials.client_id)
-            .env("TF_VAR_client_secret", &sim.credentials.client_secret)
+            .env("TF_IN_AUTOMATION", "1")
+            .env("TF_VAR_sim_url", &server.url)
+            .env("TF_VAR_tenant_id", msgraph_sim::TENANT_ID)
+            .env("TF_VAR_client_id", msgraph_sim::CLIENT_ID)
+            .env("TF_VAR_client_secret", msgraph_sim::CLIENT_SECRET)
             .env("TF_VAR_partner_tenant_id", DEMO_PARTNER_TENANT_ID);
         // Credentials from the caller's environment would win over the simulator's app.
         for (key, _) in std::env::vars_os() {
@@ -83,53 +196,70 @@ pub fn demo(workspace: &Workspace) -> Result<()> {
                 command.env_remove(key);
             }
         }
-        command
-            .status()
-            .with_context(|| format!("running {} (is Terraform installed?)", terraform.display()))
-    };
-    let expect_success = |title: &str, args: &[&str]| -> Result<()> {
-        let status = run(title, args)?;
-        if !status.success() {
-            bail!("terraform {title} failed ({status})");
-        }
-        Ok(())
+        let output = command.output().with_context(|| {
+            format!(
+                "running {} (is Terraform installed?)",
+                options.terraform.display()
+            )
+        })?;
+        out.write_all(&output.stdout)?;
+        out.write_all(&output.stderr)?;
+        Ok(output.status)
     };
 
-    expect_success("init", &["init", "-input=false"])?;
-    expect_success("plan", &["plan", "-input=false"])?;
-    expect_success("apply", &["apply", "-input=false", "-auto-approve"])?;
-    let status = run(
-        "plan (expecting no changes)",
-        &["plan", "-input=false", "-detailed-exitcode"],
-    )?;
-    match status.code() {
-        Some(0) => println!("==> no changes after apply, as expected"),
-        Some(2) => bail!("the plan after apply wants changes; the provider is not converging"),
-        _ => bail!("terraform plan failed ({status})"),
+    for step in STEPS {
+        server.clear_requests();
+        let status = run(step, out)?;
+        writeln!(
+            out,
+            "\n--- Graph requests during `terraform {}`: {}",
+            step.args[0], step.explains
+        )?;
+        write!(out, "{}", format_requests(&server.requests()))?;
+        match (step.expect, status.code()) {
+            (Expect::Success, Some(0)) => {}
+            (Expect::NoChanges, Some(0)) => {
+                writeln!(out, "==> no changes after apply, as expected")?
+            }
+            (Expect::NoChanges, Some(2)) => {
+                bail!("the plan after apply wants changes; the provider is not converging")
+            }
+            _ => bail!("terraform {} failed ({status})", step.title),
+        }
     }
-    expect_success(
-        "apply (update: stop synchronizing users from the partner)",
-        &[
-            "apply",
-            "-input=false",
-            "-auto-approve",
-            "-var",
-            "is_sync_allowed=false",
-        ],
-    )?;
-    expect_success(
-        "destroy",
-        &[
-            "destroy",
-            "-input=false",
-            "-auto-approve",
-            "-var",
-            "is_sync_allowed=false",
-        ],
-    )?;
-    drop(sim);
-    println!("\n==> demo finished; simulator stopped");
+    drop(server);
+    runtime.shutdown_background();
+    writeln!(out, "\n==> demo finished; simulator stopped")?;
     Ok(())
+}
+
+/// One line per request: `METHOD path -> status  body`, sign-ins without their secret.
+pub fn format_requests(requests: &[RecordedRequest]) -> String {
+    if requests.is_empty() {
+        return "    (none)\n".to_owned();
+    }
+    let mut out = String::new();
+    for request in requests {
+        let body = if request.path.contains("/oauth2/") {
+            "(sign-in; the form carries the client secret, not shown)".to_owned()
+        } else {
+            request.body.replace('\n', " ")
+        };
+        let status = match request.status {
+            0 => "no response".to_owned(),
+            code => code.to_string(),
+        };
+        out.push_str(&format!(
+            "    {:<6} {} -> {status}",
+            request.method, request.path
+        ));
+        if !body.trim().is_empty() {
+            out.push_str("  ");
+            out.push_str(body.trim());
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// `TF_ACC_TERRAFORM_PATH` when set (as the tests use it), else `terraform` from PATH.
@@ -153,21 +283,26 @@ fn is_credential_variable(key: &str) -> bool {
     .any(|prefix| key.starts_with(prefix))
 }
 
-/// Lays the provider out as an unpacked filesystem mirror, so that `terraform init` works
-/// offline (dev_overrides would make init query registry.terraform.io and fail).
-fn install_unpacked(provider: &Path, mirror: &Path, version: &str) -> Result<()> {
+/// Packs the provider into a packed filesystem mirror, so that `terraform init` works offline
+/// and records a hash; returns the package's `h1:` hash.
+fn publish_to_mirror(provider: &Path, mirror: &Path, version: &str) -> Result<String> {
     let os_arch = host_os_arch()?;
-    let dir = mirror
-        .join(PROVIDER_HOST)
-        .join(PROVIDER_NAMESPACE)
-        .join("msgraph")
-        .join(version)
-        .join(&os_arch);
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let target = dir.join(binary_entry_name(version, &os_arch));
-    std::fs::copy(provider, &target)
-        .with_context(|| format!("copying {} into the mirror", provider.display()))?;
-    Ok(())
+    let zip = package_zip(provider, version, &os_arch)?;
+    let h1 = h1_hash(&zip)?;
+    write_mirror(
+        mirror,
+        PROVIDER_HOST,
+        PROVIDER_NAMESPACE,
+        version,
+        &[(os_arch, zip)],
+    )?;
+    Ok(h1)
+}
+
+fn lock_file_text(version: &str, h1: &str) -> String {
+    format!(
+        "# This file is maintained automatically by \"terraform init\".\n# Manual edits may be lost in future updates.\n\nprovider \"{PROVIDER_HOST}/{PROVIDER_NAMESPACE}/msgraph\" {{\n  version = \"{version}\"\n  hashes = [\n    \"{h1}\",\n  ]\n}}\n"
+    )
 }
 
 fn cli_config_text(mirror: &Path) -> String {
@@ -211,194 +346,55 @@ fn copy_tf_files(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The running simulator; killed when dropped, so it stops on every exit path.
-struct SimProcess {
-    child: Child,
-    url: String,
-    credentials: SimCredentials,
-}
-
-impl SimProcess {
-    fn start(binary: &Path, partner: &str) -> Result<SimProcess> {
-        let mut child = Command::new(binary)
-            .args(["--listen", "127.0.0.1:0", "--partner", partner])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .with_context(|| format!("starting {}", binary.display()))?;
-        let (lines_tx, lines) = mpsc::channel::<(bool, String)>();
-        if let Some(stdout) = child.stdout.take() {
-            let tx = lines_tx.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                    let _ = tx.send((true, line));
-                }
-            });
-        }
-        if let Some(stderr) = child.stderr.take() {
-            let tx = lines_tx;
-            std::thread::spawn(move || {
-                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                    let _ = tx.send((false, line));
-                }
-            });
-        }
-        // Kill the child if we give up below.
-        let mut sim = SimProcess {
-            child,
-            url: String::new(),
-            credentials: SimCredentials::default(),
-        };
-        let deadline = Instant::now() + SIM_START_TIMEOUT;
-        let mut stderr_lines = Vec::new();
-        loop {
-            if !sim.url.is_empty() {
-                if let Some(credentials) = parse_sim_credentials(&stderr_lines) {
-                    sim.credentials = credentials;
-                    return Ok(sim);
-                }
-            }
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            match lines.recv_timeout(remaining) {
-                Ok((true, line)) => {
-                    if let Some(url) = parse_listening_line(&line) {
-                        sim.url = url;
-                    }
-                }
-                Ok((false, line)) => stderr_lines.push(line),
-                Err(_) => bail!(
-                    "the simulator did not report its address and default credentials within {}s; its stderr:\n{}",
-                    SIM_START_TIMEOUT.as_secs(),
-                    stderr_lines.join("\n")
-                ),
-            }
-        }
-    }
-}
-
-impl Drop for SimProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-enum CredentialField {
-    Tenant,
-    Client,
-    Secret,
-}
-
-fn credential_field(key: &str) -> Option<CredentialField> {
-    let key: String = key
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect::<String>()
-        .to_ascii_lowercase();
-    match key.as_str() {
-        "tenant" | "tenantid" | "armtenantid" => Some(CredentialField::Tenant),
-        "client" | "clientid" | "appid" | "armclientid" => Some(CredentialField::Client),
-        "secret" | "clientsecret" | "armclientsecret" => Some(CredentialField::Secret),
-        _ => None,
-    }
-}
-
-/// `msgraph-sim listening on http://127.0.0.1:PORT` -> the URL.
-pub fn parse_listening_line(line: &str) -> Option<String> {
-    let url = line.trim().strip_prefix("msgraph-sim listening on ")?;
-    url.starts_with("http://")
-        .then(|| url.trim_end_matches('/').to_owned())
-}
-
-/// Finds the default app's tenant, client ID and secret in the simulator's stderr, written as
-/// `key = value`, `key=value` or `key: value` (keys like `tenant_id`, `client_id`, `client_secret`).
-pub fn parse_sim_credentials(lines: &[String]) -> Option<SimCredentials> {
-    let mut credentials = SimCredentials::default();
-    for line in lines {
-        let tokens: Vec<&str> = line
-            .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
-            .filter(|t| !t.is_empty())
-            .collect();
-        let mut index = 0;
-        while index < tokens.len() {
-            let token = tokens[index];
-            let next = tokens.get(index + 1).copied();
-            let (key, value, used) = match token.split_once(['=', ':']) {
-                // `key=value`
-                Some((key, value)) if !key.is_empty() && !value.is_empty() => (key, value, 1),
-                // `key= value` / `key: value`
-                Some((key, "")) if !key.is_empty() => (key, next.unwrap_or_default(), 2),
-                // `key = value` / `key : value`
-                None if matches!(next, Some("=" | ":")) => {
-                    (token, tokens.get(index + 2).copied().unwrap_or_default(), 3)
-                }
-                _ => (token, "", 1),
-            };
-            let field = credential_field(key);
-            // A label like `app:` is not a key: only known keys consume the following token.
-            index += if field.is_some() { used } else { 1 };
-            let value = value.trim_matches(|c| c == '"' || c == '\'').to_owned();
-            if value.is_empty() {
-                continue;
-            }
-            match field {
-                Some(CredentialField::Tenant) => credentials.tenant_id = value,
-                Some(CredentialField::Client) => credentials.client_id = value,
-                Some(CredentialField::Secret) => credentials.client_secret = value,
-                None => {}
-            }
-        }
-    }
-    let complete = !credentials.tenant_id.is_empty()
-        && !credentials.client_id.is_empty()
-        && !credentials.client_secret.is_empty();
-    complete.then_some(credentials)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn request(method: &str, path: &str, status: u16, body: &str) -> RecordedRequest {
+        RecordedRequest {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            query: String::new(),
+            status,
+            body: body.to_owned(),
+            headers: Vec::new(),
+        }
+    }
+
     #[test]
-    fn reads_the_listening_line() {
+    fn requests_show_method_path_status_and_body_but_no_secret() {
+        let text = format_requests(&[
+            request(
+                "POST",
+                "/t/oauth2/v2.0/token",
+                200,
+                "client_secret=hunter2&grant_type=client_credentials",
+            ),
+            request(
+                "PATCH",
+                "/v1.0/p",
+                204,
+                "{\"userSyncInbound\":{\"isSyncAllowed\":false}}",
+            ),
+            request("GET", "/v1.0/p", 0, ""),
+        ]);
         assert_eq!(
-            parse_listening_line("msgraph-sim listening on http://127.0.0.1:41234").as_deref(),
-            Some("http://127.0.0.1:41234")
+            text,
+            "    POST   /t/oauth2/v2.0/token -> 200  (sign-in; the form carries the client secret, not shown)\n    \
+             PATCH  /v1.0/p -> 204  {\"userSyncInbound\":{\"isSyncAllowed\":false}}\n    \
+             GET    /v1.0/p -> no response\n"
         );
-        assert_eq!(parse_listening_line("something else"), None);
+        assert!(!text.contains("hunter2"));
+        assert_eq!(format_requests(&[]), "    (none)\n");
     }
 
     #[test]
-    fn reads_credentials_in_either_style() {
-        let equals = vec!["default app: tenant_id=t-1 client_id=c-2 client_secret=s-3".to_owned()];
-        let colons = vec![
-            "tenant_id: t-1".to_owned(),
-            "client_id: c-2".to_owned(),
-            "client_secret: s-3".to_owned(),
-        ];
-        let expected = SimCredentials {
-            tenant_id: "t-1".to_owned(),
-            client_id: "c-2".to_owned(),
-            client_secret: "s-3".to_owned(),
-        };
-        // What msgraph-sim prints today.
-        let aligned = vec![
-            "tenant_id     = t-1".to_owned(),
-            "client_id     = c-2".to_owned(),
-            "client_secret = s-3".to_owned(),
-        ];
-        assert_eq!(parse_sim_credentials(&aligned), Some(expected.clone()));
-        assert_eq!(parse_sim_credentials(&equals), Some(expected.clone()));
-        assert_eq!(parse_sim_credentials(&colons), Some(expected));
-        assert_eq!(parse_sim_credentials(&["tenant_id=t".to_owned()]), None);
-    }
-
-    #[test]
-    fn cli_config_points_a_filesystem_mirror_at_the_provider() {
+    fn mirror_cli_config_and_lock_file_name_the_examples_address() {
         let text = cli_config_text(Path::new("/tmp/x y/providers"));
         assert!(text.contains("path    = \"/tmp/x y/providers\""));
-        assert!(text.contains("include = [\"registry.terraform.io/entra/msgraph\"]"));
+        assert!(text.contains("include = [\"registry.example.com/platform/msgraph\"]"));
+        let lock = lock_file_text("0.1.0", "h1:abc=");
+        assert!(lock.contains("provider \"registry.example.com/platform/msgraph\" {\n  version = \"0.1.0\"\n  hashes = [\n    \"h1:abc=\",\n  ]\n}\n"));
     }
 
     #[test]

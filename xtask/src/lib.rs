@@ -1,14 +1,17 @@
-//! Repository automation behind `cargo xtask` (release zips, provider mirror, docs, demo), also
+//! Repository automation behind `cargo xtask` (release zips, provider mirror and registry, docs,
+//! demo, bench), also
 //! used as a library by the acceptance tests.
 
 pub mod bench;
 pub mod cli;
 pub mod demo;
 pub mod docs;
+pub mod gpg;
 pub mod hashes;
 pub mod mirror;
 pub mod package;
 pub mod platform;
+pub mod registry;
 pub mod release;
 pub mod workspace;
 

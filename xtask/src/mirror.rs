@@ -95,28 +95,12 @@ pub struct MirrorOptions {
 
 /// `cargo xtask mirror`: publishes release zips (given or freshly built) into the mirror.
 pub fn publish_mirror(workspace: &Workspace, options: &MirrorOptions) -> Result<PathBuf> {
-    let (source, only_version) = match &options.from {
-        Some(dir) => (dir.clone(), None),
-        None => {
-            let dir = workspace.target_dir.join("xtask").join("release");
-            release(
-                workspace,
-                &ReleaseOptions {
-                    out: dir.clone(),
-                    target: options.target.clone(),
-                    gpg_key: None,
-                },
-            )?;
-            (dir, Some(workspace.version.clone()))
-        }
-    };
-    let by_version = release_zips(&source, only_version.as_deref())?;
-    if by_version.is_empty() {
-        bail!(
-            "no terraform-provider-msgraph_VERSION_OS_ARCH.zip files in {}",
-            source.display()
-        );
-    }
+    let by_version = release_zips_to_publish(
+        workspace,
+        options.from.as_deref(),
+        options.target.as_deref(),
+    )?
+    .1;
     let mut dir = provider_dir(&options.out, &options.hostname, &options.namespace);
     for (version, archives) in by_version {
         dir = write_mirror(
@@ -130,11 +114,46 @@ pub fn publish_mirror(workspace: &Workspace, options: &MirrorOptions) -> Result<
     Ok(dir)
 }
 
+/// The release zips to publish, by version, and the directory they are in: those in `from`, or
+/// this version freshly built for `target` (default: the host).
+pub(crate) fn release_zips_to_publish(
+    workspace: &Workspace,
+    from: Option<&Path>,
+    target: Option<&str>,
+) -> Result<(PathBuf, BTreeMap<String, PlatformZips>)> {
+    let (source, only_version) = match from {
+        Some(dir) => (dir.to_path_buf(), None),
+        None => {
+            let dir = workspace.target_dir.join("xtask").join("release");
+            release(
+                workspace,
+                &ReleaseOptions {
+                    out: dir.clone(),
+                    target: target.map(str::to_owned),
+                    gpg_key: None,
+                },
+            )?;
+            (dir, Some(workspace.version.clone()))
+        }
+    };
+    let by_version = release_zips(&source, only_version.as_deref())?;
+    if by_version.is_empty() {
+        bail!(
+            "no terraform-provider-msgraph_VERSION_OS_ARCH.zip files in {}",
+            source.display()
+        );
+    }
+    Ok((source, by_version))
+}
+
 /// `(OS_ARCH, zip bytes)` for each platform of one version.
-type PlatformZips = Vec<(String, Vec<u8>)>;
+pub(crate) type PlatformZips = Vec<(String, Vec<u8>)>;
 
 /// Release zips in `dir`, grouped by version (optionally only `version`).
-fn release_zips(dir: &Path, version: Option<&str>) -> Result<BTreeMap<String, PlatformZips>> {
+pub(crate) fn release_zips(
+    dir: &Path,
+    version: Option<&str>,
+) -> Result<BTreeMap<String, PlatformZips>> {
     let mut found: BTreeMap<String, PlatformZips> = BTreeMap::new();
     for entry in std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
         let entry = entry?;
@@ -154,22 +173,24 @@ fn release_zips(dir: &Path, version: Option<&str>) -> Result<BTreeMap<String, Pl
     Ok(found)
 }
 
-fn read_json_or_default<T: Default + for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
+pub(crate) fn read_json_or_default<T: Default + for<'de> Deserialize<'de>>(
+    path: &Path,
+) -> Result<T> {
     match std::fs::read(path) {
         Ok(bytes) => serde_json::from_slice(&bytes)
-            .with_context(|| format!("{} is not a valid mirror document", path.display())),
+            .with_context(|| format!("{} is not a valid JSON document", path.display())),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(T::default()),
         Err(err) => Err(err).with_context(|| format!("reading {}", path.display())),
     }
 }
 
-fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     let mut text = serde_json::to_string_pretty(value).context("serializing mirror document")?;
     text.push('\n');
     write_file(path, text.as_bytes())
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
 }
 

@@ -27,6 +27,21 @@ pub fn sums_file_name(version: &str) -> String {
     format!("{PROVIDER_BINARY}_{version}_SHA256SUMS")
 }
 
+/// `terraform-provider-msgraph_VERSION_SHA256SUMS.sig`: the binary detached signature.
+pub fn signature_file_name(version: &str) -> String {
+    format!("{}.sig", sums_file_name(version))
+}
+
+/// `terraform-provider-msgraph_VERSION_signing_key.asc`: the signing key's armored public half.
+pub fn public_key_file_name(version: &str) -> String {
+    format!("{PROVIDER_BINARY}_{version}_signing_key.asc")
+}
+
+/// `terraform-provider-msgraph_VERSION_signing_key_id`: the signing key's long ID on one line.
+pub fn key_id_file_name(version: &str) -> String {
+    format!("{PROVIDER_BINARY}_{version}_signing_key_id")
+}
+
 /// `terraform-provider-msgraph_VERSION_manifest.json`.
 pub fn manifest_file_name(version: &str) -> String {
     format!("{PROVIDER_BINARY}_{version}_manifest.json")

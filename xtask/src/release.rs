@@ -1,15 +1,14 @@
 //! `cargo xtask release`: builds the provider and writes the release zip, SHA256SUMS, manifest and
-//! (with a GPG key) the SHA256SUMS signature.
-
-use std::path::{Path, PathBuf};
-use std::process::Command;
+//! (with a GPG key) the SHA256SUMS signature with the key's public half and ID.
 
 use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
 
+use crate::gpg::{export_public_key, sign_detached};
 use crate::hashes::sha256_hex;
 use crate::package::{
-    manifest_file_name, package_zip, parse_zip_file_name, sums_file_name, zip_file_name,
-    PROVIDER_BINARY,
+    key_id_file_name, manifest_file_name, package_zip, parse_zip_file_name, public_key_file_name,
+    sums_file_name, zip_file_name, PROVIDER_BINARY,
 };
 use crate::platform::{host_target, platform_for_target};
 use crate::workspace::{Workspace, PROVIDER_PACKAGE};
@@ -32,7 +31,17 @@ pub struct ReleaseOutput {
     pub os_arch: String,
     pub zip_path: PathBuf,
     pub sums_path: PathBuf,
-    pub signature_path: Option<PathBuf>,
+    /// With a GPG key: the signature, the armored public key and the file holding its ID.
+    pub signing: Option<SigningOutput>,
+}
+
+/// What signing a release wrote next to its SHA256SUMS.
+#[derive(Debug, Clone)]
+pub struct SigningOutput {
+    pub signature_path: PathBuf,
+    pub public_key_path: PathBuf,
+    pub key_id_path: PathBuf,
+    pub key_id: String,
 }
 
 /// Builds the release binary for `options.target` (default: the host) and writes the artifacts.
@@ -58,8 +67,8 @@ pub fn release(workspace: &Workspace, options: &ReleaseOptions) -> Result<Releas
     let zip = package_zip(&binary, &workspace.version, &os_arch)?;
     let zip_path = write_release_files(&options.out, &workspace.version, &os_arch, &zip)?;
     let sums_path = options.out.join(sums_file_name(&workspace.version));
-    let signature_path = match &options.gpg_key {
-        Some(key) => Some(sign_detached(&sums_path, key, None)?),
+    let signing = match &options.gpg_key {
+        Some(key) => Some(sign_release(&options.out, &workspace.version, key, None)?),
         None => None,
     };
     Ok(ReleaseOutput {
@@ -67,7 +76,7 @@ pub fn release(workspace: &Workspace, options: &ReleaseOptions) -> Result<Releas
         os_arch,
         zip_path,
         sums_path,
-        signature_path,
+        signing,
     })
 }
 
@@ -104,6 +113,36 @@ pub fn write_checksums(dir: &Path, version: &str) -> Result<PathBuf> {
     Ok(sums_path)
 }
 
+/// Signs `version`'s SHA256SUMS in `dir` with `key` and writes the key's armored public half
+/// and its ID next to the signature: what a registry serves as `signing_keys` and what HCP
+/// Terraform's private registry asks for. `gnupg_home` overrides GNUPGHOME.
+pub fn sign_release(
+    dir: &Path,
+    version: &str,
+    key: &str,
+    gnupg_home: Option<&Path>,
+) -> Result<SigningOutput> {
+    let public = export_public_key(key, gnupg_home)?;
+    // Sign with the resolved ID, so the signature and the exported key cannot disagree.
+    let signature_path = sign_detached(
+        &dir.join(sums_file_name(version)),
+        &public.key_id,
+        gnupg_home,
+    )?;
+    let public_key_path = dir.join(public_key_file_name(version));
+    std::fs::write(&public_key_path, &public.ascii_armor)
+        .with_context(|| format!("writing {}", public_key_path.display()))?;
+    let key_id_path = dir.join(key_id_file_name(version));
+    std::fs::write(&key_id_path, format!("{}\n", public.key_id))
+        .with_context(|| format!("writing {}", key_id_path.display()))?;
+    Ok(SigningOutput {
+        signature_path,
+        public_key_path,
+        key_id_path,
+        key_id: public.key_id,
+    })
+}
+
 /// `sha256sum`-format lines for `version`'s zips and manifest in `dir`, sorted by file name.
 pub fn sha256sums(dir: &Path, version: &str) -> Result<String> {
     let manifest = manifest_file_name(version);
@@ -122,29 +161,6 @@ pub fn sha256sums(dir: &Path, version: &str) -> Result<String> {
         sums.push_str(&format!("{}  {name}\n", sha256_hex(&bytes)));
     }
     Ok(sums)
-}
-
-/// Signs `file` with the gpg key `key_id`: a binary detached signature at `file.sig`.
-/// `gnupg_home` overrides GNUPGHOME (tests use a throwaway keyring).
-pub fn sign_detached(file: &Path, key_id: &str, gnupg_home: Option<&Path>) -> Result<PathBuf> {
-    let mut signature = file.as_os_str().to_owned();
-    signature.push(".sig");
-    let signature = PathBuf::from(signature);
-    let mut gpg = Command::new("gpg");
-    if let Some(home) = gnupg_home {
-        gpg.env("GNUPGHOME", home);
-    }
-    let status = gpg
-        .args(["--batch", "--yes", "--local-user", key_id, "--output"])
-        .arg(&signature)
-        .arg("--detach-sign")
-        .arg(file)
-        .status()
-        .context("running gpg (is GnuPG installed?)")?;
-    if !status.success() {
-        bail!("gpg --detach-sign with key {key_id:?} failed ({status})");
-    }
-    Ok(signature)
 }
 
 #[cfg(test)]
@@ -180,11 +196,71 @@ mod tests {
     }
 
     #[test]
+    fn signing_writes_signature_public_key_and_key_id() {
+        let keyring = crate::gpg::tests::TestKeyring::new(&["release@example.test"]);
+        let out = tempfile::tempdir().expect("out");
+        let zip = package_bytes(b"bin", "0.1.0", "linux_amd64").expect("zip");
+        write_release_files(out.path(), "0.1.0", "linux_amd64", &zip).expect("write");
+        let signed = sign_release(
+            out.path(),
+            "0.1.0",
+            "release@example.test",
+            Some(keyring.path()),
+        )
+        .expect("sign");
+        let name = |suffix: &str| {
+            out.path()
+                .join(format!("terraform-provider-msgraph_0.1.0_{suffix}"))
+        };
+        assert_eq!(signed.signature_path, name("SHA256SUMS.sig"));
+        assert_eq!(signed.public_key_path, name("signing_key.asc"));
+        assert_eq!(signed.key_id_path, name("signing_key_id"));
+        let key_id = std::fs::read_to_string(&signed.key_id_path).expect("key id");
+        assert_eq!(key_id, format!("{}\n", signed.key_id));
+        let armor = std::fs::read_to_string(&signed.public_key_path).expect("public key");
+        assert!(armor.starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----"));
+        // The signature verifies with nothing but the exported public key.
+        let verifier = tempfile::tempdir().expect("verifier home");
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(verifier.path(), std::fs::Permissions::from_mode(0o700))
+                .expect("chmod");
+        }
+        let gpgv = |args: &[&std::ffi::OsStr]| {
+            std::process::Command::new("gpg")
+                .env("GNUPGHOME", verifier.path())
+                .arg("--batch")
+                .args(args)
+                .output()
+                .expect("gpg runs")
+        };
+        assert!(
+            gpgv(&["--import".as_ref(), signed.public_key_path.as_os_str()])
+                .status
+                .success()
+        );
+        let verify = gpgv(&[
+            "--verify".as_ref(),
+            signed.signature_path.as_os_str(),
+            name("SHA256SUMS").as_os_str(),
+        ]);
+        assert!(
+            verify.status.success(),
+            "{}",
+            String::from_utf8_lossy(&verify.stderr)
+        );
+        let _ = std::process::Command::new("gpgconf")
+            .env("GNUPGHOME", verifier.path())
+            .args(["--kill", "gpg-agent"])
+            .status();
+    }
+
+    #[test]
     fn sums_file_is_accepted_by_sha256sum() {
         let out = tempfile::tempdir().expect("tempdir");
         let zip = package_bytes(b"bin", "0.1.0", "linux_amd64").expect("zip");
         write_release_files(out.path(), "0.1.0", "linux_amd64", &zip).expect("write");
-        let status = Command::new("sha256sum")
+        let status = std::process::Command::new("sha256sum")
             .args(["--check", "--strict", &sums_file_name("0.1.0")])
             .current_dir(out.path())
             .status()
@@ -199,62 +275,5 @@ mod tests {
             manifest,
             serde_json::json!({"version": 1, "metadata": {"protocol_versions": ["6.0"]}})
         );
-    }
-
-    #[test]
-    fn signs_sums_with_a_binary_detached_signature() {
-        let home = tempfile::tempdir().expect("gnupg home");
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let private = std::fs::Permissions::from_mode(0o700);
-            std::fs::set_permissions(home.path(), private).expect("chmod gnupg home");
-        }
-        let gpg = |args: &[&str]| {
-            let output = Command::new("gpg")
-                .env("GNUPGHOME", home.path())
-                .args(["--batch", "--pinentry-mode", "loopback", "--passphrase", ""])
-                .args(args)
-                .output()
-                .expect("gpg runs");
-            assert!(
-                output.status.success(),
-                "gpg {args:?}: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-        };
-        // RSA: Terraform 1.0's OpenPGP library verifies RSA signatures.
-        gpg(&[
-            "--quick-gen-key",
-            "release@example.test",
-            "rsa2048",
-            "sign",
-            "never",
-        ]);
-        let out = tempfile::tempdir().expect("out");
-        let zip = package_bytes(b"bin", "0.1.0", "linux_amd64").expect("zip");
-        write_release_files(out.path(), "0.1.0", "linux_amd64", &zip).expect("write");
-        let sums = out.path().join(sums_file_name("0.1.0"));
-        let signature =
-            sign_detached(&sums, "release@example.test", Some(home.path())).expect("sign");
-        assert_eq!(
-            signature,
-            out.path()
-                .join("terraform-provider-msgraph_0.1.0_SHA256SUMS.sig")
-        );
-        let bytes = std::fs::read(&signature).expect("signature");
-        assert!(
-            !bytes.starts_with(b"-----BEGIN"),
-            "signature must be binary, not armored"
-        );
-        gpg(&[
-            "--verify",
-            signature.to_str().expect("utf-8 path"),
-            sums.to_str().expect("utf-8 path"),
-        ]);
-        // gpg started an agent for this keyring; stop it rather than leave it behind.
-        let _ = Command::new("gpgconf")
-            .env("GNUPGHOME", home.path())
-            .args(["--kill", "gpg-agent"])
-            .status();
     }
 }

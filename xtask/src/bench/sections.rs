@@ -8,7 +8,7 @@ use super::binary;
 use super::handshake::{self, Handshake};
 use super::overhead::{self, Subject};
 use super::report::{Section, Table};
-use super::shutdown::{self, ShutdownTimes};
+use super::shutdown;
 use super::stats::{alternation, format_mib, format_ms, format_ratio, median, median_ms, Verdict};
 use super::terraform::{self, Terraform};
 use super::Paths;
@@ -19,7 +19,6 @@ const HANDSHAKE_RSS_TARGET_KIB: u64 = 8 * 1024;
 const SHUTDOWN_TARGET: Duration = Duration::from_millis(100);
 const PEAK_RSS_TARGET_KIB: u64 = 15 * 1024;
 const BINARY_SIZE_TARGET: u64 = 10 * 1024 * 1024;
-const OVERHEAD_RATIO_TARGET: f64 = 0.1;
 
 pub(super) fn verdict(section: &mut Section, pass: bool) -> String {
     let verdict = Verdict::from_pass(pass);
@@ -56,8 +55,9 @@ pub fn overhead(
              (b) this provider, (c) the vsphere Go provider 2.0.2 (SDKv2, protocol 5). Both \
              providers are installed through `dev_overrides` in the same CLI config. Overhead = \
              median(b or c) − median(a): what a provider adds to every Terraform command \
-             (start-up, handshake, schema, shutdown). Target: ours ≤ 1/10 of the Go \
-             provider's. For information, (b) and (c) also run with `{NO_TLS_ENV}=1`: \
+             (start-up, handshake, schema, shutdown), Terraform's AutoMTLS setup for it \
+             included. The 1/10-of-Go target applies to the provider's own part, split out from \
+             Terraform's trace in the next section; here the ratio is information. For information, (b) and (c) also run with `{NO_TLS_ENV}=1`: \
              Terraform then skips go-plugin's AutoMTLS, which otherwise generates a P-521 key \
              and certificate in Terraform for every provider process and adds a mutual TLS \
              handshake; the difference is what TLS costs, mostly on Terraform's side and \
@@ -163,14 +163,10 @@ pub fn overhead(
         let (target, result) = match role {
             Role::Ours => match compare(Role::Ours, Role::Go) {
                 Some((ours, go)) => (
-                    format!("≤ 1/10 of Go's ({})", format_ms(go * OVERHEAD_RATIO_TARGET)),
-                    format!(
-                        "{} ({} of Go's)",
-                        verdict(&mut section, ours <= go * OVERHEAD_RATIO_TARGET),
-                        format_ratio(ours, go)
-                    ),
+                    "(info; target on the provider's part, below)".into(),
+                    format!("{} of Go's", format_ratio(ours, go)),
                 ),
-                None => ("≤ 1/10 of Go's".into(), "not measured".into()),
+                None => ("(info)".into(), String::new()),
             },
             Role::OursNoTls => match compare(Role::OursNoTls, Role::GoNoTls) {
                 Some((ours, go)) => (
@@ -306,6 +302,60 @@ pub fn handshake(paths: &Paths, go_dir: &Result<PathBuf, String>, runs: usize) -
     section
 }
 
+/// `(label, configuration, address in the schema output)` of the providers whose
+/// `providers schema` runs are traced: this one and, when it could be had, the Go provider.
+pub(super) fn traced_subjects(
+    section: &mut Section,
+    go_dir: &Result<PathBuf, String>,
+) -> Vec<(String, String, String)> {
+    let mut subjects = vec![(
+        "this provider".to_owned(),
+        terraform::requiring("msgraph", "entra/msgraph"),
+        terraform::OUR_SOURCE.to_owned(),
+    )];
+    match go_dir {
+        Ok(_) => subjects.push((
+            "vsphere Go provider".into(),
+            terraform::requiring("vsphere", "hashicorp/vsphere"),
+            super::go_provider::SOURCE.into(),
+        )),
+        Err(err) => section.errors.push(format!("vsphere Go provider: {err}")),
+    }
+    subjects
+}
+
+/// One untimed `measure` per subject in its own directory under `work`, then `runs` rounds in
+/// alternation; a subject that fails keeps its error and drops out.
+pub(super) fn alternate_traced_runs<T>(
+    work: &Path,
+    prefix: &str,
+    subjects: &[(String, String, String)],
+    runs: usize,
+    measure: impl Fn(&Path, &str) -> anyhow::Result<T>,
+) -> Vec<Result<Vec<T>, String>> {
+    let mut results: Vec<Result<Vec<T>, String>> = Vec::new();
+    let mut dirs = Vec::new();
+    for (i, (_, config, source)) in subjects.iter().enumerate() {
+        let dir = work.join(format!("{prefix}-{i}"));
+        let warmed = std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::write(dir.join("main.tf"), config))
+            .map_err(anyhow::Error::from)
+            .and_then(|()| measure(&dir, source));
+        results.push(warmed.map(|_| Vec::new()).map_err(|e| format!("{e:#}")));
+        dirs.push(dir);
+    }
+    for index in alternation(subjects.len(), runs) {
+        let Ok(done) = &mut results[index] else {
+            continue;
+        };
+        match measure(&dirs[index], &subjects[index].2) {
+            Ok(found) => done.push(found),
+            Err(err) => results[index] = Err(format!("{err:#}")),
+        }
+    }
+    results
+}
+
 pub fn shutdown(
     tf: &Terraform,
     work: &Path,
@@ -329,39 +379,10 @@ pub fn shutdown(
         ),
         ..Section::default()
     };
-    let mut subjects: Vec<(String, String, String)> = vec![(
-        "this provider".into(),
-        terraform::requiring("msgraph", "entra/msgraph"),
-        terraform::OUR_SOURCE.into(),
-    )];
-    match go_dir {
-        Ok(_) => subjects.push((
-            "vsphere Go provider".into(),
-            terraform::requiring("vsphere", "hashicorp/vsphere"),
-            super::go_provider::SOURCE.into(),
-        )),
-        Err(err) => section.errors.push(format!("vsphere Go provider: {err}")),
-    }
-    let mut results: Vec<Result<Vec<ShutdownTimes>, String>> = Vec::new();
-    let mut dirs = Vec::new();
-    for (i, (_, config, source)) in subjects.iter().enumerate() {
-        let dir = work.join(format!("shutdown-{i}"));
-        let warmed = std::fs::create_dir_all(&dir)
-            .and_then(|()| std::fs::write(dir.join("main.tf"), config))
-            .map_err(anyhow::Error::from)
-            .and_then(|()| shutdown::measure(tf, &dir, source));
-        results.push(warmed.map(|_| Vec::new()).map_err(|e| format!("{e:#}")));
-        dirs.push(dir);
-    }
-    for index in alternation(subjects.len(), runs) {
-        let Ok(done) = &mut results[index] else {
-            continue;
-        };
-        match shutdown::measure(tf, &dirs[index], &subjects[index].2) {
-            Ok(times) => done.push(times),
-            Err(err) => results[index] = Err(format!("{err:#}")),
-        }
-    }
+    let subjects = traced_subjects(&mut section, go_dir);
+    let results = alternate_traced_runs(work, "shutdown", &subjects, runs, |dir, source| {
+        shutdown::measure(tf, dir, source)
+    });
     let mut table = Table::new(&[
         "Provider",
         "Processes",

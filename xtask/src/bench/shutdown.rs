@@ -15,9 +15,9 @@ use anyhow::{bail, Context, Result};
 use super::terraform::Terraform;
 
 /// Logged by Terraform right before go-plugin sends Shutdown (protocol 6, protocol 5).
-const CLOSE_MESSAGES: [&str; 2] = ["GRPCProvider.v6: Close", "GRPCProvider: Close"];
+pub(super) const CLOSE_MESSAGES: [&str; 2] = ["GRPCProvider.v6: Close", "GRPCProvider: Close"];
 /// Logged by go-plugin when its wait on the provider process returns.
-const EXITED_MESSAGE: &str = "plugin process exited";
+pub(super) const EXITED_MESSAGE: &str = "plugin process exited";
 /// Logged by go-plugin when the provider outlived the 2 s grace period and is killed.
 const FORCED_MESSAGE: &str = "plugin failed to exit gracefully";
 
@@ -34,6 +34,16 @@ pub struct ShutdownTimes {
 /// Shutdown-to-exit times of its provider processes from the log. `expect_in_output` (the
 /// provider's address) must appear in the schema output, so a run without the provider fails.
 pub fn measure(terraform: &Terraform, dir: &Path, expect_in_output: &str) -> Result<ShutdownTimes> {
+    shutdown_times(&traced_schema(terraform, dir, expect_in_output)?)
+}
+
+/// Runs `terraform providers schema -json` in `dir` with `TF_LOG=json`; returns the JSON trace
+/// log, failing when the command fails or its output lacks `expect_in_output`.
+pub(super) fn traced_schema(
+    terraform: &Terraform,
+    dir: &Path,
+    expect_in_output: &str,
+) -> Result<String> {
     let output = terraform
         .command(dir)
         .args(["providers", "schema", "-json"])
@@ -41,7 +51,7 @@ pub fn measure(terraform: &Terraform, dir: &Path, expect_in_output: &str) -> Res
         .stdin(Stdio::null())
         .output()
         .context("running terraform providers schema")?;
-    let log = String::from_utf8_lossy(&output.stderr);
+    let log = String::from_utf8_lossy(&output.stderr).into_owned();
     if !output.status.success() {
         let errors: Vec<&str> = log
             .lines()
@@ -56,7 +66,7 @@ pub fn measure(terraform: &Terraform, dir: &Path, expect_in_output: &str) -> Res
     if !String::from_utf8_lossy(&output.stdout).contains(expect_in_output) {
         bail!("schema output does not mention {expect_in_output}");
     }
-    shutdown_times(&log)
+    Ok(log)
 }
 
 /// Pairs every Close in a JSON trace log with the next "plugin process exited" after it.

@@ -176,11 +176,12 @@ pub fn http_request(base_url: &str, method: &str, path: &str) -> Result<Vec<u8>>
         .trim_end_matches('/');
     let mut stream = TcpStream::connect(host).with_context(|| format!("connecting to {host}"))?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    write!(
-        stream,
+    // One write: a peer that reads the request once must see all of it.
+    let request = format!(
         "{method} {path} HTTP/1.1\r\nHost: {host}\r\nAccept: application/json\r\n\
          Content-Length: 0\r\nConnection: close\r\n\r\n"
-    )?;
+    );
+    stream.write_all(request.as_bytes())?;
     let mut response = Vec::new();
     stream.read_to_end(&mut response)?;
     let (status, body) = parse_http_response(&response)?;
@@ -294,9 +295,17 @@ mod tests {
         let addr = listener.local_addr().expect("addr");
         let server = std::thread::spawn(move || {
             let (mut stream, _) = listener.accept().expect("accept");
-            let mut request = [0u8; 1024];
-            let read = stream.read(&mut request).expect("read");
-            let request = String::from_utf8_lossy(&request[..read]).into_owned();
+            // Read the whole request head before answering and closing.
+            let mut request = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                let read = stream.read(&mut buf).expect("read");
+                if read == 0 {
+                    break;
+                }
+                request.extend_from_slice(&buf[..read]);
+            }
+            let request = String::from_utf8_lossy(&request).into_owned();
             stream
                 .write_all(
                     b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",

@@ -1,6 +1,7 @@
 //! `cargo xtask docs`: registry-layout docs generated from the provider's schema and examples/.
 
 mod pages;
+mod plain;
 mod schema_json;
 mod schema_md;
 
@@ -95,9 +96,12 @@ fn render_entity(
         PageKind::DataSource => "data-source.tf",
     };
     let example = read_optional(&example_dir.join(example_file))?;
-    let import = match kind {
-        PageKind::Resource => read_optional(&example_dir.join("import.sh"))?,
-        PageKind::DataSource => None,
+    let (import_block, import_command) = match kind {
+        PageKind::Resource => (
+            read_optional(&example_dir.join("import-by-string-id.tf"))?,
+            read_optional(&example_dir.join("import.sh"))?,
+        ),
+        PageKind::DataSource => (None, None),
     };
     let schema_markdown =
         render_schema(&schema.block).with_context(|| format!("rendering the schema of {name}"))?;
@@ -109,7 +113,8 @@ fn render_entity(
         description,
         example: example.as_deref(),
         schema_markdown: &schema_markdown,
-        import: import.as_deref(),
+        import_block: import_block.as_deref(),
+        import_command: import_command.as_deref(),
     }))
 }
 

@@ -22,6 +22,10 @@ fn examples() -> tempfile::TempDir {
             "terraform import msgraph_cross_tenant_identity_sync.example 00000000-0000-0000-0000-000000000000\n",
         ),
         (
+            "resources/msgraph_cross_tenant_identity_sync/import-by-string-id.tf",
+            "import {\n  to = msgraph_cross_tenant_identity_sync.example\n  id = \"00000000-0000-0000-0000-000000000000\"\n}\n",
+        ),
+        (
             "data-sources/msgraph_cross_tenant_identity_sync/data-source.tf",
             "data \"msgraph_cross_tenant_identity_sync\" \"example\" {}\n",
         ),
@@ -114,6 +118,17 @@ Optional:
 
 Import is supported using the following syntax:
 
+In Terraform v1.5.0 and later, the [`import` block](https://developer.hashicorp.com/terraform/language/import) can be used with the `id` attribute, for example:
+
+```terraform
+import {
+  to = msgraph_cross_tenant_identity_sync.example
+  id = "00000000-0000-0000-0000-000000000000"
+}
+```
+
+The [`terraform import` command](https://developer.hashicorp.com/terraform/cli/commands/import) can be used, for example:
+
 ```shell
 terraform import msgraph_cross_tenant_identity_sync.example 00000000-0000-0000-0000-000000000000
 ```
@@ -147,6 +162,9 @@ fn index_page_has_example_authentication_and_provider_schema() {
     let page = &docs[Path::new("index.md")];
     assert!(page.starts_with("---\n"));
     assert!(page.contains("page_title: \"msgraph Provider\""));
+    // tfplugindocs writes no subcategory on the index page.
+    let front_matter = page.split("\n---\n").next().expect("front matter");
+    assert!(!front_matter.contains("subcategory"), "{front_matter}");
     assert!(page.contains("# msgraph Provider\n"));
     let example = page.find("## Example Usage").expect("example");
     let auth = page.find("## Authentication").expect("authentication");
@@ -221,4 +239,69 @@ fn malformed_schemas_are_errors() {
         "provider": {"block": {"attributes": {"a": {"type": "string"}}}}
     }}});
     assert!(render_docs(&neither, examples.path()).is_err());
+}
+
+#[test]
+fn front_matter_description_is_plain_text() {
+    let schema = serde_json::json!({"provider_schemas": {"registry.terraform.io/entra/msgraph": {
+        "provider": {"block": {"description": "Manages `things` in [Graph](https://graph.microsoft.com)."}},
+        "resource_schemas": {"msgraph_thing": {"block": {
+            "description": "Manages a `thing` (**carefully**).",
+            "attributes": {"id": {"type": "string", "computed": true}}
+        }}}
+    }}});
+    let examples = tempfile::tempdir().expect("tempdir");
+    let docs = render_docs(&schema, examples.path()).expect("render");
+    let page = &docs[Path::new("resources/thing.md")];
+    assert!(
+        page.contains("description: |-\n  Manages a thing (carefully).\n---\n"),
+        "{page}"
+    );
+    // The page body keeps the Markdown.
+    assert!(
+        page.contains("\nManages a `thing` (**carefully**).\n"),
+        "{page}"
+    );
+    let index = &docs[Path::new("index.md")];
+    assert!(
+        index.contains("description: |-\n  Manages things in Graph https://graph.microsoft.com.\n"),
+        "{index}"
+    );
+}
+
+#[test]
+fn data_source_timeouts_and_import_without_a_block_example_render() {
+    let schema = serde_json::json!({"provider_schemas": {"registry.terraform.io/entra/msgraph": {
+        "provider": {"block": {}},
+        "resource_schemas": {"msgraph_thing": {"block": {
+            "attributes": {"id": {"type": "string", "computed": true}}
+        }}},
+        "data_source_schemas": {"msgraph_thing": {"block": {
+            "attributes": {"id": {"type": "string", "required": true}},
+            "block_types": {"timeouts": {"nesting_mode": "single", "block": {"attributes": {
+                "read": {"type": "string", "optional": true, "description": "How long to read."}
+            }}}}
+        }}}
+    }}});
+    let examples = tempfile::tempdir().expect("tempdir");
+    let dir = examples.path().join("resources/msgraph_thing");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(
+        dir.join("import.sh"),
+        "terraform import msgraph_thing.x id\n",
+    )
+    .expect("write");
+    let docs = render_docs(&schema, examples.path()).expect("render");
+    let data_source = &docs[Path::new("data-sources/thing.md")];
+    assert!(data_source.contains(
+        "### Optional\n\n- `timeouts` (Block, Optional) (see [below for nested schema](#nestedblock--timeouts))\n"
+    ), "{data_source}");
+    assert!(data_source.contains(
+        "<a id=\"nestedblock--timeouts\"></a>\n### Nested Schema for `timeouts`\n\nOptional:\n\n- `read` (String) How long to read.\n"
+    ), "{data_source}");
+    let resource = &docs[Path::new("resources/thing.md")];
+    assert!(resource.ends_with(
+        "## Import\n\nImport is supported using the following syntax:\n\nThe [`terraform import` command](https://developer.hashicorp.com/terraform/cli/commands/import) can be used, for example:\n\n```shell\nterraform import msgraph_thing.x id\n```\n"
+    ), "{resource}");
+    assert!(!resource.contains("import` block"));
 }
