@@ -19,8 +19,19 @@ provider "msgraph" {
   use_cli        = false
 }
 
+# The target tenant's side of cross-tenant synchronization: the partner configuration, with
+# automatic user consent for inbound sync, then the synchronization policy under it. Referring to
+# the partner's tenant_id makes Terraform create the partner first and destroy it last.
+resource "msgraph_cross_tenant_access_partner" "partner" {
+  tenant_id = var.partner_tenant_id
+
+  automatic_user_consent_settings {
+    inbound_allowed = true
+  }
+}
+
 resource "msgraph_cross_tenant_identity_sync" "partner" {
-  tenant_id    = var.partner_tenant_id
+  tenant_id    = msgraph_cross_tenant_access_partner.partner.tenant_id
   display_name = "Fabrikam (demo partner)"
 
   user_sync_inbound {

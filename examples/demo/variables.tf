@@ -20,7 +20,7 @@ variable "client_secret" {
 }
 
 variable "partner_tenant_id" {
-  description = "The partner tenant whose users are synchronized (pre-created in the simulator)."
+  description = "The partner tenant whose users are synchronized into the simulator's tenant."
   type        = string
 }
 

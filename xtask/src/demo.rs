@@ -59,13 +59,15 @@ const STEPS: &[Step] = &[
         title: "apply",
         args: &["apply", "-input=false", "-auto-approve"],
         expect: Expect::Success,
-        explains: "sign-in, a GET that finds no policy yet (404), then one PUT creating it",
+        explains: "sign-in, one POST creating the partner configuration, then for the policy a \
+                   GET that finds none yet (404) and one PUT creating it",
     },
     Step {
         title: "plan (expecting no changes)",
         args: &["plan", "-input=false", "-detailed-exitcode"],
         expect: Expect::NoChanges,
-        explains: "the refresh is one GET per resource; what Graph holds matches the configuration",
+        explains: "the refresh is one GET per resource (in any order); what Graph holds matches \
+                   the configuration",
     },
     Step {
         title: "apply (update: stop synchronizing users from the partner)",
@@ -90,16 +92,10 @@ const STEPS: &[Step] = &[
             "is_sync_allowed=false",
         ],
         expect: Expect::Success,
-        explains: "a refreshing GET, then the DELETE",
+        explains: "refreshing GETs; the policy's DELETE and a GET until Graph says it is gone, \
+                   then the partner configuration's DELETE (and its own check)",
     },
 ];
-
-/// What Graph already holds before Terraform starts.
-fn prepare_tenant(sim: &Sim) {
-    // The partner's cross-tenant access configuration: the identity synchronization policy
-    // hangs off it. Once examples/demo creates the partner configuration itself, this goes.
-    sim.add_partner(DEMO_PARTNER_TENANT_ID);
-}
 
 pub fn demo(workspace: &Workspace) -> Result<()> {
     println!(
@@ -162,7 +158,6 @@ pub fn run_demo(options: &DemoOptions, out: &mut dyn Write) -> Result<()> {
         .build()
         .context("starting the simulator's runtime")?;
     let sim = Sim::new();
-    prepare_tenant(&sim);
     let server = runtime.block_on(sim.spawn());
     writeln!(
         out,

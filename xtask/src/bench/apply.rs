@@ -42,8 +42,11 @@ impl Step {
     /// Graph requests per resource the provider should make (issue 9).
     pub fn target_requests(self) -> u32 {
         match self {
+            // GET + PUT.
             Step::Create => 2,
-            Step::Refresh | Step::Update | Step::Delete => 1,
+            Step::Refresh | Step::Update => 1,
+            // DELETE, then a GET until Graph's reads agree the policy is gone (they lag writes).
+            Step::Delete => 2,
         }
     }
 
