@@ -396,11 +396,13 @@ pub(crate) fn default_settings(sim: &Sim, req: &Req, version: &str, rest: &[&str
                     obj.insert("isServiceDefault".into(), json!(false));
                 }
             }
+            sim.persist();
             reply::empty(204)
         }
         ([], _) => method_not_allowed(req, "GET, PATCH"),
         ([action], &Method::POST) if action.eq_ignore_ascii_case("resetToSystemDefault") => {
             sim.lock().default_settings = system_default();
+            sim.persist();
             reply::empty(204)
         }
         ([action], _) if action.eq_ignore_ascii_case("resetToSystemDefault") => {

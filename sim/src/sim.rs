@@ -312,6 +312,8 @@ impl Sim {
         {
             obj.extend(map);
         }
+        drop(state);
+        self.persist();
     }
 
     /// The stored identitySynchronization object (what Graph really holds, ignoring any
@@ -401,13 +403,16 @@ impl Sim {
 
     // ----- persistence -----
 
-    /// Loads partners and policies from `path` if it exists, and writes them back there after
-    /// every change.
+    /// Loads partners (settings and policies) and the default settings from `path` if it
+    /// exists, and writes them back there after every change.
     pub fn use_state_file(&self, path: &Path) -> Result<(), PersistError> {
         let loaded = persistence::load(path)?;
         let mut state = self.lock();
-        for (tenant, policy) in loaded {
-            state.partners.entry(tenant).or_default().policy = policy;
+        for (tenant, partner) in loaded.partners {
+            state.partners.insert(tenant, partner);
+        }
+        if let Some(defaults) = loaded.default_settings {
+            state.default_settings = defaults;
         }
         state.state_file = Some(path.to_owned());
         drop(state);

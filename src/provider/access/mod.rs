@@ -5,6 +5,7 @@ pub mod api;
 pub mod defs;
 pub mod ops;
 pub mod settings;
+pub mod unclear;
 
 use crate::plugin::{Diagnostics, Value};
 
