@@ -157,3 +157,64 @@ fn a_refresh_whose_read_deadline_ends_in_the_window_keeps_the_partner() {
         s.expect_eq("POSTs", statuses(s, "POST"), vec![201]);
     });
 }
+
+/// A second pipeline step seconds after the create, without refresh: the replica serving the
+/// PATCH has not seen the create yet and answers 404; inside the window it is sent again.
+#[test]
+fn a_partner_patch_answered_404_right_after_our_create_is_retried() {
+    for_each_terraform(|s| {
+        s.dir.write_config(&s.file(&[partner("p", T1)]));
+        s.tf_ok(&["apply", "-auto-approve", "-input=false"]);
+        s.sim.inject(Fault {
+            method: Some("PATCH".into()),
+            path_contains: Some("crossTenantAccessPolicy/partners".into()),
+            times: 2,
+            kind: status(404, None, None),
+        });
+        let trust = "  inbound_trust {\n    is_mfa_accepted = true\n  }";
+        s.dir
+            .write_config(&s.file(&[partner_hcl("p", &hcl_string(T1), &[CONSENT_IN, trust])]));
+        let out = s.tf(&["apply", "-auto-approve", "-input=false", "-refresh=false"]);
+        s.expect(out.success(), "the apply succeeded");
+        s.expect_eq("PATCH statuses", statuses(s, "PATCH"), vec![404, 404, 204]);
+        s.expect(
+            s.sim
+                .partner_config(T1)
+                .is_some_and(|p| p["inboundTrust"]["isMfaAccepted"] == json!(true)),
+            "Graph holds the change",
+        );
+        s.expect_empty_plan();
+    });
+}
+
+/// The default settings always exist: right after our PATCH, reads may still show the values
+/// from before. A refresh whose deadline ends then keeps what we wrote.
+#[test]
+fn a_default_settings_refresh_in_the_window_keeps_what_we_wrote() {
+    for_each_terraform(|s| {
+        const D: &str = "msgraph_cross_tenant_access_default.d";
+        let resource = config::with_timeouts(
+            &format!("resource \"msgraph_cross_tenant_access_default\" \"d\" {{\n{CONSENT_IN}\n}}\n"),
+            &[("read", "3s")],
+        );
+        s.dir.write_config(&s.file(&[resource]));
+        s.sim.set_consistency_delay(Duration::from_secs(600));
+        s.tf_ok(&["apply", "-auto-approve", "-input=false"]);
+        let out = s.tf(&["plan", "-detailed-exitcode", "-input=false"]);
+        s.expect_eq("plan exit code inside the window", out.code(), 1);
+        s.expect_output_contains(&out, &["still shows the values from before"]);
+        s.expect_eq(
+            "state keeps what we wrote",
+            s.state()
+                .attr(D, "automatic_user_consent_settings.inbound_allowed"),
+            Some(json!(true)),
+        );
+        s.sim.catch_up();
+        s.expect_eq("plan once Graph caught up", s.plan_exit_code(&[]), 0);
+        s.expect_eq(
+            "default PATCHes",
+            statuses(s, "PATCH"),
+            vec![204],
+        );
+    });
+}
