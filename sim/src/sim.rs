@@ -379,8 +379,8 @@ impl Sim {
         self.lock().consistency_delay
     }
 
-    /// The read lag: for `d` after a successful PUT, PATCH or DELETE of any Graph path, GETs of
-    /// that path answer what they answered before the write (404 after a create, the old values
+    /// The read lag: for `d` after a successful PUT, PATCH or DELETE of any Graph path (or a POST
+    /// creating a partner configuration, on the new partner's path), GETs of that path answer what they answered before the write (404 after a create, the old values
     /// after an update, the deleted object after a delete). Zero (the default) turns it off.
     pub fn set_consistency_delay(&self, d: Duration) {
         self.lock().consistency_delay = d;

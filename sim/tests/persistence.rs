@@ -58,9 +58,7 @@ async fn access_settings_survive_a_restart() {
     first.use_state_file(&file).expect("no file yet is fine");
     let server = first.spawn().await;
     let t = token(&server).await;
-    let partner = format!(
-        r#"{{"tenantId":"{PARTNER}","inboundTrust":{{"isMfaAccepted":true}}}}"#
-    );
+    let partner = format!(r#"{{"tenantId":"{PARTNER}","inboundTrust":{{"isMfaAccepted":true}}}}"#);
     let created = graph(&server, &t, "POST", PARTNERS, Some(&partner)).await;
     assert_eq!(created.status, 201, "{}", created.body);
     let defaults = r#"{"automaticUserConsentSettings":{"inboundAllowed":true}}"#;

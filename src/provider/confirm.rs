@@ -173,7 +173,10 @@ impl<A: PolicyApi> Ops<'_, A> {
             &format!("identity synchronization for {tenant_id}"),
             |d| self.api.get(tenant_id, d),
             |p: &IdentitySyncPolicy| {
-                written.matches(p.display_name.as_deref(), p.user_sync_inbound.is_sync_allowed)
+                written.matches(
+                    p.display_name.as_deref(),
+                    p.user_sync_inbound.is_sync_allowed,
+                )
             },
             || written.window_left(SystemTime::now(), self.consistency_window),
             deadline,

@@ -98,8 +98,7 @@ pub fn read_lagging(
     timeout: Duration,
     diags: &mut Diagnostics,
 ) {
-    let subject =
-        format!("the identity synchronization policy for partner tenant {tenant_id}");
+    let subject = format!("the identity synchronization policy for partner tenant {tenant_id}");
     read_lagging_of(&subject, not_found, window_left, timeout, diags);
 }
 

@@ -102,7 +102,9 @@ fn holds(graph: &serde_json::Value, sent: &serde_json::Value) -> bool {
         (J::Object(g), J::Object(s)) => s
             .iter()
             .all(|(k, v)| holds(g.get(k).unwrap_or(&J::Null), v)),
-        (J::Array(g), J::Array(s)) => g.len() == s.len() && g.iter().zip(s).all(|(g, s)| holds(g, s)),
+        (J::Array(g), J::Array(s)) => {
+            g.len() == s.len() && g.iter().zip(s).all(|(g, s)| holds(g, s))
+        }
         (J::String(g), J::String(s)) => g.eq_ignore_ascii_case(s),
         (g, s) => g == s,
     }

@@ -71,7 +71,9 @@ fn a_partner_create_whose_answer_is_lost_is_recorded_once() {
         // the same with a 504 from the gateway after Graph did the work
         s.sim.clear_requests();
         s.sim
-            .inject(post_fault(FaultKind::ApplyThen(Box::new(status(504, None, None)))));
+            .inject(post_fault(FaultKind::ApplyThen(Box::new(status(
+                504, None, None,
+            )))));
         s.step(
             Step::new(s.file(&[partner("p", T1), partner("q", T2)]))
                 .check(Check::present(P))
@@ -125,7 +127,10 @@ fn replace_of_a_partner_while_reads_lag_succeeds() {
             between.first() == Some(&200) && between.last() == Some(&404),
             &format!("GETs between DELETE and POST: {between:?} (a lagging 200, then 404)"),
         );
-        s.expect(s.sim.partner_config(T1).is_some(), "Graph holds the new one");
+        s.expect(
+            s.sim.partner_config(T1).is_some(),
+            "Graph holds the new one",
+        );
         s.sim.catch_up();
         s.expect_empty_plan();
     });
@@ -143,7 +148,10 @@ fn a_refresh_whose_read_deadline_ends_in_the_window_keeps_the_partner() {
         let out = s.tf(&["plan", "-detailed-exitcode", "-input=false"]);
         s.expect_eq("plan exit code inside the window", out.code(), 1);
         s.expect_output_contains(&out, &["still answers 404", "nothing was removed"]);
-        s.expect(s.state().values(P).is_some(), "the partner stays in the state");
+        s.expect(
+            s.state().values(P).is_some(),
+            "the partner stays in the state",
+        );
         s.expect(
             !out.combined().contains("will be created"),
             "no plan to create it again",
@@ -194,7 +202,9 @@ fn a_default_settings_refresh_in_the_window_keeps_what_we_wrote() {
     for_each_terraform(|s| {
         const D: &str = "msgraph_cross_tenant_access_default.d";
         let resource = config::with_timeouts(
-            &format!("resource \"msgraph_cross_tenant_access_default\" \"d\" {{\n{CONSENT_IN}\n}}\n"),
+            &format!(
+                "resource \"msgraph_cross_tenant_access_default\" \"d\" {{\n{CONSENT_IN}\n}}\n"
+            ),
             &[("read", "3s")],
         );
         s.dir.write_config(&s.file(&[resource]));
@@ -211,10 +221,6 @@ fn a_default_settings_refresh_in_the_window_keeps_what_we_wrote() {
         );
         s.sim.catch_up();
         s.expect_eq("plan once Graph caught up", s.plan_exit_code(&[]), 0);
-        s.expect_eq(
-            "default PATCHes",
-            statuses(s, "PATCH"),
-            vec![204],
-        );
+        s.expect_eq("default PATCHes", statuses(s, "PATCH"), vec![204]);
     });
 }

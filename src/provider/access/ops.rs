@@ -192,7 +192,13 @@ impl<A: AccessApi> AccessOps<'_, A> {
     ) -> Option<Option<Json>> {
         let path = object_path(self.def, key);
         match self
-            .call(verb, deadline, timeout, self.api.get(&refs(&path), deadline), diags)
+            .call(
+                verb,
+                deadline,
+                timeout,
+                self.api.get(&refs(&path), deadline),
+                diags,
+            )
             .await?
         {
             Ok(v) => Some(v),
@@ -244,7 +250,9 @@ impl<A: AccessApi> AccessOps<'_, A> {
             }
         };
         if with_key {
-            return self.create_partner(planned, key, body, timeout, diags).await;
+            return self
+                .create_partner(planned, key, body, timeout, diags)
+                .await;
         }
         let path = object_path(self.def, key);
         let Some(current) = self.get("create", key, timeout, NOTE, diags).await else {
@@ -286,7 +294,11 @@ impl<A: AccessApi> AccessOps<'_, A> {
     ) -> (Value, Vec<u8>) {
         let written = SentBody::now(body.clone());
         let deadline = Instant::now() + timeout;
-        let posted = bounded(self.stop, deadline, self.api.post(&["partners"], &body, deadline));
+        let posted = bounded(
+            self.stop,
+            deadline,
+            self.api.post(&["partners"], &body, deadline),
+        );
         let unclear = match posted.await {
             Ok(Ok(created)) => {
                 log::info!("created partner configuration for {key}");
@@ -446,7 +458,10 @@ impl<A: AccessApi> AccessOps<'_, A> {
                         && !window_left.is_zero()
                         && Instant::now() + pause_for < deadline
                     {
-                        log::debug!("PATCH of {} {key}: 404 right after our write", self.def.noun);
+                        log::debug!(
+                            "PATCH of {} {key}: 404 right after our write",
+                            self.def.noun
+                        );
                         if pause(self.stop, pause_for).await.is_err() {
                             diags.error(
                                 "Operation cancelled",

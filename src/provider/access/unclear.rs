@@ -22,7 +22,12 @@ pub fn other_partner_exists(key: &str, diags: &mut Diagnostics) {
 }
 
 /// The POST's answer (`unclear`) and the reads after it (`outcome`) did not settle the create.
-pub fn create_unclear<T>(key: &str, unclear: &str, outcome: &Confirmed<T>, diags: &mut Diagnostics) {
+pub fn create_unclear<T>(
+    key: &str,
+    unclear: &str,
+    outcome: &Confirmed<T>,
+    diags: &mut Diagnostics,
+) {
     let lost = format!(
         "The request creating the partner configuration for tenant {key} got no clear answer: \
          {unclear}."
