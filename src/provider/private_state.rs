@@ -44,15 +44,12 @@ impl LastWrite {
     }
 
     pub fn encode(&self) -> Vec<u8> {
-        serde_json::to_vec(self).unwrap_or_default()
+        encode(self)
     }
 
     /// `None` for empty, foreign or corrupt bytes: we then simply don't wait.
     pub fn decode(bytes: &[u8]) -> Option<LastWrite> {
-        if bytes.is_empty() {
-            return None;
-        }
-        serde_json::from_slice(bytes).ok()
+        decode(bytes)
     }
 }
 
@@ -82,15 +79,12 @@ impl SentBody {
     }
 
     pub fn encode(&self) -> Vec<u8> {
-        serde_json::to_vec(self).unwrap_or_default()
+        encode(self)
     }
 
     /// `None` for empty, foreign or corrupt bytes.
     pub fn decode(bytes: &[u8]) -> Option<SentBody> {
-        if bytes.is_empty() {
-            return None;
-        }
-        serde_json::from_slice(bytes).ok()
+        decode(bytes)
     }
 }
 
@@ -108,6 +102,18 @@ fn holds(graph: &serde_json::Value, sent: &serde_json::Value) -> bool {
         (J::String(g), J::String(s)) => g.eq_ignore_ascii_case(s),
         (g, s) => g == s,
     }
+}
+
+fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+/// `None` for empty, foreign or corrupt bytes.
+fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    if bytes.is_empty() {
+        return None;
+    }
+    serde_json::from_slice(bytes).ok()
 }
 
 /// Time left at `now` of a window opened at `written_at_unix_ms`; zero once it is over.

@@ -210,6 +210,19 @@ impl<A: AccessApi> AccessOps<'_, A> {
         }
     }
 
+    /// Waits `wait` before asking Graph again; false (after a diagnostic) when Terraform asked
+    /// to stop.
+    async fn paused(&self, wait: Duration, diags: &mut Diagnostics) -> bool {
+        let stopped = pause(self.stop, wait).await.is_err();
+        if stopped {
+            diags.error(
+                "Operation cancelled",
+                "Terraform asked the provider to stop; the state was kept.",
+            );
+        }
+        !stopped
+    }
+
     /// Time left of the consistency window after `written`; zero without a write.
     fn window_left(&self, written: Option<&SentBody>) -> Duration {
         written
@@ -394,11 +407,7 @@ impl<A: AccessApi> AccessOps<'_, A> {
             }
             if lagging {
                 log::debug!("{} {key} does not show our write yet", self.def.noun);
-                if pause(self.stop, pause_for).await.is_err() {
-                    diags.error(
-                        "Operation cancelled",
-                        "Terraform asked the provider to stop; the state was kept.",
-                    );
+                if !self.paused(pause_for, diags).await {
                     return kept;
                 }
                 wait = (wait * 2).min(MAX_CONSISTENCY_WAIT);
@@ -462,11 +471,7 @@ impl<A: AccessApi> AccessOps<'_, A> {
                             "PATCH of {} {key}: 404 right after our write",
                             self.def.noun
                         );
-                        if pause(self.stop, pause_for).await.is_err() {
-                            diags.error(
-                                "Operation cancelled",
-                                "Terraform asked the provider to stop; the state was kept.",
-                            );
+                        if !self.paused(pause_for, diags).await {
                             return kept;
                         }
                         wait = (wait * 2).min(MAX_CONSISTENCY_WAIT);
