@@ -631,3 +631,7 @@ fn capitalized(text: &str) -> String {
         None => String::new(),
     }
 }
+
+#[cfg(test)]
+#[path = "ops_tests.rs"]
+mod tests;
