@@ -88,7 +88,7 @@ impl SentBody {
     }
 }
 
-/// `graph` holds `sent`: objects by subset, strings ignoring ASCII case (GUIDs and enumerations
+/// `graph` holds `sent`: objects by subset, arrays in any order, strings ignoring ASCII case (GUIDs and enumerations
 /// come back as Graph spells them), everything else equal.
 fn holds(graph: &serde_json::Value, sent: &serde_json::Value) -> bool {
     use serde_json::Value as J;
@@ -96,8 +96,9 @@ fn holds(graph: &serde_json::Value, sent: &serde_json::Value) -> bool {
         (J::Object(g), J::Object(s)) => s
             .iter()
             .all(|(k, v)| holds(g.get(k).unwrap_or(&J::Null), v)),
+        // Sets (targets) may come back in another order.
         (J::Array(g), J::Array(s)) => {
-            g.len() == s.len() && g.iter().zip(s).all(|(g, s)| holds(g, s))
+            g.len() == s.len() && s.iter().all(|s| g.iter().any(|g| holds(g, s)))
         }
         (J::String(g), J::String(s)) => g.eq_ignore_ascii_case(s),
         (g, s) => g == s,
@@ -179,6 +180,9 @@ mod tests {
         let other = serde_json::json!({"tenantId": "ab", "inboundTrust": {"isMfaAccepted": false}});
         assert!(!sent.matches(&other));
         assert!(!sent.matches(&serde_json::json!({"tenantId": "ab"})));
+        let set = SentBody::now(serde_json::json!({"targets": [{"target": "a"}, {"target": "b"}]}));
+        assert!(set.matches(&serde_json::json!({"targets": [{"target": "B"}, {"target": "a"}]})));
+        assert!(!set.matches(&serde_json::json!({"targets": [{"target": "a"}]})));
         assert_eq!(SentBody::decode(&sent.encode()), Some(sent));
         assert_eq!(SentBody::decode(b""), None);
     }

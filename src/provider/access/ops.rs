@@ -13,9 +13,7 @@ use tokio_util::sync::CancellationToken;
 use crate::graph::GraphError;
 use crate::plugin::{AttributePath, Diagnostics, Value};
 use crate::provider::api::{bounded, pause, Interrupted};
-use crate::provider::confirm::{
-    confirm_deadline, confirm_object, outcome_unclear, wait_until_gone, Confirmed, Gone,
-};
+use crate::provider::confirm::{wait_until_gone, Gone};
 use crate::provider::consistency_diagnostics::{delete_not_confirmed_of, read_lagging_of};
 use crate::provider::declarative::convert::{
     create_body, data_source_value, fill_computed, state_from_graph,
@@ -31,7 +29,6 @@ use crate::provider::timeouts::{timeout_for, Operation};
 
 use super::api::AccessApi;
 use super::defs::{DEFAULT_ID, PARTNER_TYPE};
-use super::unclear::{create_unclear, other_partner_exists};
 
 /// What every operation needs.
 pub struct AccessOps<'a, A: AccessApi> {
@@ -43,14 +40,14 @@ pub struct AccessOps<'a, A: AccessApi> {
 }
 
 /// The object's path below `/policies/crossTenantAccessPolicy/`.
-fn object_path(def: &ResourceDef, key: &str) -> Vec<String> {
+pub(super) fn object_path(def: &ResourceDef, key: &str) -> Vec<String> {
     match def.key() {
         Some(_) => vec!["partners".into(), key.into()],
         None => vec![DEFAULT_ID.into()],
     }
 }
 
-fn refs(path: &[String]) -> Vec<&str> {
+pub(super) fn refs(path: &[String]) -> Vec<&str> {
     path.iter().map(String::as_str).collect()
 }
 
@@ -72,7 +69,13 @@ pub(super) fn import_hint(type_name: &str, key: &str) -> String {
 
 /// Adds the diagnostic for a failed call: Graph's code, message and request-id, the client's
 /// hint, and what state kept.
-fn failure(summary: &str, subject: &str, err: &GraphError, note: &str, diags: &mut Diagnostics) {
+pub(super) fn failure(
+    summary: &str,
+    subject: &str,
+    err: &GraphError,
+    note: &str,
+    diags: &mut Diagnostics,
+) {
     let what = match err {
         GraphError::Api {
             status,
@@ -101,11 +104,11 @@ fn failure(summary: &str, subject: &str, err: &GraphError, note: &str, diags: &m
 }
 
 impl<A: AccessApi> AccessOps<'_, A> {
-    fn summary(&self, verb: &str) -> String {
+    pub(super) fn summary(&self, verb: &str) -> String {
         format!("Could not {verb} {}", self.def.noun)
     }
 
-    fn subject(&self, key: &str) -> String {
+    pub(super) fn subject(&self, key: &str) -> String {
         match self.def.key() {
             Some(_) => format!("the {} of partner tenant {key}", self.def.noun),
             None => format!("the {}", self.def.noun),
@@ -224,7 +227,7 @@ impl<A: AccessApi> AccessOps<'_, A> {
     }
 
     /// Time left of the consistency window after `written`; zero without a write.
-    fn window_left(&self, written: Option<&SentBody>) -> Duration {
+    pub(super) fn window_left(&self, written: Option<&SentBody>) -> Duration {
         written
             .map(|w| w.window_left(SystemTime::now(), self.consistency_window))
             .unwrap_or_default()
@@ -294,76 +297,6 @@ impl<A: AccessApi> AccessOps<'_, A> {
         // Graph's isServiceDefault is false once the defaults are customized.
         state = state.with_attr("is_service_default", Value::Bool(false));
         (state, written.encode())
-    }
-
-    /// The partner's POST, and the check of what Graph holds when its answer is unclear.
-    async fn create_partner(
-        &self,
-        planned: &Value,
-        key: &str,
-        body: Json,
-        timeout: Duration,
-        diags: &mut Diagnostics,
-    ) -> (Value, Vec<u8>) {
-        let written = SentBody::now(body.clone());
-        let deadline = Instant::now() + timeout;
-        let posted = bounded(
-            self.stop,
-            deadline,
-            self.api.post(&["partners"], &body, deadline),
-        );
-        let unclear = match posted.await {
-            Ok(Ok(created)) => {
-                log::info!("created partner configuration for {key}");
-                return (fill_computed(self.def, planned, &created), written.encode());
-            }
-            Ok(Err(e)) if outcome_unclear(&e) => e.to_string(),
-            Ok(Err(e)) => {
-                failure(
-                    &self.summary("create"),
-                    &self.subject(key),
-                    &e,
-                    "Nothing was recorded in the Terraform state; run apply again once the \
-                     cause is fixed.",
-                    diags,
-                );
-                return (Value::Null, Vec::new());
-            }
-            Err(Interrupted::Cancelled) => {
-                "Terraform asked the provider to stop while it was on its way".to_string()
-            }
-            Err(Interrupted::TimedOut) => format!(
-                "the create did not finish within its timeout ({})",
-                format_duration(timeout)
-            ),
-        };
-        // Graph may hold the partner: ask it (reads lag writes) before saying anything.
-        log::warn!("POST of partner configuration for {key}: {unclear}; checking what Graph holds");
-        let path = object_path(self.def, key);
-        let path = refs(&path);
-        let outcome = confirm_object(
-            self.stop,
-            &format!("partner configuration for {key}"),
-            |d| self.api.get(&path, d),
-            |found: &Json| written.matches(found),
-            || self.window_left(Some(&written)),
-            confirm_deadline(deadline, self.consistency_window),
-        )
-        .await;
-        match outcome {
-            Confirmed::Ours(found) => {
-                log::info!("partner configuration for {key} holds what we sent: created");
-                (fill_computed(self.def, planned, &found), written.encode())
-            }
-            Confirmed::Other(_) => {
-                other_partner_exists(key, diags);
-                (Value::Null, Vec::new())
-            }
-            outcome => {
-                create_unclear(key, &unclear, &outcome, diags);
-                (Value::Null, Vec::new())
-            }
-        }
     }
 
     /// Read: GET; 404 removes it from state; Graph's values for what the configuration
