@@ -219,6 +219,24 @@ fn with_context(mut body: Value, ctx: Value) -> Value {
 }
 
 /// `/partners`: list and create.
+/// The path of the partner a POST to the partners collection creates (`{collection}/{tenantId}`
+/// from its body), so the read lag covers the new object: reads lag creates too (Microsoft
+/// Graph's best-practices page on eventual consistency). `None` for any other request.
+pub(crate) fn created_path(req: &Req) -> Option<String> {
+    if req.method != Method::POST
+        || !crate::read_lag::key(&req.path).ends_with("/policies/crosstenantaccesspolicy/partners")
+    {
+        return None;
+    }
+    let body: Value = serde_json::from_slice(&req.body).ok()?;
+    let tenant = body.get("tenantId")?.as_str()?;
+    Some(format!(
+        "{}/{}",
+        req.path.trim_end_matches('/'),
+        tenant.to_ascii_lowercase()
+    ))
+}
+
 pub(crate) fn partners_collection(sim: &Sim, req: &Req, version: &str) -> Resp {
     match req.method {
         Method::GET => {
@@ -396,11 +414,13 @@ pub(crate) fn default_settings(sim: &Sim, req: &Req, version: &str, rest: &[&str
                     obj.insert("isServiceDefault".into(), json!(false));
                 }
             }
+            sim.persist();
             reply::empty(204)
         }
         ([], _) => method_not_allowed(req, "GET, PATCH"),
         ([action], &Method::POST) if action.eq_ignore_ascii_case("resetToSystemDefault") => {
             sim.lock().default_settings = system_default();
+            sim.persist();
             reply::empty(204)
         }
         ([action], _) if action.eq_ignore_ascii_case("resetToSystemDefault") => {

@@ -1,13 +1,14 @@
-//! The optional state file: partners and their sync policies as JSON, written atomically
-//! (write then rename) after every change, so a demo survives restarts.
+//! The optional state file: partners (their access settings and sync policies) and the default
+//! access settings as JSON, written atomically (write then rename) after every change, so a demo
+//! survives restarts.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
-use crate::state::State;
+use crate::state::{Partner, State};
 
 /// Reading or writing the state file failed.
 #[derive(Debug)]
@@ -49,16 +50,32 @@ pub(crate) fn snapshot(state: &State) -> Value {
     let partners: Vec<Value> = state
         .partners
         .iter()
-        .map(|(tenant, p)| json!({"tenantId": tenant, "identitySynchronization": p.policy}))
+        .map(|(tenant, p)| {
+            json!({
+                "tenantId": tenant,
+                "settings": p.config,
+                "identitySynchronization": p.policy,
+            })
+        })
         .collect();
-    json!({ "partners": partners })
+    json!({ "partners": partners, "defaultSettings": state.default_settings })
 }
 
-/// Partners (lower-case tenant IDs) and their policies; an absent file is an empty state.
-pub(crate) fn load(path: &Path) -> Result<Vec<(String, Option<Value>)>, PersistError> {
+/// What a state file holds.
+#[derive(Debug, Default)]
+pub(crate) struct Loaded {
+    /// Partners by lower-case tenant ID.
+    pub partners: Vec<(String, Partner)>,
+    /// `None` in files written before the default settings were saved.
+    pub default_settings: Option<Value>,
+}
+
+/// Partners, their settings and policies, and the default settings; an absent file is an
+/// empty state. Files without `settings` or `defaultSettings` (older ones) still load.
+pub(crate) fn load(path: &Path) -> Result<Loaded, PersistError> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Loaded::default()),
         Err(source) => {
             return Err(PersistError::Io {
                 path: path.to_owned(),
@@ -75,7 +92,7 @@ pub(crate) fn load(path: &Path) -> Result<Vec<(String, Option<Value>)>, PersistE
         .get("partners")
         .and_then(Value::as_array)
         .ok_or_else(|| format_error("missing \"partners\" array".into()))?;
-    partners
+    let partners = partners
         .iter()
         .map(|p| {
             let tenant = p
@@ -86,9 +103,27 @@ pub(crate) fn load(path: &Path) -> Result<Vec<(String, Option<Value>)>, PersistE
                 None | Some(Value::Null) => None,
                 Some(v) => Some(v.clone()),
             };
-            Ok((tenant.to_ascii_lowercase(), policy))
+            let config = match p.get("settings") {
+                None | Some(Value::Null) => Map::new(),
+                Some(Value::Object(m)) => m.clone(),
+                Some(_) => {
+                    return Err(format_error(format!(
+                        "the settings of partner {tenant} are not an object"
+                    )))
+                }
+            };
+            Ok((tenant.to_ascii_lowercase(), Partner { config, policy }))
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    let default_settings = match doc.get("defaultSettings") {
+        None | Some(Value::Null) => None,
+        Some(v @ Value::Object(_)) => Some(v.clone()),
+        Some(_) => return Err(format_error("\"defaultSettings\" is not an object".into())),
+    };
+    Ok(Loaded {
+        partners,
+        default_settings,
+    })
 }
 
 /// Snapshot order across every simulator in the process.

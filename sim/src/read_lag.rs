@@ -1,5 +1,6 @@
 //! The read lag, for any Graph path: for a while after a successful PUT, PATCH or DELETE, GETs of
-//! that path answer what a GET answered before the write (a 404 or the old values). Graph's
+//! that path answer what a GET answered before the write (a 404 or the old values); after a POST
+//! creating a partner configuration, GETs of the new partner's path do. Graph's
 //! writes are eventually consistent (Microsoft Graph's best-practices page; the azuread provider
 //! waits after every delete until a GET says 404 for this reason).
 
@@ -49,8 +50,12 @@ pub(crate) fn forget(sim: &Sim, fragment: &str) {
 /// Routes a Graph request with the read lag applied: a GET inside a window answers the old
 /// answer; a successful write opens (or extends) its path's window.
 pub(crate) async fn route(sim: &Sim, req: &Req, route: fn(&Sim, &Req) -> Resp) -> Resp {
-    let key = key(&req.path);
-    let is_write = matches!(req.method, Method::PUT | Method::PATCH | Method::DELETE);
+    // A create's window is on the object it creates, not on the collection it was sent to.
+    let created = crate::access_routes::created_path(req);
+    let target = created.as_deref().unwrap_or(&req.path);
+    let key = key(target);
+    let is_write =
+        matches!(req.method, Method::PUT | Method::PATCH | Method::DELETE) || created.is_some();
     let (lag, open) = {
         let mut state = sim.lock();
         let now = Instant::now();
@@ -69,7 +74,7 @@ pub(crate) async fn route(sim: &Sim, req: &Req, route: fn(&Sim, &Req) -> Resp) -
     // The oldest answer wins while a window is open: a second write does not make the first visible.
     let before = match open {
         Some(window) => window.answer,
-        None => snapshot(sim, req, route).await,
+        None => snapshot(sim, req, target, route).await,
     };
     let resp = route(sim, req);
     if resp.status().is_success() {
@@ -84,11 +89,11 @@ pub(crate) async fn route(sim: &Sim, req: &Req, route: fn(&Sim, &Req) -> Resp) -
     resp
 }
 
-/// What a GET of `req`'s path answers now (same credentials; not logged, no faults).
-async fn snapshot(sim: &Sim, req: &Req, route: fn(&Sim, &Req) -> Resp) -> Snapshot {
+/// What a GET of `path` answers now (`req`'s credentials; not logged, no faults).
+async fn snapshot(sim: &Sim, req: &Req, path: &str, route: fn(&Sim, &Req) -> Resp) -> Snapshot {
     let get = Req {
         method: Method::GET,
-        path: req.path.clone(),
+        path: path.to_owned(),
         query: String::new(),
         headers: req.headers.clone(),
         body: Bytes::new(),

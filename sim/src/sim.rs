@@ -312,6 +312,8 @@ impl Sim {
         {
             obj.extend(map);
         }
+        drop(state);
+        self.persist();
     }
 
     /// The stored identitySynchronization object (what Graph really holds, ignoring any
@@ -377,8 +379,8 @@ impl Sim {
         self.lock().consistency_delay
     }
 
-    /// The read lag: for `d` after a successful PUT, PATCH or DELETE of any Graph path, GETs of
-    /// that path answer what they answered before the write (404 after a create, the old values
+    /// The read lag: for `d` after a successful PUT, PATCH or DELETE of any Graph path (or a POST
+    /// creating a partner configuration, on the new partner's path), GETs of that path answer what they answered before the write (404 after a create, the old values
     /// after an update, the deleted object after a delete). Zero (the default) turns it off.
     pub fn set_consistency_delay(&self, d: Duration) {
         self.lock().consistency_delay = d;
@@ -401,13 +403,16 @@ impl Sim {
 
     // ----- persistence -----
 
-    /// Loads partners and policies from `path` if it exists, and writes them back there after
-    /// every change.
+    /// Loads partners (settings and policies) and the default settings from `path` if it
+    /// exists, and writes them back there after every change.
     pub fn use_state_file(&self, path: &Path) -> Result<(), PersistError> {
         let loaded = persistence::load(path)?;
         let mut state = self.lock();
-        for (tenant, policy) in loaded {
-            state.partners.entry(tenant).or_default().policy = policy;
+        for (tenant, partner) in loaded.partners {
+            state.partners.insert(tenant, partner);
+        }
+        if let Some(defaults) = loaded.default_settings {
+            state.default_settings = defaults;
         }
         state.state_file = Some(path.to_owned());
         drop(state);

@@ -118,3 +118,25 @@ async fn default_settings_patch_and_reset_to_system_default() {
     let wrong = graph(&server, &t, "DELETE", DEFAULT, None).await;
     assert_eq!(wrong.status, 405);
 }
+
+#[tokio::test]
+async fn reads_lag_a_partner_create_until_the_window_ends() {
+    let server = Sim::start().await;
+    server.set_consistency_delay(std::time::Duration::from_secs(600));
+    let t = token(&server).await;
+    let created = graph(
+        &server,
+        &t,
+        "POST",
+        PARTNERS,
+        Some(&format!(r#"{{"tenantId":"{PARTNER}"}}"#)),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let path = format!("{PARTNERS}/{PARTNER}");
+    let lagging = graph(&server, &t, "GET", &path, None).await;
+    assert_graph_error(&lagging, 404, "Request_ResourceNotFound");
+    assert!(server.has_partner(PARTNER), "Graph holds it all the same");
+    server.catch_up();
+    assert_eq!(graph(&server, &t, "GET", &path, None).await.status, 200);
+}

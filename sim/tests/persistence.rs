@@ -49,6 +49,56 @@ async fn state_survives_a_restart() {
 }
 
 #[tokio::test]
+async fn access_settings_survive_a_restart() {
+    const PARTNERS: &str = "/v1.0/policies/crossTenantAccessPolicy/partners";
+    const DEFAULT: &str = "/v1.0/policies/crossTenantAccessPolicy/default";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("sim-state.json");
+    let first = Sim::new();
+    first.use_state_file(&file).expect("no file yet is fine");
+    let server = first.spawn().await;
+    let t = token(&server).await;
+    let partner = format!(r#"{{"tenantId":"{PARTNER}","inboundTrust":{{"isMfaAccepted":true}}}}"#);
+    let created = graph(&server, &t, "POST", PARTNERS, Some(&partner)).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let defaults = r#"{"automaticUserConsentSettings":{"inboundAllowed":true}}"#;
+    let patched = graph(&server, &t, "PATCH", DEFAULT, Some(defaults)).await;
+    assert_eq!(patched.status, 204, "{}", patched.body);
+    let saved_partner = server.partner_config(PARTNER).expect("created");
+    let saved_defaults = server.default_settings();
+    server.stop().await;
+
+    let second = Sim::new();
+    second.use_state_file(&file).expect("loads");
+    assert_eq!(second.partner_config(PARTNER), Some(saved_partner));
+    assert_eq!(
+        second.partner_config(PARTNER).unwrap()["inboundTrust"],
+        json!({"isMfaAccepted": true})
+    );
+    assert_eq!(second.default_settings(), saved_defaults);
+    assert_eq!(second.default_settings()["isServiceDefault"], json!(false));
+    let server = second.spawn().await;
+    let t = token(&server).await;
+    let reset = format!("{DEFAULT}/resetToSystemDefault");
+    assert_eq!(graph(&server, &t, "POST", &reset, None).await.status, 204);
+    let third = Sim::new();
+    third.use_state_file(&file).expect("loads");
+    assert_eq!(third.default_settings()["isServiceDefault"], json!(true));
+}
+
+#[tokio::test]
+async fn a_state_file_without_access_settings_still_loads() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("old.json");
+    let old = json!({"partners": [{"tenantId": PARTNER, "identitySynchronization": null}]});
+    std::fs::write(&file, old.to_string()).expect("write");
+    let sim = Sim::new();
+    sim.use_state_file(&file).expect("loads");
+    assert!(sim.has_partner(PARTNER));
+    assert_eq!(sim.default_settings()["isServiceDefault"], json!(true));
+}
+
+#[tokio::test]
 async fn a_corrupt_state_file_is_an_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("bad.json");

@@ -2,11 +2,13 @@
 //! refused as a conflict, and a delete that reads still show. Graph's reads lag its writes, so
 //! a 404 right after our PUT, or the policy right after our DELETE, is asked again.
 
+use std::future::Future;
 use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
-use crate::graph::IdentitySyncPolicy;
+use crate::graph::{GraphError, IdentitySyncPolicy};
 
 use super::api::{bounded, pause, PolicyApi};
 use super::private_state::LastWrite;
@@ -18,11 +20,11 @@ const CONFIRM_BUDGET: Duration = Duration::from_secs(60);
 
 /// What reads showed after a PUT whose answer did not say whether it applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Confirmed {
+pub enum Confirmed<T = IdentitySyncPolicy> {
     /// Graph holds what we sent: the create succeeded.
-    Ours,
-    /// Graph holds another policy (someone else's).
-    Other(IdentitySyncPolicy),
+    Ours(T),
+    /// Graph holds another object (someone else's).
+    Other(T),
     /// Reads said 404 until the consistency window (or the time for asking) was over.
     NotVisible { asked_for: Duration },
     /// Graph could not be asked (error, timeout or Ctrl-C).
@@ -43,38 +45,130 @@ pub enum Gone {
     },
 }
 
+/// A write error after which Graph may hold the object: a conflict (it exists) or a lost answer.
+pub fn outcome_unclear(e: &GraphError) -> bool {
+    match e {
+        GraphError::Api { status, code, .. } => {
+            *status >= 500 || (*status == 409 && code == "Request_MultipleObjectsWithSameKeyValue")
+        }
+        GraphError::Transport { .. } | GraphError::DeadlineExceeded { .. } => true,
+        _ => false,
+    }
+}
+
 /// Why a check could not ask Graph (a Graph error, the deadline, or Terraform's stop), in words
 /// for the diagnostic.
 #[derive(Debug)]
-struct NotAsked {
-    why: String,
+pub struct NotAsked {
+    pub why: String,
+}
+
+/// One GET for a check, bounded by `deadline` and Terraform's stop; `Err` says why Graph
+/// could not be asked.
+pub async fn ask<T>(
+    stop: &CancellationToken,
+    deadline: Instant,
+    get: impl Future<Output = Result<Option<T>, GraphError>>,
+) -> Result<Option<T>, NotAsked> {
+    match bounded(stop, deadline, get).await {
+        Ok(answer) => answer.map_err(|e| NotAsked { why: e.to_string() }),
+        Err(why) => Err(NotAsked {
+            why: why.describe().into(),
+        }),
+    }
+}
+
+/// A pause between checks; `Err` when Terraform asked to stop.
+async fn pause_checking(stop: &CancellationToken, wait: Duration) -> Result<(), NotAsked> {
+    pause(stop, wait).await.map_err(|why| NotAsked {
+        why: why.describe().into(),
+    })
+}
+
+/// GETs (`get`) until the object shows what we wrote (`shows`), shows something else, or the
+/// consistency window since the write (`window_left`) is over; bounded by `deadline` and the
+/// stop signal. `what` names the object in logs.
+pub async fn confirm_object<T, Fut>(
+    stop: &CancellationToken,
+    what: &str,
+    get: impl Fn(Instant) -> Fut,
+    shows: impl Fn(&T) -> bool,
+    window_left: impl Fn() -> Duration,
+    deadline: Instant,
+) -> Confirmed<T>
+where
+    Fut: Future<Output = Result<Option<T>, GraphError>>,
+{
+    let started = std::time::Instant::now();
+    let mut wait = FIRST_CONSISTENCY_WAIT;
+    loop {
+        match ask(stop, deadline, get(deadline)).await {
+            Ok(Some(found)) if shows(&found) => return Confirmed::Ours(found),
+            Ok(Some(found)) => return Confirmed::Other(found),
+            Ok(None) => {}
+            Err(NotAsked { why }) => return Confirmed::Unknown { why },
+        }
+        let left = window_left();
+        let pause_for = wait.min(left);
+        if left.is_zero() || Instant::now() + pause_for >= deadline {
+            return Confirmed::NotVisible {
+                asked_for: started.elapsed(),
+            };
+        }
+        log::debug!("{what} not visible yet after our write");
+        if let Err(NotAsked { why }) = pause_checking(stop, pause_for).await {
+            return Confirmed::Unknown { why };
+        }
+        wait = (wait * 2).min(MAX_CONSISTENCY_WAIT);
+    }
+}
+
+/// After our DELETE: GETs (`get`) until Graph says 404, so a replacement's create does not meet
+/// the deleted object. An object read right after our delete is a lagging read; one still read
+/// after the consistency window (or at `deadline`) is reported.
+pub async fn wait_until_gone<T, Fut>(
+    stop: &CancellationToken,
+    what: &str,
+    get: impl Fn(Instant) -> Fut,
+    window: Duration,
+    deadline: Instant,
+) -> Gone
+where
+    Fut: Future<Output = Result<Option<T>, GraphError>>,
+{
+    let started = std::time::Instant::now();
+    let window_end = Instant::now() + window;
+    let mut wait = FIRST_CONSISTENCY_WAIT;
+    loop {
+        match ask(stop, deadline, get(deadline)).await {
+            Ok(None) => return Gone::Confirmed,
+            Ok(Some(_)) => {}
+            Err(NotAsked { why }) => return Gone::Unknown { why },
+        }
+        let next = Instant::now() + wait;
+        if next >= deadline || next >= window_end {
+            return Gone::StillVisible {
+                waited: started.elapsed(),
+            };
+        }
+        log::debug!("{what} still read after our DELETE");
+        if let Err(NotAsked { why }) = pause_checking(stop, wait).await {
+            return Gone::Unknown { why };
+        }
+        wait = (wait * 2).min(MAX_CONSISTENCY_WAIT);
+    }
+}
+
+/// The deadline for confirming a create whose own deadline is `deadline`: knowing whether the
+/// object exists is worth a bounded overrun (never more than the consistency window).
+pub fn confirm_deadline(deadline: Instant, window: Duration) -> Instant {
+    deadline.max(Instant::now() + CONFIRM_BUDGET.min(window))
 }
 
 impl<A: PolicyApi> Ops<'_, A> {
-    /// One GET for a check; `Err` says why Graph could not be asked.
-    async fn ask(
-        &self,
-        tenant_id: &str,
-        deadline: Instant,
-    ) -> Result<Option<IdentitySyncPolicy>, NotAsked> {
-        match bounded(self.stop, deadline, self.api.get(tenant_id, deadline)).await {
-            Ok(answer) => answer.map_err(|e| NotAsked { why: e.to_string() }),
-            Err(why) => Err(NotAsked {
-                why: why.describe().into(),
-            }),
-        }
-    }
-
-    /// A pause between checks; `Err` when Terraform asked to stop.
-    async fn pause_checking(&self, wait: Duration) -> Result<(), NotAsked> {
-        pause(self.stop, wait).await.map_err(|why| NotAsked {
-            why: why.describe().into(),
-        })
-    }
-
     /// The deadline for confirming a create whose own deadline is `deadline`.
     pub fn confirm_deadline(&self, deadline: Instant) -> Instant {
-        deadline.max(Instant::now() + CONFIRM_BUDGET.min(self.consistency_window))
+        confirm_deadline(deadline, self.consistency_window)
     }
 
     /// GETs the policy until it shows `written`, shows something else, or the consistency window
@@ -85,64 +179,31 @@ impl<A: PolicyApi> Ops<'_, A> {
         written: &LastWrite,
         deadline: Instant,
     ) -> Confirmed {
-        let started = std::time::Instant::now();
-        let mut wait = FIRST_CONSISTENCY_WAIT;
-        loop {
-            let answer = match self.ask(tenant_id, deadline).await {
-                Ok(answer) => answer,
-                Err(NotAsked { why }) => return Confirmed::Unknown { why },
-            };
-            match answer {
-                Some(p)
-                    if written.matches(
-                        p.display_name.as_deref(),
-                        p.user_sync_inbound.is_sync_allowed,
-                    ) =>
-                {
-                    return Confirmed::Ours
-                }
-                Some(p) => return Confirmed::Other(p),
-                None => {}
-            }
-            let left = written.window_left(SystemTime::now(), self.consistency_window);
-            let pause_for = wait.min(left);
-            if left.is_zero() || Instant::now() + pause_for >= deadline {
-                return Confirmed::NotVisible {
-                    asked_for: started.elapsed(),
-                };
-            }
-            log::debug!("identity synchronization for {tenant_id} not visible yet after our PUT");
-            if let Err(NotAsked { why }) = self.pause_checking(pause_for).await {
-                return Confirmed::Unknown { why };
-            }
-            wait = (wait * 2).min(MAX_CONSISTENCY_WAIT);
-        }
+        confirm_object(
+            self.stop,
+            &format!("identity synchronization for {tenant_id}"),
+            |d| self.api.get(tenant_id, d),
+            |p: &IdentitySyncPolicy| {
+                written.matches(
+                    p.display_name.as_deref(),
+                    p.user_sync_inbound.is_sync_allowed,
+                )
+            },
+            || written.window_left(SystemTime::now(), self.consistency_window),
+            deadline,
+        )
+        .await
     }
 
-    /// After our DELETE: GETs until Graph says 404, so a replacement's create does not meet the
-    /// deleted policy. A policy read right after our delete is a lagging read; one still read
-    /// after the consistency window (or at `deadline`) is reported.
+    /// After our DELETE: GETs until Graph says 404 (see [`wait_until_gone`]).
     pub async fn wait_until_gone(&self, tenant_id: &str, deadline: Instant) -> Gone {
-        let started = std::time::Instant::now();
-        let window_end = Instant::now() + self.consistency_window;
-        let mut wait = FIRST_CONSISTENCY_WAIT;
-        loop {
-            match self.ask(tenant_id, deadline).await {
-                Ok(None) => return Gone::Confirmed,
-                Ok(Some(_)) => {}
-                Err(NotAsked { why }) => return Gone::Unknown { why },
-            }
-            let next = Instant::now() + wait;
-            if next >= deadline || next >= window_end {
-                return Gone::StillVisible {
-                    waited: started.elapsed(),
-                };
-            }
-            log::debug!("identity synchronization for {tenant_id} still read after our DELETE");
-            if let Err(NotAsked { why }) = self.pause_checking(wait).await {
-                return Gone::Unknown { why };
-            }
-            wait = (wait * 2).min(MAX_CONSISTENCY_WAIT);
-        }
+        wait_until_gone(
+            self.stop,
+            &format!("identity synchronization for {tenant_id}"),
+            |d| self.api.get(tenant_id, d),
+            self.consistency_window,
+            deadline,
+        )
+        .await
     }
 }

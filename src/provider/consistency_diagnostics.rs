@@ -28,10 +28,10 @@ pub fn create_cancelled(tenant_id: &str, import_hint: &str, diags: &mut Diagnost
 }
 
 /// A PUT whose answer did not say whether it applied, and reads that did not settle it.
-pub fn create_not_confirmed(
+pub fn create_not_confirmed<T>(
     tenant_id: &str,
     unclear: &str,
-    outcome: &Confirmed,
+    outcome: &Confirmed<T>,
     import_hint: &str,
     diags: &mut Diagnostics,
 ) {
@@ -81,7 +81,7 @@ pub fn create_not_confirmed(
                 .to_string(),
         ),
         // Settled outcomes are not reported here.
-        Confirmed::Ours | Confirmed::Other(_) => return,
+        Confirmed::Ours(_) | Confirmed::Other(_) => return,
     };
     diags.attribute_error(
         AttributePath::attrs([TENANT_ID]),
@@ -98,6 +98,18 @@ pub fn read_lagging(
     timeout: Duration,
     diags: &mut Diagnostics,
 ) {
+    let subject = format!("the identity synchronization policy for partner tenant {tenant_id}");
+    read_lagging_of(&subject, not_found, window_left, timeout, diags);
+}
+
+/// [`read_lagging`] for any object; `subject` names it ("the ... for partner tenant ...").
+pub fn read_lagging_of(
+    subject: &str,
+    not_found: bool,
+    window_left: Duration,
+    timeout: Duration,
+    diags: &mut Diagnostics,
+) {
     let shows = if not_found {
         "still answers 404 (not found)"
     } else {
@@ -107,9 +119,9 @@ pub fn read_lagging(
         Action::Read.summary(),
         join(&[
             &format!(
-                "This provider changed the identity synchronization policy for partner tenant \
-                 {tenant_id} moments ago, and Microsoft Graph {shows}: its reads lag behind \
-                 writes. The read timeout ({}) ended before Graph caught up (at most {} more).",
+                "This provider changed {subject} moments ago, and Microsoft Graph {shows}: its \
+                 reads lag behind writes. The read timeout ({}) ended before Graph caught up (at \
+                 most {} more).",
                 format_duration(timeout),
                 format_duration(window_left)
             ),
@@ -121,25 +133,42 @@ pub fn read_lagging(
 
 /// Graph accepted our DELETE but its reads did not confirm it.
 pub fn delete_not_confirmed(tenant_id: &str, outcome: &Gone, diags: &mut Diagnostics) {
+    delete_not_confirmed_of(
+        "identity synchronization policy",
+        "policy",
+        tenant_id,
+        outcome,
+        diags,
+    );
+}
+
+/// [`delete_not_confirmed`] for any object under a partner: `noun` in full, `short` for "it".
+pub fn delete_not_confirmed_of(
+    noun: &str,
+    short: &str,
+    tenant_id: &str,
+    outcome: &Gone,
+    diags: &mut Diagnostics,
+) {
     match outcome {
         Gone::Confirmed => {}
         Gone::StillVisible { waited } => diags.error(
-            "Deleted identity synchronization policy is still read",
+            format!("Deleted {noun} is still read"),
             format!(
-                "Microsoft Graph accepted the delete of the identity synchronization policy for \
-                 partner tenant {tenant_id}, but its reads still show the policy after {}. It \
-                 was removed from the Terraform state. If this apply replaces the policy, the \
-                 new one was not created yet: run apply again in a minute. If the policy is \
-                 still read then, someone re-created it; import it to manage it.",
+                "Microsoft Graph accepted the delete of the {noun} for partner tenant \
+                 {tenant_id}, but its reads still show the {short} after {}. It was removed from \
+                 the Terraform state. If this apply replaces the {short}, the new one was not \
+                 created yet: run apply again in a minute. If the {short} is still read then, \
+                 someone re-created it; import it to manage it.",
                 format_duration(*waited)
             ),
         ),
         Gone::Unknown { why } => diags.warning(
             "Delete not confirmed",
             format!(
-                "Microsoft Graph accepted the delete of the identity synchronization policy for \
-                 partner tenant {tenant_id}; reading it back to confirm failed ({why}). It was \
-                 removed from the Terraform state."
+                "Microsoft Graph accepted the delete of the {noun} for partner tenant \
+                 {tenant_id}; reading it back to confirm failed ({why}). It was removed from the \
+                 Terraform state."
             ),
         ),
     }

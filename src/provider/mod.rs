@@ -148,6 +148,7 @@ fn access_ops<'a>(
         api: &ready.client,
         stop: &ctx.stop,
         def,
+        consistency_window: ready.consistency_window,
     }
 }
 
@@ -301,12 +302,11 @@ impl Provider for MsGraphProvider {
         };
         let mut own = Diagnostics::new();
         let (new_state, private) = match access_def {
-            Some(def) => (
+            Some(def) => {
                 access_ops(&ready, &ctx, def)
-                    .read(&req.current_state, &mut own)
-                    .await,
-                req.private.clone(),
-            ),
+                    .read(&req.current_state, &req.private, &mut own)
+                    .await
+            }
             None => {
                 ops(&ready, &ctx)
                     .read(&req.current_state, &req.private, &mut own)
@@ -334,10 +334,16 @@ impl Provider for MsGraphProvider {
                 &req.config
             };
             let plan = declarative::plan::plan(def, &req.prior_state, config);
+            // A create (including a replacement's) starts with no write history.
+            let planned_private = if req.prior_state.is_null() {
+                Vec::new()
+            } else {
+                req.prior_private
+            };
             return PlanResponse {
                 planned_state: plan.planned_state,
                 requires_replace: plan.requires_replace,
-                planned_private: req.prior_private,
+                planned_private,
             };
         }
         if req.type_name != TYPE_NAME {
@@ -392,20 +398,28 @@ impl Provider for MsGraphProvider {
         if let Some(def) = access_def {
             let ops = access_ops(&ready, &ctx, def);
             let mut own = Diagnostics::new();
-            let new_state = if req.prior_state.is_null() {
+            let (new_state, private) = if req.prior_state.is_null() {
                 ops.create(&req.planned_state, &mut own).await
             } else if req.planned_state.is_null() {
-                ops.delete(&req.prior_state, &mut own).await
+                let state = ops.delete(&req.prior_state, &mut own).await;
+                let kept = if state.is_null() {
+                    Vec::new()
+                } else {
+                    req.planned_private.clone()
+                };
+                (state, kept)
             } else {
-                ops.update(&req.prior_state, &req.planned_state, &mut own)
-                    .await
+                ops.update(
+                    &req.prior_state,
+                    &req.planned_state,
+                    &req.planned_private,
+                    &mut own,
+                )
+                .await
             };
             graph_diagnostics::redact(&mut own, &ready.secrets);
             diags.extend(own);
-            return ApplyResponse {
-                new_state,
-                private: req.planned_private,
-            };
+            return ApplyResponse { new_state, private };
         }
         let ops = ops(&ready, &ctx);
         let mut own = Diagnostics::new();

@@ -30,10 +30,7 @@ impl LastWrite {
 
     /// Time left of the window at `now`; zero once it is over.
     pub fn window_left(&self, now: SystemTime, window: Duration) -> Duration {
-        let end = self
-            .written_at_unix_ms
-            .saturating_add(window.as_millis() as u64);
-        Duration::from_millis(end.saturating_sub(unix_ms(now)))
+        window_left(self.written_at_unix_ms, now, window)
     }
 
     /// True when Graph's answer shows what we wrote. A display name we did not send is not
@@ -47,16 +44,83 @@ impl LastWrite {
     }
 
     pub fn encode(&self) -> Vec<u8> {
-        serde_json::to_vec(self).unwrap_or_default()
+        encode(self)
     }
 
     /// `None` for empty, foreign or corrupt bytes: we then simply don't wait.
     pub fn decode(bytes: &[u8]) -> Option<LastWrite> {
-        if bytes.is_empty() {
-            return None;
-        }
-        serde_json::from_slice(bytes).ok()
+        decode(bytes)
     }
+}
+
+/// What this provider sent to a cross-tenant access object and when: the JSON body, so a read
+/// can tell whether Graph shows it yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentBody {
+    pub written_at_unix_ms: u64,
+    pub sent: serde_json::Value,
+}
+
+impl SentBody {
+    pub fn now(sent: serde_json::Value) -> SentBody {
+        SentBody {
+            written_at_unix_ms: unix_ms(SystemTime::now()),
+            sent,
+        }
+    }
+
+    pub fn window_left(&self, now: SystemTime, window: Duration) -> Duration {
+        window_left(self.written_at_unix_ms, now, window)
+    }
+
+    /// True when Graph's object holds every property we sent (Graph adds the others).
+    pub fn matches(&self, graph: &serde_json::Value) -> bool {
+        holds(graph, &self.sent)
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        encode(self)
+    }
+
+    /// `None` for empty, foreign or corrupt bytes.
+    pub fn decode(bytes: &[u8]) -> Option<SentBody> {
+        decode(bytes)
+    }
+}
+
+/// `graph` holds `sent`: objects by subset, arrays in any order, strings ignoring ASCII case (GUIDs and enumerations
+/// come back as Graph spells them), everything else equal.
+fn holds(graph: &serde_json::Value, sent: &serde_json::Value) -> bool {
+    use serde_json::Value as J;
+    match (graph, sent) {
+        (J::Object(g), J::Object(s)) => s
+            .iter()
+            .all(|(k, v)| holds(g.get(k).unwrap_or(&J::Null), v)),
+        // Sets (targets) may come back in another order.
+        (J::Array(g), J::Array(s)) => {
+            g.len() == s.len() && s.iter().all(|s| g.iter().any(|g| holds(g, s)))
+        }
+        (J::String(g), J::String(s)) => g.eq_ignore_ascii_case(s),
+        (g, s) => g == s,
+    }
+}
+
+fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+/// `None` for empty, foreign or corrupt bytes.
+fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    if bytes.is_empty() {
+        return None;
+    }
+    serde_json::from_slice(bytes).ok()
+}
+
+/// Time left at `now` of a window opened at `written_at_unix_ms`; zero once it is over.
+fn window_left(written_at_unix_ms: u64, now: SystemTime, window: Duration) -> Duration {
+    let end = written_at_unix_ms.saturating_add(window.as_millis() as u64);
+    Duration::from_millis(end.saturating_sub(unix_ms(now)))
 }
 
 fn unix_ms(t: SystemTime) -> u64 {
@@ -101,6 +165,26 @@ mod tests {
             w.window_left(now + Duration::from_secs(31), window),
             Duration::ZERO
         );
+    }
+
+    #[test]
+    fn a_sent_body_matches_what_holds_it() {
+        let sent = SentBody::now(serde_json::json!({
+            "tenantId": "AB", "inboundTrust": {"isMfaAccepted": true}
+        }));
+        let graph = serde_json::json!({
+            "tenantId": "ab", "isServiceProvider": null,
+            "inboundTrust": {"isMfaAccepted": true, "isCompliantDeviceAccepted": false}
+        });
+        assert!(sent.matches(&graph));
+        let other = serde_json::json!({"tenantId": "ab", "inboundTrust": {"isMfaAccepted": false}});
+        assert!(!sent.matches(&other));
+        assert!(!sent.matches(&serde_json::json!({"tenantId": "ab"})));
+        let set = SentBody::now(serde_json::json!({"targets": [{"target": "a"}, {"target": "b"}]}));
+        assert!(set.matches(&serde_json::json!({"targets": [{"target": "B"}, {"target": "a"}]})));
+        assert!(!set.matches(&serde_json::json!({"targets": [{"target": "a"}]})));
+        assert_eq!(SentBody::decode(&sent.encode()), Some(sent));
+        assert_eq!(SentBody::decode(b""), None);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::graph::{GraphError, IdentitySyncPolicy};
 use crate::plugin::{AttributePath, Diagnostics, Value};
 
 use super::api::{bounded, pause, Interrupted, PolicyApi};
-use super::confirm::{Confirmed, Gone};
+use super::confirm::{outcome_unclear, Confirmed, Gone};
 use super::consistency_diagnostics::{
     create_cancelled, create_not_confirmed, delete_not_confirmed, read_lagging,
 };
@@ -119,17 +119,6 @@ fn already_exists(tenant_id: &str, other: Option<&IdentitySyncPolicy>, diags: &m
     );
 }
 
-/// A PUT error after which Graph may hold the policy: a conflict (it exists) or a lost answer.
-fn put_outcome_unclear(e: &GraphError) -> bool {
-    match e {
-        GraphError::Api { status, code, .. } => {
-            *status >= 500 || (*status == 409 && code == "Request_MultipleObjectsWithSameKeyValue")
-        }
-        GraphError::Transport { .. } | GraphError::DeadlineExceeded { .. } => true,
-        _ => false,
-    }
-}
-
 fn deadline_for(resource: &Value, op: Operation) -> (Instant, Duration) {
     let timeout = timeout_for(resource, op);
     (Instant::now() + timeout, timeout)
@@ -218,7 +207,7 @@ impl<A: PolicyApi> Ops<'_, A> {
                 log::info!("created identity synchronization policy for partner {tid}");
                 return done;
             }
-            Ok(Err(e)) if put_outcome_unclear(&e) => e.to_string(),
+            Ok(Err(e)) if outcome_unclear(&e) => e.to_string(),
             Ok(Err(e)) => {
                 log::warn!("PUT of identity synchronization for {tid} failed: {e}");
                 graph_error(Action::Create, &tid, &e, diags);
@@ -239,7 +228,7 @@ impl<A: PolicyApi> Ops<'_, A> {
         );
         let confirm_by = self.confirm_deadline(deadline);
         match self.confirm_write(&tid, &written, confirm_by).await {
-            Confirmed::Ours => {
+            Confirmed::Ours(_) => {
                 log::info!(
                     "identity synchronization policy for partner {tid} holds what we sent: created"
                 );

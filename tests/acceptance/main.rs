@@ -4,6 +4,7 @@ mod harness;
 
 mod access_default;
 mod access_partner;
+mod access_real_graph;
 mod access_requests;
 mod auth;
 mod data_source;

@@ -2,6 +2,7 @@
 //! and data source) and `msgraph_cross_tenant_access_default`, on the declarative layer.
 
 pub mod api;
+pub mod create_partner;
 pub mod defs;
 pub mod ops;
 pub mod settings;

@@ -1,8 +1,10 @@
 //! Create, read, update, delete and import of the partner configuration and the default
-//! settings: one request per operation (default create: GET + PATCH), state from the
-//! declarative description.
+//! settings: one request per operation (default create: GET + PATCH; partner delete: DELETE +
+//! a GET confirming it), state from the declarative description. Reads lag writes: what we
+//! wrote is kept in private state and a lagging answer inside the consistency window is asked
+//! again, as for the identity synchronization policy.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use serde_json::Value as Json;
 use tokio::time::Instant;
@@ -10,7 +12,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::graph::GraphError;
 use crate::plugin::{AttributePath, Diagnostics, Value};
-use crate::provider::api::{bounded, Interrupted};
+use crate::provider::api::{bounded, pause, Interrupted};
+use crate::provider::confirm::{wait_until_gone, Gone};
+use crate::provider::consistency_diagnostics::{delete_not_confirmed_of, read_lagging_of};
 use crate::provider::declarative::convert::{
     create_body, data_source_value, fill_computed, state_from_graph,
 };
@@ -18,6 +22,8 @@ use crate::provider::declarative::diff::patch_body;
 use crate::provider::declarative::ResourceDef;
 use crate::provider::graph_diagnostics::format_duration;
 use crate::provider::guid::TenantId;
+use crate::provider::private_state::SentBody;
+use crate::provider::resource::{FIRST_CONSISTENCY_WAIT, MAX_CONSISTENCY_WAIT};
 use crate::provider::schema::TYPE_NAME as IDENTITY_SYNC_TYPE;
 use crate::provider::timeouts::{timeout_for, Operation};
 
@@ -29,17 +35,19 @@ pub struct AccessOps<'a, A: AccessApi> {
     pub api: &'a A,
     pub stop: &'a CancellationToken,
     pub def: &'static ResourceDef,
+    /// How long after our own write a 404 or stale answer is asked again.
+    pub consistency_window: Duration,
 }
 
 /// The object's path below `/policies/crossTenantAccessPolicy/`.
-fn object_path(def: &ResourceDef, key: &str) -> Vec<String> {
+pub(super) fn object_path(def: &ResourceDef, key: &str) -> Vec<String> {
     match def.key() {
         Some(_) => vec!["partners".into(), key.into()],
         None => vec![DEFAULT_ID.into()],
     }
 }
 
-fn refs(path: &[String]) -> Vec<&str> {
+pub(super) fn refs(path: &[String]) -> Vec<&str> {
     path.iter().map(String::as_str).collect()
 }
 
@@ -51,7 +59,7 @@ fn key_of<'v>(def: &ResourceDef, value: &'v Value) -> Option<&'v str> {
     }
 }
 
-fn import_hint(type_name: &str, key: &str) -> String {
+pub(super) fn import_hint(type_name: &str, key: &str) -> String {
     format!(
         "To manage it with Terraform, import it instead of creating it:\n  terraform import \
          {type_name}.example {key}\nor, on Terraform 1.5 and later, an import block:\n  \
@@ -61,7 +69,13 @@ fn import_hint(type_name: &str, key: &str) -> String {
 
 /// Adds the diagnostic for a failed call: Graph's code, message and request-id, the client's
 /// hint, and what state kept.
-fn failure(summary: &str, subject: &str, err: &GraphError, note: &str, diags: &mut Diagnostics) {
+pub(super) fn failure(
+    summary: &str,
+    subject: &str,
+    err: &GraphError,
+    note: &str,
+    diags: &mut Diagnostics,
+) {
     let what = match err {
         GraphError::Api {
             status,
@@ -90,11 +104,11 @@ fn failure(summary: &str, subject: &str, err: &GraphError, note: &str, diags: &m
 }
 
 impl<A: AccessApi> AccessOps<'_, A> {
-    fn summary(&self, verb: &str) -> String {
+    pub(super) fn summary(&self, verb: &str) -> String {
         format!("Could not {verb} {}", self.def.noun)
     }
 
-    fn subject(&self, key: &str) -> String {
+    pub(super) fn subject(&self, key: &str) -> String {
         match self.def.key() {
             Some(_) => format!("the {} of partner tenant {key}", self.def.noun),
             None => format!("the {}", self.def.noun),
@@ -106,11 +120,11 @@ impl<A: AccessApi> AccessOps<'_, A> {
     async fn call<T>(
         &self,
         verb: &str,
+        deadline: Instant,
         timeout: Duration,
         fut: impl std::future::Future<Output = Result<T, GraphError>>,
         diags: &mut Diagnostics,
     ) -> Option<Result<T, GraphError>> {
-        let deadline = Instant::now() + timeout;
         match bounded(self.stop, deadline, fut).await {
             Ok(out) => Some(out),
             Err(Interrupted::Cancelled) => {
@@ -145,7 +159,8 @@ impl<A: AccessApi> AccessOps<'_, A> {
         fut: impl std::future::Future<Output = Result<T, GraphError>>,
         diags: &mut Diagnostics,
     ) -> Option<T> {
-        match self.call(verb, timeout, fut, diags).await? {
+        let deadline = Instant::now() + timeout;
+        match self.call(verb, deadline, timeout, fut, diags).await? {
             Ok(v) => Some(v),
             Err(e) => {
                 log::warn!("{verb} {} {key} failed: {e}", self.def.noun);
@@ -164,17 +179,58 @@ impl<A: AccessApi> AccessOps<'_, A> {
         note: &str,
         diags: &mut Diagnostics,
     ) -> Option<Option<Json>> {
+        self.get_by(verb, key, Instant::now() + timeout, timeout, note, diags)
+            .await
+    }
+
+    /// GET of the object `key`, bounded by `deadline` (of an operation lasting `timeout`).
+    async fn get_by(
+        &self,
+        verb: &str,
+        key: &str,
+        deadline: Instant,
+        timeout: Duration,
+        note: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<Option<Json>> {
         let path = object_path(self.def, key);
-        let deadline = Instant::now() + timeout;
-        self.checked(
-            verb,
-            key,
-            timeout,
-            note,
-            self.api.get(&refs(&path), deadline),
-            diags,
-        )
-        .await
+        match self
+            .call(
+                verb,
+                deadline,
+                timeout,
+                self.api.get(&refs(&path), deadline),
+                diags,
+            )
+            .await?
+        {
+            Ok(v) => Some(v),
+            Err(e) => {
+                log::warn!("{verb} {} {key} failed: {e}", self.def.noun);
+                failure(&self.summary(verb), &self.subject(key), &e, note, diags);
+                None
+            }
+        }
+    }
+
+    /// Waits `wait` before asking Graph again; false (after a diagnostic) when Terraform asked
+    /// to stop.
+    async fn paused(&self, wait: Duration, diags: &mut Diagnostics) -> bool {
+        let stopped = pause(self.stop, wait).await.is_err();
+        if stopped {
+            diags.error(
+                "Operation cancelled",
+                "Terraform asked the provider to stop; the state was kept.",
+            );
+        }
+        !stopped
+    }
+
+    /// Time left of the consistency window after `written`; zero without a write.
+    pub(super) fn window_left(&self, written: Option<&SentBody>) -> Duration {
+        written
+            .map(|w| w.window_left(SystemTime::now(), self.consistency_window))
+            .unwrap_or_default()
     }
 
     fn unknown_at_apply(&self, verb: &str, attribute: &str, diags: &mut Diagnostics) {
@@ -187,138 +243,178 @@ impl<A: AccessApi> AccessOps<'_, A> {
         );
     }
 
-    /// Create. Partner: one POST with the configured properties (201); an existing one (409)
-    /// fails on `tenant_id` with the import command. Default: GET, then one PATCH of the
-    /// configured properties (the object always exists). On failure nothing is in state.
-    pub async fn create(&self, planned: &Value, diags: &mut Diagnostics) -> Value {
+    /// Create. Partner: one POST with the configured properties (201). When its answer is lost
+    /// or is a 409 conflict, GET the partner (through the consistency window): what we sent
+    /// means created; other settings fail on `tenant_id` with the import command. Default: GET,
+    /// then one PATCH of the configured properties (the object always exists). On failure
+    /// nothing is in state. The private state records what was sent and when.
+    pub async fn create(&self, planned: &Value, diags: &mut Diagnostics) -> (Value, Vec<u8>) {
         const NOTE: &str =
             "Nothing was recorded in the Terraform state; run apply again once the cause is fixed.";
+        let failed = (Value::Null, Vec::new());
         let Some(key) = key_of(self.def, planned) else {
             self.unknown_at_apply("create", "tenant_id", diags);
-            return Value::Null;
+            return failed;
         };
         let timeout = timeout_for(planned, Operation::Create);
         let with_key = self.def.key().is_some();
         let body = match create_body(self.def, planned, with_key) {
-            Ok(b) => b,
+            Ok(b) => Json::Object(b),
             Err(u) => {
                 self.unknown_at_apply("create", &u.attribute, diags);
-                return Value::Null;
+                return failed;
             }
         };
         if with_key {
-            let answer = self
-                .call(
-                    "create",
-                    timeout,
-                    self.api
-                        .post(&["partners"], &Json::Object(body), Instant::now() + timeout),
-                    diags,
-                )
+            return self
+                .create_partner(planned, key, body, timeout, diags)
                 .await;
-            return match answer {
-                None => Value::Null,
-                Some(Ok(created)) => {
-                    log::info!("created partner configuration for {key}");
-                    fill_computed(self.def, planned, &created)
-                }
-                Some(Err(GraphError::Api { status: 409, .. })) => {
-                    diags.attribute_error(
-                        AttributePath::attrs(["tenant_id"]),
-                        "Partner configuration already exists",
-                        format!(
-                            "Microsoft Graph already holds a partner configuration for tenant \
-                             {key}. {}",
-                            import_hint(PARTNER_TYPE, key)
-                        ),
-                    );
-                    Value::Null
-                }
-                Some(Err(e)) => {
-                    failure(&self.summary("create"), &self.subject(key), &e, NOTE, diags);
-                    Value::Null
-                }
-            };
         }
         let path = object_path(self.def, key);
         let Some(current) = self.get("create", key, timeout, NOTE, diags).await else {
-            return Value::Null;
+            return failed;
         };
         let current = current.unwrap_or_default();
         let mut state = fill_computed(self.def, planned, &current);
-        if !body.is_empty() {
-            let sent = self
-                .checked(
-                    "create",
-                    key,
-                    timeout,
-                    NOTE,
-                    self.api
-                        .patch(&refs(&path), &Json::Object(body), Instant::now() + timeout),
-                    diags,
-                )
-                .await;
-            if sent.is_none() {
-                return Value::Null;
-            }
-            // Graph's isServiceDefault is false once the defaults are customized.
-            state = state.with_attr("is_service_default", Value::Bool(false));
+        if body.as_object().is_some_and(|b| b.is_empty()) {
+            return (state, Vec::new());
         }
-        state
-    }
-
-    /// Read: GET; 404 removes it from state; Graph's values for what the configuration
-    /// manages become state, so drift shows in the plan.
-    pub async fn read(&self, current: &Value, diags: &mut Diagnostics) -> Value {
-        if current.is_null() {
-            return Value::Null;
-        }
-        let Some(key) = key_of(self.def, current) else {
-            return current.clone();
-        };
-        let timeout = timeout_for(current, Operation::Read);
-        match self.get("read", key, timeout, "", diags).await {
-            None => current.clone(),
-            Some(None) => {
-                log::info!("{} {key} is gone; removing it from state", self.def.noun);
-                Value::Null
-            }
-            Some(Some(json)) => state_from_graph(self.def, current, key, &json),
-        }
-    }
-
-    /// Update: one PATCH holding only the changed top-level properties; none, no request.
-    pub async fn update(&self, prior: &Value, planned: &Value, diags: &mut Diagnostics) -> Value {
-        let Some(key) = key_of(self.def, prior) else {
-            return prior.clone();
-        };
-        let patch = match patch_body(self.def, prior, planned) {
-            Ok(p) => p,
-            Err(u) => {
-                self.unknown_at_apply("update", &u.attribute, diags);
-                return prior.clone();
-            }
-        };
-        if patch.is_empty() {
-            return planned.clone();
-        }
-        let timeout = timeout_for(planned, Operation::Update);
-        let path = object_path(self.def, key);
+        let written = SentBody::now(body.clone());
         let sent = self
             .checked(
-                "update",
+                "create",
                 key,
                 timeout,
-                "The Terraform state keeps the previous values, so the next plan shows the \
-                 change again.",
+                NOTE,
                 self.api
-                    .patch(&refs(&path), &Json::Object(patch), Instant::now() + timeout),
+                    .patch(&refs(&path), &body, Instant::now() + timeout),
                 diags,
             )
             .await;
-        match sent {
-            Some(()) => planned.clone(),
-            None => prior.clone(),
+        if sent.is_none() {
+            return failed;
+        }
+        // Graph's isServiceDefault is false once the defaults are customized.
+        state = state.with_attr("is_service_default", Value::Bool(false));
+        (state, written.encode())
+    }
+
+    /// Read: GET; 404 removes it from state; Graph's values for what the configuration
+    /// manages become state, so drift shows in the plan. Within the consistency window after
+    /// our own write, a 404 or an answer without what we sent is asked again; if the read's
+    /// deadline comes first, the state is kept with an error.
+    pub async fn read(
+        &self,
+        current: &Value,
+        private: &[u8],
+        diags: &mut Diagnostics,
+    ) -> (Value, Vec<u8>) {
+        if current.is_null() {
+            return (Value::Null, Vec::new());
+        }
+        let kept = (current.clone(), private.to_vec());
+        let Some(key) = key_of(self.def, current) else {
+            return kept;
+        };
+        let written = SentBody::decode(private);
+        let timeout = timeout_for(current, Operation::Read);
+        let deadline = Instant::now() + timeout;
+        let mut wait = FIRST_CONSISTENCY_WAIT;
+        loop {
+            let Some(answer) = self.get_by("read", key, deadline, timeout, "", diags).await else {
+                return kept;
+            };
+            let shows_write = match (&written, &answer) {
+                (Some(w), Some(json)) => w.matches(json),
+                (Some(_), None) => false,
+                (None, _) => true,
+            };
+            let window_left = self.window_left(written.as_ref());
+            let lagging = !shows_write && !window_left.is_zero();
+            let pause_for = wait.min(window_left);
+            if lagging && Instant::now() + pause_for >= deadline {
+                // Never drop (or roll back) what we just wrote because Graph lags behind it.
+                let subject = self.subject(key);
+                read_lagging_of(&subject, answer.is_none(), window_left, timeout, diags);
+                return kept;
+            }
+            if lagging {
+                log::debug!("{} {key} does not show our write yet", self.def.noun);
+                if !self.paused(pause_for, diags).await {
+                    return kept;
+                }
+                wait = (wait * 2).min(MAX_CONSISTENCY_WAIT);
+                continue;
+            }
+            // Confirmed, or the window is over: nothing more to wait for next time.
+            return match answer {
+                None => {
+                    log::info!("{} {key} is gone; removing it from state", self.def.noun);
+                    (Value::Null, Vec::new())
+                }
+                Some(json) => (state_from_graph(self.def, current, key, &json), Vec::new()),
+            };
+        }
+    }
+
+    /// Update: one PATCH holding only the changed top-level properties; none, no request. A
+    /// 404 inside the consistency window after our own write is a lagging replica: sent again.
+    pub async fn update(
+        &self,
+        prior: &Value,
+        planned: &Value,
+        planned_private: &[u8],
+        diags: &mut Diagnostics,
+    ) -> (Value, Vec<u8>) {
+        const NOTE: &str = "The Terraform state keeps the previous values, so the next plan \
+                            shows the change again.";
+        let kept = (prior.clone(), planned_private.to_vec());
+        let Some(key) = key_of(self.def, prior) else {
+            return kept;
+        };
+        let patch = match patch_body(self.def, prior, planned) {
+            Ok(p) => Json::Object(p),
+            Err(u) => {
+                self.unknown_at_apply("update", &u.attribute, diags);
+                return kept;
+            }
+        };
+        if patch.as_object().is_some_and(|p| p.is_empty()) {
+            return (planned.clone(), planned_private.to_vec());
+        }
+        let timeout = timeout_for(planned, Operation::Update);
+        let deadline = Instant::now() + timeout;
+        let path = object_path(self.def, key);
+        let path = refs(&path);
+        let last_write = SentBody::decode(planned_private);
+        let mut wait = FIRST_CONSISTENCY_WAIT;
+        loop {
+            let sent = self.api.patch(&path, &patch, deadline);
+            match self.call("update", deadline, timeout, sent, diags).await {
+                None => return kept,
+                Some(Ok(())) => return (planned.clone(), SentBody::now(patch).encode()),
+                Some(Err(e)) => {
+                    let window_left = self.window_left(last_write.as_ref());
+                    let pause_for = wait.min(window_left);
+                    if e.status() == Some(404)
+                        && !window_left.is_zero()
+                        && Instant::now() + pause_for < deadline
+                    {
+                        log::debug!(
+                            "PATCH of {} {key}: 404 right after our write",
+                            self.def.noun
+                        );
+                        if !self.paused(pause_for, diags).await {
+                            return kept;
+                        }
+                        wait = (wait * 2).min(MAX_CONSISTENCY_WAIT);
+                        continue;
+                    }
+                    log::warn!("update {} {key} failed: {e}", self.def.noun);
+                    failure(&self.summary("update"), &self.subject(key), &e, NOTE, diags);
+                    return kept;
+                }
+            }
         }
     }
 
@@ -352,17 +448,37 @@ impl<A: AccessApi> AccessOps<'_, A> {
             };
         }
         let path = object_path(self.def, key);
+        let deadline = Instant::now() + timeout;
         let answer = self
             .call(
                 "delete",
+                deadline,
                 timeout,
-                self.api.delete(&refs(&path), Instant::now() + timeout),
+                self.api.delete(&refs(&path), deadline),
                 diags,
             )
             .await;
         match answer {
             None => prior.clone(),
-            Some(Ok(_)) => Value::Null,
+            Some(Ok(false)) => Value::Null,
+            Some(Ok(true)) => {
+                // Graph accepted the delete; wait until its reads agree, so a replacement's
+                // create (next in the same apply) does not meet the deleted partner.
+                let path = refs(&path);
+                let gone = wait_until_gone(
+                    self.stop,
+                    &format!("partner configuration for {key}"),
+                    |d| self.api.get(&path, d),
+                    self.consistency_window,
+                    deadline,
+                )
+                .await;
+                if gone != Gone::Confirmed {
+                    let noun = self.def.noun;
+                    delete_not_confirmed_of(noun, self.def.short_noun, key, &gone, diags);
+                }
+                Value::Null
+            }
             Some(Err(e)) => {
                 // Graph refuses while a sync policy exists under the partner (Microsoft's API
                 // page for the partner DELETE); its error code is not documented, so ask.
@@ -448,3 +564,7 @@ fn capitalized(text: &str) -> String {
         None => String::new(),
     }
 }
+
+#[cfg(test)]
+#[path = "ops_tests.rs"]
+mod tests;
