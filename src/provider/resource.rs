@@ -538,5 +538,4 @@ impl<A: PolicyApi> Ops<'_, A> {
 }
 
 #[cfg(test)]
-#[path = "resource_tests.rs"]
 mod tests;
