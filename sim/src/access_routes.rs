@@ -18,7 +18,7 @@ use serde_json::{json, Map, Value};
 
 use crate::graph_routes::not_found;
 use crate::reply::{self, Req, Resp};
-use crate::sim::Sim;
+use crate::simulator::Sim;
 
 /// Writable properties of both objects, with their JSON shape.
 const SETTINGS: [&str; 7] = [

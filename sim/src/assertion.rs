@@ -174,7 +174,7 @@ fn verify_federated(jwt: &Jwt, expected: &Expected<'_>) -> Result<(), Rejection>
     let sub = jwt.claim_str("sub").unwrap_or("");
     let trusted = sub == crate::GITHUB_SUBJECT
         || sub.starts_with(crate::ADO_SUBJECT_PREFIX)
-        || sub == crate::sim::workload_subject(expected.client_id);
+        || sub == crate::simulator::workload_subject(expected.client_id);
     if !trusted {
         return Err(reject(
             "invalid_client",

@@ -7,7 +7,7 @@ use hyper::Method;
 use serde_json::{json, Value};
 
 use crate::reply::{self, Req, Resp};
-use crate::sim::Sim;
+use crate::simulator::Sim;
 
 const PREFIX: &str = "/_sim";
 

@@ -12,7 +12,7 @@ use crate::faults::{self, FaultKind};
 use crate::log::RecordedRequest;
 use crate::reply::{self, Req, Resp};
 use crate::server::{ConnControl, ControlOnlyChange};
-use crate::sim::Sim;
+use crate::simulator::Sim;
 
 const MAX_BODY: usize = 1 << 20;
 

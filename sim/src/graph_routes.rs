@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 
 use crate::access_routes;
 use crate::reply::{self, Req, Resp};
-use crate::sim::Sim;
+use crate::simulator::Sim;
 
 const PARTNERS: [&str; 3] = ["policies", "crossTenantAccessPolicy", "partners"];
 

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::jwt::now_unix;
 use crate::reply::{self, Req, Resp};
-use crate::sim::Sim;
+use crate::simulator::Sim;
 
 fn msi_error(status: u16, error: &str, description: &str) -> Resp {
     reply::json(

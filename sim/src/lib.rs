@@ -33,14 +33,14 @@ mod persistence;
 mod read_lag;
 mod reply;
 mod server;
-mod sim;
+mod simulator;
 mod state;
 mod token;
 
 pub use faults::{Fault, FaultKind};
 pub use log::RecordedRequest;
 pub use persistence::PersistError;
-pub use sim::{IssuedToken, Sim, SimServer};
+pub use simulator::{IssuedToken, Sim, SimServer};
 
 /// Tenant of the pre-registered default app (the tenant being managed).
 pub const TENANT_ID: &str = "4a7c2d1e-9b3f-4e6a-8c5d-1f2e3a4b5c6d";

@@ -12,7 +12,7 @@ use hyper::header::CONTENT_TYPE;
 use hyper::Method;
 
 use crate::reply::{self, Req, Resp};
-use crate::sim::Sim;
+use crate::simulator::Sim;
 
 /// What GETs of one path answer until `until`.
 #[derive(Debug, Clone)]

@@ -17,7 +17,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 
-use crate::sim::Sim;
+use crate::simulator::Sim;
 
 /// What a connection carried so far (see [`ConnControl::note_request`]).
 const CARRIED_NOTHING: u8 = 0;

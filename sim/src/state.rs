@@ -11,7 +11,7 @@ use crate::der::CertKey;
 use crate::faults::Fault;
 use crate::log::RequestLog;
 use crate::read_lag::LaggedRead;
-use crate::sim::IssuedToken;
+use crate::simulator::IssuedToken;
 
 /// A certificate registered on an app.
 #[derive(Debug, Clone)]

@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::assertion::{self, Expected};
 use crate::jwt::{now_unix, sign_hs256};
 use crate::reply::{self, Req, Resp};
-use crate::sim::{IssuedToken, Sim};
+use crate::simulator::{IssuedToken, Sim};
 use crate::state::{LiveToken, State};
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";

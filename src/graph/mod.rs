@@ -13,11 +13,9 @@ mod auth;
 mod client;
 mod endpoint;
 mod http;
-mod retry;
-mod send;
+mod retry_loop;
+mod retry_pacing;
 
-#[cfg(test)]
-mod client_tests;
 #[cfg(test)]
 mod testutil;
 

@@ -566,14 +566,8 @@ pub fn secrets_of(auth: &AuthConfig) -> Vec<Secret> {
     .collect()
 }
 
-#[cfg(test)]
-#[path = "provider_config_tests.rs"]
-mod tests;
-
-#[path = "provider_config_endpoints.rs"]
 mod endpoints;
 pub use endpoints::ALLOW_CUSTOM_ENDPOINTS_ENV;
 
 #[cfg(test)]
-#[path = "provider_config_signin_tests.rs"]
-mod signin_tests;
+mod tests;

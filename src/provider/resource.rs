@@ -527,5 +527,4 @@ impl<A: PolicyApi> Ops<'_, A> {
 }
 
 #[cfg(test)]
-#[path = "resource_tests.rs"]
 mod tests;

@@ -71,7 +71,7 @@ Needs `Policy.Read.All`.",
     singleton_id: "",
 };
 
-/// The resource schema (issue 3).
+/// The resource schema of `msgraph_cross_tenant_identity_sync`.
 pub fn resource_schema() -> Schema {
     schema::resource_schema(&IDENTITY_SYNC)
 }
@@ -93,7 +93,7 @@ mod tests {
     }
 
     #[test]
-    fn resource_schema_is_exactly_issue_3() {
+    fn resource_schema_has_exactly_the_documented_attributes() {
         let s = resource_schema();
         let b = &s.block;
         let id = attr(b, "id");

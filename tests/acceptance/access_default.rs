@@ -1,4 +1,4 @@
-//! Issue 13's `msgraph_cross_tenant_access_default` scenarios and the `-generate-config-out`
+//! The `msgraph_cross_tenant_access_default` scenarios and the `-generate-config-out`
 //! round trip of both new resources, on every Terraform version (the latter on 1.5+).
 
 use serde_json::{json, Value};

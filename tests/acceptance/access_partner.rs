@@ -1,4 +1,4 @@
-//! Issue 13's `msgraph_cross_tenant_access_partner` scenarios on every Terraform version,
+//! The `msgraph_cross_tenant_access_partner` scenarios on every Terraform version,
 //! asserted on the simulator's requests: create, empty plan, each block changed alone, a block
 //! removed (null sent), drift, 404 on read, import, data source, destroy, and the ordering with
 //! the identity sync policy under it.

@@ -1,4 +1,4 @@
-//! Issue 5: every credential flow and every cloud against the simulator. Shared helpers here;
+//! Every credential flow and every cloud against the simulator. Shared helpers here;
 //! the tests are split by theme (client-level flows, certificate files as tools write them,
 //! clouds, the provider's credential choice, Terraform end to end).
 

@@ -1,4 +1,4 @@
-//! Issue 3's data source scenarios: values read from Graph usable in expressions on every version.
+//! The data source's scenarios: values read from Graph usable in expressions on every version.
 
 use serde_json::json;
 

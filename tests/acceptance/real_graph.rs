@@ -1,4 +1,4 @@
-//! Issue 12: the provider against Graph as Microsoft documents it: PUT on an existing policy is
+//! The provider against Graph as Microsoft documents it: PUT on an existing policy is
 //! 409, a missing policy is 404 Directory_ObjectNotFound, reads lag writes, answers get lost,
 //! gateways send `Retry-After: 0`.
 

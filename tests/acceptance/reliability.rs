@@ -1,4 +1,4 @@
-//! Issue 8 at the Terraform level: throttling, consistency, failed writes, secrets, load.
+//! Reliability at the Terraform level: throttling, consistency, failed writes, secrets, load.
 
 use std::time::{Duration, SystemTime};
 

@@ -1,4 +1,4 @@
-//! Issue 8, cancellation: after Ctrl-C or a killed Terraform no provider process and no plugin
+//! Cancellation: after Ctrl-C or a killed Terraform no provider process and no plugin
 //! socket is left behind.
 //!
 //! Each scenario gives Terraform a private TMPDIR: the provider creates its socket directory under

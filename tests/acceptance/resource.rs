@@ -1,4 +1,4 @@
-//! Issue 3's resource scenarios on every Terraform version, asserted on the simulator's requests.
+//! The identity sync resource's scenarios on every Terraform version, asserted on the simulator's requests.
 
 use serde_json::json;
 

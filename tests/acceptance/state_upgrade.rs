@@ -1,5 +1,5 @@
 //! Upgrades are invisible: state files written by the provider before the declarative layer
-//! (release 0.1.0 / main before issue 13) plan empty with this build, on every Terraform version.
+//! (release 0.1.0, and main before the access resources) plan empty with this build, on every Terraform version.
 //!
 //! The fixtures under `fixtures/state_0_1_0/` were written by the old build with the
 //! configuration below. To write them again (only ever with the old build):

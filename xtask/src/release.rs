@@ -197,7 +197,7 @@ mod tests {
 
     #[test]
     fn signing_writes_signature_public_key_and_key_id() {
-        let keyring = crate::gpg::tests::TestKeyring::new(&["release@example.test"]);
+        let keyring = crate::testutil::TestKeyring::new(&["release@example.test"]);
         let out = tempfile::tempdir().expect("out");
         let zip = package_bytes(b"bin", "0.1.0", "linux_amd64").expect("zip");
         write_release_files(out.path(), "0.1.0", "linux_amd64", &zip).expect("write");

@@ -28,7 +28,7 @@ use super::config::{AuthConfig, Secret, Tuning};
 use super::endpoint::{graph_scope, parse_endpoint, token_url, HttpAllowed};
 use super::error::{CredentialKind, Setting, Skipped, Tried};
 use super::http::{Http, RawResponse, Request, Route};
-use super::send::{with_retries, Limits, Verdict};
+use super::retry_loop::{with_retries, Limits, Verdict};
 use super::GraphError;
 
 pub(crate) use self::cache::AccessToken;

@@ -12,7 +12,7 @@ use crate::graph::config::Secret;
 use crate::graph::endpoint::graph_resource;
 use crate::graph::error::Setting;
 use crate::graph::http::{RawResponse, Request, Route};
-use crate::graph::send::Verdict;
+use crate::graph::retry_loop::Verdict;
 use crate::graph::GraphError;
 
 /// The IMDS token endpoint; only ever a default, tests always set their own.

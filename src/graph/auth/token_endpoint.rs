@@ -12,7 +12,7 @@ use super::AuthContext;
 use crate::graph::config::Secret;
 use crate::graph::endpoint::{graph_scope, token_url};
 use crate::graph::http::{excerpt, sanitize, Body, RawResponse, Request, Route};
-use crate::graph::send::Verdict;
+use crate::graph::retry_loop::Verdict;
 use crate::graph::GraphError;
 
 /// Lifetime assumed when a response does not say.

@@ -566,5 +566,4 @@ fn capitalized(text: &str) -> String {
 }
 
 #[cfg(test)]
-#[path = "ops_tests.rs"]
 mod tests;

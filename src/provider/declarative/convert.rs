@@ -228,8 +228,8 @@ pub fn data_source_value(def: &ResourceDef, key: &str, graph: &Json, config: &Va
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_defs::DEF;
     use super::*;
+    use crate::provider::testutil::sample_resource::DEF;
     use serde_json::json;
 
     const T: &str = "90E29127-71AD-49C7-9CE8-DB3F41EA06F1";

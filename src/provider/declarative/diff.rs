@@ -39,8 +39,8 @@ pub fn patch_body(
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_defs::DEF;
     use super::*;
+    use crate::provider::testutil::sample_resource::DEF;
     use serde_json::json;
 
     fn value(flag: Value, trust: Value) -> Value {
@@ -77,5 +77,130 @@ mod tests {
                 attribute: "flag".into()
             })
         );
+    }
+
+    /// Property tests of the PATCH rule: for any prior/planned pair, the PATCH holds exactly the
+    /// changed top-level properties, and applying it to the prior object yields the planned one.
+    mod props {
+        use proptest::prelude::*;
+        use serde_json::Value as Json;
+
+        use crate::plugin::Value;
+
+        use crate::provider::declarative::convert::{object_json, same};
+        use crate::provider::declarative::diff::patch_body;
+        use crate::provider::testutil::sample_resource::DEF;
+
+        fn opt_bool() -> impl Strategy<Value = Value> {
+            prop_oneof![Just(Value::Null), any::<bool>().prop_map(Value::Bool)]
+        }
+
+        fn target() -> impl Strategy<Value = Value> {
+            (
+                prop::sample::select(vec!["AllUsers", "a", "b"]),
+                prop::sample::select(vec!["user", "group"]),
+            )
+                .prop_map(|(t, k)| {
+                    Value::object([
+                        ("target", Value::string(t)),
+                        ("target_type", Value::string(k)),
+                    ])
+                })
+        }
+
+        fn resource() -> impl Strategy<Value = Value> {
+            let trust = prop_oneof![
+                Just(Value::Null),
+                (opt_bool(), opt_bool())
+                    .prop_map(|(m, d)| Value::object([("mfa", m), ("device", d)])),
+            ];
+            let access = prop_oneof![
+                Just(Value::Null),
+                (
+                    prop_oneof![
+                        Just(Value::Null),
+                        Just(Value::string("allowed")),
+                        Just(Value::string("blocked"))
+                    ],
+                    prop::collection::vec(target(), 0..3),
+                )
+                    .prop_map(|(a, t)| {
+                        let mut t = t;
+                        t.dedup();
+                        Value::object([("access_type", a), ("targets", Value::Set(t))])
+                    }),
+            ];
+            (opt_bool(), any::<bool>(), trust, access).prop_map(
+                |(flag, computed, trust, access)| {
+                    Value::object([
+                        ("id", Value::string("x")),
+                        ("tenant_id", Value::string("x")),
+                        ("flag", flag),
+                        ("computed", Value::Bool(computed)),
+                        ("trust", trust),
+                        ("access", access),
+                        ("timeouts", Value::Null),
+                    ])
+                },
+            )
+        }
+
+        /// Sets in JSON arrays compare without order.
+        fn json_same(a: &Json, b: &Json) -> bool {
+            match (a, b) {
+                (Json::Array(x), Json::Array(y)) => {
+                    x.len() == y.len() && x.iter().all(|i| y.iter().any(|j| json_same(i, j)))
+                }
+                (Json::Object(x), Json::Object(y)) => {
+                    x.len() == y.len()
+                        && x.iter()
+                            .all(|(k, v)| y.get(k).is_some_and(|w| json_same(v, w)))
+                }
+                _ => a == b,
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            #[test]
+            fn patch_holds_exactly_the_changes_and_applies_to_the_planned_object(
+                prior in resource(),
+                planned in resource(),
+            ) {
+                let patch = patch_body(&DEF, &prior, &planned).unwrap();
+                for f in DEF.fields.iter().filter(|f| f.writable()) {
+                    let json = f.json().unwrap();
+                    let changed = !same(prior.attr(f.name), planned.attr(f.name));
+                    prop_assert_eq!(patch.contains_key(json), changed, "{}", f.name);
+                }
+                // Nothing else: no key, no computed, no timeouts.
+                prop_assert!(patch.keys().all(|k| ["isFlag", "trust", "access"].contains(&k.as_str())));
+                let mut applied = object_json(&DEF, &prior).unwrap();
+                for (k, v) in patch {
+                    applied.insert(k, v);
+                }
+                let want = object_json(&DEF, &planned).unwrap();
+                prop_assert!(
+                    json_same(&Json::Object(applied.clone()), &Json::Object(want.clone())),
+                    "{:?} != {:?}", applied, want
+                );
+            }
+
+            #[test]
+            fn set_order_never_causes_a_patch(prior in resource()) {
+                let reversed = match prior.attr("access") {
+                    Value::Object(_) => {
+                        let targets = match prior.attr("access").attr("targets") {
+                            Value::Set(t) => Value::Set(t.iter().rev().cloned().collect()),
+                            other => other.clone(),
+                        };
+                        prior.with_attr("access", prior.attr("access").with_attr("targets", targets))
+                    }
+                    _ => prior.clone(),
+                };
+                prop_assert!(patch_body(&DEF, &prior, &reversed).unwrap().is_empty());
+            }
+        }
     }
 }

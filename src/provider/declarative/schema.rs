@@ -182,8 +182,8 @@ pub fn data_source_schema(def: &ResourceDef) -> Schema {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_defs::DEF;
     use super::*;
+    use crate::provider::testutil::sample_resource::DEF;
 
     #[test]
     fn blocks_nest_and_attributes_carry_presence_and_behaviour() {

@@ -50,8 +50,8 @@ fn check(f: &Field, value: &Value, path: AttributePath, diags: &mut Diagnostics)
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_defs::DEF;
     use super::*;
+    use crate::provider::testutil::sample_resource::DEF;
 
     #[test]
     fn enumerations_and_guids_are_checked_with_their_path() {

@@ -39,7 +39,7 @@ impl Step {
         }
     }
 
-    /// Graph requests per resource the provider should make (issue 9).
+    /// Graph requests per resource the provider should make.
     pub fn target_requests(self) -> u32 {
         match self {
             // GET + PUT.

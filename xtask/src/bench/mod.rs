@@ -1,5 +1,5 @@
 //! `cargo xtask bench`: measures the provider against bare Terraform and a Go provider and
-//! writes BENCHMARKS.md (issue 9).
+//! writes BENCHMARKS.md.
 
 mod apply;
 mod apply_sections;

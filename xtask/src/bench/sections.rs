@@ -15,7 +15,7 @@ use super::Paths;
 
 const HANDSHAKE_TARGET: Duration = Duration::from_millis(3);
 const HANDSHAKE_RSS_TARGET_KIB: u64 = 8 * 1024;
-/// Issue 2: the provider exits within 100 ms of Shutdown (Terraform otherwise waits 2 s).
+/// Target: the provider exits within 100 ms of Shutdown (Terraform otherwise waits 2 s).
 const SHUTDOWN_TARGET: Duration = Duration::from_millis(100);
 const PEAK_RSS_TARGET_KIB: u64 = 15 * 1024;
 const BINARY_SIZE_TARGET: u64 = 10 * 1024 * 1024;

@@ -10,7 +10,7 @@ use super::sections::{alternate_traced_runs, traced_subjects, verdict};
 use super::stats::{format_ms, format_ratio, median_ms};
 use super::terraform::Terraform;
 
-/// Issue 16: what the provider costs per command (exec to exit), at most this.
+/// Target: what the provider costs per command (exec to exit), at most this.
 const PROVIDER_PART_TARGET: Duration = Duration::from_millis(8);
 /// And at most a tenth of the Go provider's.
 const PROVIDER_PART_RATIO: f64 = 0.1;

@@ -53,7 +53,7 @@ pub fn format_mib(kib: u64) -> String {
     format!("{:.2} MiB", kib as f64 / 1024.0)
 }
 
-/// The wall-time bound of issue 9: `t0 + ceil(n / parallelism) × requests_per_op × latency`.
+/// The wall-time bound the apply benchmark holds the provider to: `t0 + ceil(n / parallelism) × requests_per_op × latency`.
 /// Resources are worked on `parallelism` at a time, each paying `requests_per_op` round trips.
 pub fn latency_bound(
     t0: Duration,

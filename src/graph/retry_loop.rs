@@ -8,7 +8,7 @@ use tokio::time::Instant;
 
 use super::config::Tuning;
 use super::http::{excerpt, RawResponse, TransportFailure};
-use super::retry::{attempt_budget, backoff, parse_retry_after, wait_before_retry, Wait};
+use super::retry_pacing::{attempt_budget, backoff, parse_retry_after, wait_before_retry, Wait};
 use super::GraphError;
 
 /// What to do with a response.

@@ -4,8 +4,8 @@ use serde_json::json;
 
 use super::*;
 use crate::plugin::Severity;
-use crate::provider::fake_graph::{self, policy, FakeGraph, TID};
 use crate::provider::state::{resource_value, ID};
+use crate::provider::testutil::fake_graph::{self, policy, FakeGraph, TID};
 const TID_UPPER: &str = "90E29127-71AD-49C7-9CE8-DB3F41EA06F1";
 
 struct Harness {

@@ -2,12 +2,12 @@
 
 use proptest::prelude::*;
 
-use super::guid::TenantId;
-use super::private_state::LastWrite;
-use super::provider_config::validate;
-use super::timeouts::parse_go_duration;
 use crate::graph::GraphError;
 use crate::plugin::{Diagnostics, Value};
+use crate::provider::guid::TenantId;
+use crate::provider::private_state::LastWrite;
+use crate::provider::provider_config::validate;
+use crate::provider::timeouts::parse_go_duration;
 
 proptest! {
     #[test]

@@ -1,8 +1,8 @@
 //! Tests of the provider block's sign-in hardening: endpoints outside the cloud, AKS workload
 //! identity opt-in, client ID/secret files, the Azure DevOps argument and proxy variables.
 
-use super::tests::{config, exposed, ready, resolve_with, s};
-use super::*;
+use super::{config, exposed, ready, resolve_with, s};
+use crate::provider::provider_config::*;
 
 /// The error diagnostics' details, and the attributes they name.
 fn errors(config: &Value, env: &[(&str, &str)]) -> Vec<(Option<AttributePath>, String)> {

@@ -1,5 +1,7 @@
 //! Tests of provider configuration resolution.
 
+mod signin;
+
 use std::collections::HashMap;
 
 use super::*;

@@ -259,7 +259,7 @@ async fn retry_after_zero_never_means_no_wait_and_retries_stop_at_a_cap() {
         .await
         .unwrap_err();
     let sent = graph_requests(&server).len() as u32;
-    assert_eq!(sent, crate::graph::send::MAX_GRAPH_STATUS_ATTEMPTS);
+    assert_eq!(sent, crate::graph::retry_loop::MAX_GRAPH_STATUS_ATTEMPTS);
     // nine backoff waits of at least 0.8 x 5 ms x 2^n (capped at 50 ms): never zero
     assert!(
         started.elapsed() >= Duration::from_millis(4 + 8 + 16 + 32 + 40 * 5),

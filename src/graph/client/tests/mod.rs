@@ -1,6 +1,7 @@
 //! GraphClient against canned loopback servers: shared helpers; the tests are split by theme.
 
 mod faults;
+mod fuzz;
 mod proxy;
 mod requests;
 mod security;
@@ -10,8 +11,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::testutil::{CannedServer, Counter, Recorded, Reply};
-use super::{
+use crate::graph::testutil::{CannedServer, Counter, Recorded, Reply};
+use crate::graph::{
     AuthConfig, ClientConfig, Cloud, GraphClient, IdentitySyncPolicy, Secret, Tuning,
     UserSyncInbound,
 };
@@ -106,9 +107,9 @@ pub(super) fn graph_error(status: u16, code: &str, message: &str) -> Reply {
 }
 
 /// `err` is a transport error whose message names every one of `needles`.
-pub(super) fn assert_transport_error(err: &super::GraphError, needles: &[&str]) {
+pub(super) fn assert_transport_error(err: &crate::graph::GraphError, needles: &[&str]) {
     match err {
-        super::GraphError::Transport { message } => {
+        crate::graph::GraphError::Transport { message } => {
             for needle in needles {
                 assert!(message.contains(needle), "{needle:?} missing: {message}");
             }

@@ -1,0 +1,4 @@
+//! Test doubles and fixtures shared by the provider layer's tests.
+
+pub mod fake_graph;
+pub mod sample_resource;
