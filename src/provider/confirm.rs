@@ -10,9 +10,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::graph::{GraphError, IdentitySyncPolicy};
 
-use super::api::{bounded, pause, PolicyApi};
+use super::cancellation::{bounded, pause};
+use super::policy_api::PolicyApi;
 use super::private_state::LastWrite;
-use super::resource::{Ops, FIRST_CONSISTENCY_WAIT, MAX_CONSISTENCY_WAIT};
+use super::resource::{IdentitySyncOps, FIRST_CONSISTENCY_WAIT, MAX_CONSISTENCY_WAIT};
 
 /// Time a create's confirmation may take beyond the create's own deadline: knowing whether the
 /// policy exists is worth a bounded overrun (never more than the consistency window).
@@ -165,7 +166,7 @@ pub fn confirm_deadline(deadline: Instant, window: Duration) -> Instant {
     deadline.max(Instant::now() + CONFIRM_BUDGET.min(window))
 }
 
-impl<A: PolicyApi> Ops<'_, A> {
+impl<A: PolicyApi> IdentitySyncOps<'_, A> {
     /// The deadline for confirming a create whose own deadline is `deadline`.
     pub fn confirm_deadline(&self, deadline: Instant) -> Instant {
         confirm_deadline(deadline, self.consistency_window)

@@ -3,10 +3,10 @@
 
 use crate::plugin::{AttributePath, Diagnostics, Value};
 
-use super::api::PolicyApi;
 use super::declarative::convert::data_source_value;
 use super::declarative::validate::validate;
-use super::resource::Ops;
+use super::policy_api::PolicyApi;
+use super::resource::IdentitySyncOps;
 use super::schema::IDENTITY_SYNC;
 use super::state::{policy_json, TENANT_ID};
 use super::timeouts::{timeout_for, validate_timeouts, Operation};
@@ -18,7 +18,7 @@ pub fn validate_config(config: &Value, diags: &mut Diagnostics) {
 
 /// Reads the policy; the result keeps the configuration's spelling of the tenant ID.
 pub async fn read<A: PolicyApi>(
-    ops: &Ops<'_, A>,
+    ops: &IdentitySyncOps<'_, A>,
     config: &Value,
     diags: &mut Diagnostics,
 ) -> Value {

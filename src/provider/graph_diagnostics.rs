@@ -5,8 +5,8 @@ use std::time::Duration;
 use crate::graph::{GraphError, Secret};
 use crate::plugin::{AttributePath, Diagnostics};
 
-use super::api::Interrupted;
 use super::auth_errors;
+use super::cancellation::Interrupted;
 use super::state::TENANT_ID;
 use super::timeouts::Operation;
 

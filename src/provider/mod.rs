@@ -3,8 +3,8 @@
 //! This file only dispatches by type name; each concern lives in its own file.
 
 pub mod access;
-pub mod api;
 pub mod auth_errors;
+pub mod cancellation;
 pub mod confirm;
 pub mod consistency_diagnostics;
 pub mod data_source;
@@ -13,6 +13,7 @@ pub mod graph_diagnostics;
 pub mod guid;
 pub mod plan;
 pub mod plan_modifiers;
+pub mod policy_api;
 pub mod private_state;
 pub mod provider_config;
 pub mod resource;
@@ -40,7 +41,7 @@ use declarative::schema::{
 };
 use declarative::ResourceDef;
 use provider_config::{process_env, Resolution};
-use resource::Ops;
+use resource::IdentitySyncOps;
 use schema::TYPE_NAME;
 
 /// The address `--debug` mode announces in TF_REATTACH_PROVIDERS: the configuration being debugged
@@ -151,8 +152,11 @@ fn access_ops<'a>(
     }
 }
 
-fn ops<'a>(ready: &'a Ready, ctx: &'a RequestContext) -> Ops<'a, GraphClient> {
-    Ops {
+fn identity_sync_ops<'a>(
+    ready: &'a Ready,
+    ctx: &'a RequestContext,
+) -> IdentitySyncOps<'a, GraphClient> {
+    IdentitySyncOps {
         api: &ready.client,
         stop: &ctx.stop,
         consistency_window: ready.consistency_window,
@@ -307,7 +311,7 @@ impl Provider for MsGraphProvider {
                     .await
             }
             None => {
-                ops(&ready, &ctx)
+                identity_sync_ops(&ready, &ctx)
                     .read(&req.current_state, &req.private, &mut own)
                     .await
             }
@@ -420,7 +424,7 @@ impl Provider for MsGraphProvider {
             diags.extend(own);
             return ApplyResponse { new_state, private };
         }
-        let ops = ops(&ready, &ctx);
+        let ops = identity_sync_ops(&ready, &ctx);
         let mut own = Diagnostics::new();
         let (new_state, private) = if req.prior_state.is_null() {
             ops.create(&req.planned_state, &mut own).await
@@ -480,7 +484,9 @@ impl Provider for MsGraphProvider {
             return vec![];
         };
         let mut own = Diagnostics::new();
-        let state = ops(&ready, &ctx).import(&tenant, &mut own).await;
+        let state = identity_sync_ops(&ready, &ctx)
+            .import(&tenant, &mut own)
+            .await;
         graph_diagnostics::redact(&mut own, &ready.secrets);
         diags.extend(own);
         state
@@ -523,7 +529,7 @@ impl Provider for MsGraphProvider {
             return config;
         };
         let mut own = Diagnostics::new();
-        let value = data_source::read(&ops(&ready, &ctx), &config, &mut own).await;
+        let value = data_source::read(&identity_sync_ops(&ready, &ctx), &config, &mut own).await;
         graph_diagnostics::redact(&mut own, &ready.secrets);
         diags.extend(own);
         value

@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 use crate::graph::{GraphError, IdentitySyncPolicy};
 use crate::plugin::{AttributePath, Diagnostics, Value};
 
-use super::api::{bounded, pause, Interrupted, PolicyApi};
+use super::cancellation::{bounded, pause, Interrupted};
 use super::confirm::{outcome_unclear, Confirmed, Gone};
 use super::consistency_diagnostics::{
     create_cancelled, create_not_confirmed, delete_not_confirmed, read_lagging,
@@ -18,6 +18,7 @@ use super::declarative::validate::validate;
 use super::graph_diagnostics::{format_duration, graph_error, interrupted, Action};
 use super::guid::{validate_tenant_id, TenantId, EXAMPLE_GUID};
 use super::plan::{patch_body, PatchError};
+use super::policy_api::PolicyApi;
 use super::private_state::LastWrite;
 use super::schema::{IDENTITY_SYNC, TYPE_NAME};
 use super::state::{
@@ -37,8 +38,9 @@ pub(super) const MAX_CONSISTENCY_WAIT: Duration = Duration::from_secs(5);
 /// Graph) is still honoured; import has no `timeouts` block to raise.
 const IMPORT_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
-/// What every operation needs.
-pub struct Ops<'a, A: PolicyApi> {
+/// The identity synchronization policy's operations (resource and data source), with what each
+/// needs: the Graph calls, Terraform's stop signal and the consistency window.
+pub struct IdentitySyncOps<'a, A: PolicyApi> {
     pub api: &'a A,
     pub stop: &'a CancellationToken,
     pub consistency_window: Duration,
@@ -134,7 +136,7 @@ pub(super) fn import_hint(tenant_id: &str) -> String {
     )
 }
 
-impl<A: PolicyApi> Ops<'_, A> {
+impl<A: PolicyApi> IdentitySyncOps<'_, A> {
     async fn call<T>(
         &self,
         action: Action,

@@ -7,7 +7,7 @@ use serde_json::Value as Json;
 use tokio::time::Instant;
 
 use crate::plugin::{AttributePath, Diagnostics, Value};
-use crate::provider::api::{bounded, Interrupted};
+use crate::provider::cancellation::{bounded, Interrupted};
 use crate::provider::confirm::{confirm_deadline, confirm_object, outcome_unclear, Confirmed};
 use crate::provider::declarative::convert::fill_computed;
 use crate::provider::graph_diagnostics::{format_duration, join};

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::graph::GraphError;
 use crate::plugin::{AttributePath, Diagnostics, Value};
-use crate::provider::api::{bounded, pause, Interrupted};
+use crate::provider::cancellation::{bounded, pause, Interrupted};
 use crate::provider::confirm::{wait_until_gone, Gone};
 use crate::provider::consistency_diagnostics::{delete_not_confirmed_of, read_lagging_of};
 use crate::provider::declarative::convert::{

@@ -29,8 +29,8 @@ impl Harness {
             ..Harness::new(fake)
         }
     }
-    fn ops(&self) -> Ops<'_, FakeGraph> {
-        Ops {
+    fn ops(&self) -> IdentitySyncOps<'_, FakeGraph> {
+        IdentitySyncOps {
             api: &self.fake,
             stop: &self.stop,
             consistency_window: self.window,

@@ -9,7 +9,7 @@ use tokio::time::Instant;
 
 use crate::graph::{GraphError, IdentitySyncPatch, IdentitySyncPolicy, UserSyncInbound};
 
-use crate::provider::api::PolicyApi;
+use crate::provider::policy_api::PolicyApi;
 
 pub const TID: &str = "90e29127-71ad-49c7-9ce8-db3f41ea06f1";
 

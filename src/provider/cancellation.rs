@@ -1,71 +1,11 @@
-//! The four Graph calls the resource makes, as a trait (the Graph client in production, a fake
-//! in tests), and running one bounded by its deadline and Terraform's stop signal.
+//! Running one Graph call bounded by its deadline and Terraform's stop signal (Ctrl-C), and
+//! pausing between attempts the same way.
 
 use std::future::Future;
 use std::time::Duration;
 
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-
-use crate::graph::{GraphClient, GraphError, IdentitySyncPatch, IdentitySyncPolicy};
-
-/// The identitySynchronization calls, keyed by partner tenant ID.
-pub trait PolicyApi: Send + Sync {
-    fn get(
-        &self,
-        tenant_id: &str,
-        deadline: Instant,
-    ) -> impl Future<Output = Result<Option<IdentitySyncPolicy>, GraphError>> + Send;
-    fn put(
-        &self,
-        policy: &IdentitySyncPolicy,
-        deadline: Instant,
-    ) -> impl Future<Output = Result<(), GraphError>> + Send;
-    fn patch(
-        &self,
-        tenant_id: &str,
-        patch: &IdentitySyncPatch,
-        deadline: Instant,
-    ) -> impl Future<Output = Result<(), GraphError>> + Send;
-    /// `Ok(false)` when it was already gone.
-    fn delete(
-        &self,
-        tenant_id: &str,
-        deadline: Instant,
-    ) -> impl Future<Output = Result<bool, GraphError>> + Send;
-}
-
-impl PolicyApi for GraphClient {
-    fn get(
-        &self,
-        tenant_id: &str,
-        deadline: Instant,
-    ) -> impl Future<Output = Result<Option<IdentitySyncPolicy>, GraphError>> + Send {
-        self.get_identity_sync(tenant_id, deadline)
-    }
-    fn put(
-        &self,
-        policy: &IdentitySyncPolicy,
-        deadline: Instant,
-    ) -> impl Future<Output = Result<(), GraphError>> + Send {
-        self.put_identity_sync(policy, deadline)
-    }
-    fn patch(
-        &self,
-        tenant_id: &str,
-        patch: &IdentitySyncPatch,
-        deadline: Instant,
-    ) -> impl Future<Output = Result<(), GraphError>> + Send {
-        self.patch_identity_sync(tenant_id, patch, deadline)
-    }
-    fn delete(
-        &self,
-        tenant_id: &str,
-        deadline: Instant,
-    ) -> impl Future<Output = Result<bool, GraphError>> + Send {
-        self.delete_identity_sync(tenant_id, deadline)
-    }
-}
 
 /// Why a bounded call did not finish.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
