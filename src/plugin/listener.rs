@@ -159,8 +159,12 @@ fn hand_over(
         let conn = match acceptor {
             None => Conn(stream),
             Some(acceptor) => {
+                let started = std::time::Instant::now();
                 match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                    Ok(Ok(tls)) => Conn(Box::new(tls)),
+                    Ok(Ok(tls)) => {
+                        log_handshake(tls.get_ref().1, started.elapsed());
+                        Conn(Box::new(tls))
+                    }
                     Ok(Err(err)) => {
                         log::warn!("Refused a connection: TLS handshake failed: {err}");
                         return;
@@ -175,6 +179,17 @@ fn hand_over(
         drop(slot);
         let _ = tx.send(conn).await;
     });
+}
+
+/// Separates the TLS handshake from the RPCs in a trace, with what was negotiated.
+fn log_handshake(conn: &rustls::ServerConnection, took: Duration) {
+    log::debug!(
+        "TLS handshake done in {:.3} ms ({:?}, {:?}, {:?})",
+        took.as_secs_f64() * 1000.0,
+        conn.protocol_version(),
+        conn.negotiated_cipher_suite().map(|s| s.suite()),
+        conn.negotiated_key_exchange_group().map(|g| g.name()),
+    );
 }
 
 /// A byte stream tonic can serve.

@@ -28,10 +28,6 @@ mod type_json;
 
 #[cfg(test)]
 mod alloc_probe;
-#[cfg(test)]
-mod codec_tests;
-#[cfg(test)]
-mod provider_service_tests;
 
 /// Generated protobuf types; public only for the protocol acceptance tests' client.
 #[doc(hidden)]

@@ -568,3 +568,6 @@ fn stored_state(
         Some(Value::Null)
     }
 }
+
+#[cfg(test)]
+mod tests;

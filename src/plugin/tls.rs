@@ -3,12 +3,17 @@
 
 use std::sync::Arc;
 
-use rcgen::{CertificateParams, DnType, ExtendedKeyUsagePurpose, KeyPair, KeyUsagePurpose};
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P256_SHA256_ASN1_SIGNING};
+use rcgen::{CertificateParams, DnType, ExtendedKeyUsagePurpose, KeyUsagePurpose};
 use rustls::client::danger::HandshakeSignatureValid;
+use rustls::crypto::aws_lc_rs::kx_group;
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, UnixTime};
+use rustls::pki_types::{CertificateDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use rustls::server::NoServerSessionStorage;
+use rustls::sign::{CertifiedKey, Signer, SigningKey, SingleCertAndKey};
 use rustls::{
     CertificateError, DigitallySignedStruct, DistinguishedName, ServerConfig, SignatureScheme,
 };
@@ -68,8 +73,45 @@ pub fn server_tls(client_cert_pem: &str) -> Result<ServerTls, TlsSetupError> {
     let server_err = |e: rcgen::Error| TlsSetupError::ServerCert {
         detail: e.to_string(),
     };
-    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(server_err)?;
-    let mut params = CertificateParams::new(vec!["localhost".to_string()]).map_err(server_err)?;
+    let key = ServerKey::generate().ok_or_else(|| TlsSetupError::ServerCert {
+        detail: "P-256 key generation failed".to_string(),
+    })?;
+    let cert_der = self_signed_cert(&key).map_err(server_err)?;
+
+    let provider = crypto_provider();
+    let verifier = PinnedClientCert {
+        expected: client_cert.into_owned(),
+        algorithms: provider.signature_verification_algorithms,
+    };
+    // rustls takes the client's first group it also supports: Go lists P-384 and P-521 too,
+    // which cost far more than X25519 (always offered with a key share) or P-256.
+    let provider = Arc::new(CryptoProvider {
+        kx_groups: vec![kx_group::X25519, kx_group::SECP256R1],
+        ..(*provider).clone()
+    });
+    // The key we just generated signs directly: no PKCS#8 round trip, which would parse it
+    // (trying RSA first) and recompute its public point twice.
+    let certified = CertifiedKey::new(vec![CertificateDer::from(cert_der.clone())], Arc::new(key));
+    let mut config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| TlsSetupError::Config {
+            detail: e.to_string(),
+        })?
+        .with_client_cert_verifier(Arc::new(verifier))
+        .with_cert_resolver(Arc::new(SingleCertAndKey::from(certified)));
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    // One connection per process and no resumption: session tickets would only cost writes.
+    config.send_tls13_tickets = 0;
+    config.session_storage = Arc::new(NoServerSessionStorage {});
+    Ok(ServerTls {
+        cert_der,
+        config: Arc::new(config),
+    })
+}
+
+/// A self-signed `localhost` server certificate for `key`.
+fn self_signed_cert(key: &ServerKey) -> Result<Vec<u8>, rcgen::Error> {
+    let mut params = CertificateParams::new(vec!["localhost".to_string()])?;
     params
         .distinguished_name
         .push(DnType::CommonName, "localhost");
@@ -81,30 +123,61 @@ pub fn server_tls(client_cert_pem: &str) -> Result<ServerTls, TlsSetupError> {
         KeyUsagePurpose::DigitalSignature,
         KeyUsagePurpose::KeyEncipherment,
     ];
-    let cert = params.self_signed(&key).map_err(server_err)?;
-    let cert_der = cert.der().to_vec();
+    Ok(params.self_signed(key)?.der().to_vec())
+}
 
-    let provider = crypto_provider();
-    let verifier = PinnedClientCert {
-        expected: client_cert.into_owned(),
-        algorithms: provider.signature_verification_algorithms,
-    };
-    let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-    let mut config = ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| TlsSetupError::Config {
-            detail: e.to_string(),
-        })?
-        .with_client_cert_verifier(Arc::new(verifier))
-        .with_single_cert(vec![CertificateDer::from(cert_der.clone())], key_der)
-        .map_err(|e| TlsSetupError::Config {
-            detail: e.to_string(),
-        })?;
-    config.alpn_protocols = vec![b"h2".to_vec()];
-    Ok(ServerTls {
-        cert_der,
-        config: Arc::new(config),
-    })
+/// Our P-256 server key, generated once per start: it signs the certificate (for rcgen) and
+/// the TLS handshakes (for rustls).
+#[derive(Debug, Clone)]
+struct ServerKey(Arc<EcdsaKeyPair>);
+
+impl ServerKey {
+    fn generate() -> Option<ServerKey> {
+        let key = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_ASN1_SIGNING).ok()?;
+        Some(ServerKey(Arc::new(key)))
+    }
+
+    /// An ASN.1 ECDSA P-256 SHA-256 signature, as both X.509 and TLS 1.2/1.3 want it.
+    fn sign_message(&self, message: &[u8]) -> Option<Vec<u8>> {
+        let signature = self.0.sign(&SystemRandom::new(), message).ok()?;
+        Some(signature.as_ref().to_vec())
+    }
+}
+
+impl rcgen::PublicKeyData for ServerKey {
+    fn der_bytes(&self) -> &[u8] {
+        self.0.public_key().as_ref()
+    }
+    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+        &rcgen::PKCS_ECDSA_P256_SHA256
+    }
+}
+
+impl rcgen::SigningKey for ServerKey {
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        self.sign_message(msg).ok_or(rcgen::Error::RemoteKeyError)
+    }
+}
+
+impl SigningKey for ServerKey {
+    fn choose_scheme(&self, offered: &[SignatureScheme]) -> Option<Box<dyn Signer>> {
+        offered
+            .contains(&SignatureScheme::ECDSA_NISTP256_SHA256)
+            .then(|| Box::new(self.clone()) as Box<dyn Signer>)
+    }
+    fn algorithm(&self) -> rustls::SignatureAlgorithm {
+        rustls::SignatureAlgorithm::ECDSA
+    }
+}
+
+impl Signer for ServerKey {
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, rustls::Error> {
+        self.sign_message(message)
+            .ok_or_else(|| rustls::Error::General("ECDSA signing failed".to_string()))
+    }
+    fn scheme(&self) -> SignatureScheme {
+        SignatureScheme::ECDSA_NISTP256_SHA256
+    }
 }
 
 /// Accepts exactly one client certificate, and only with a valid handshake signature from its
@@ -174,6 +247,7 @@ impl ClientCertVerifier for PinnedClientCert {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rcgen::KeyPair;
 
     #[test]
     fn advertises_p521_and_pins_the_cert() {
@@ -205,5 +279,48 @@ mod tests {
         let tls = server_tls(&client.pem()).unwrap();
         assert_eq!(tls.config.alpn_protocols, vec![b"h2".to_vec()]);
         assert!(server_tls("not a cert").is_err());
+    }
+
+    #[test]
+    fn our_key_signs_handshakes_that_verify_against_our_certificate() {
+        use aws_lc_rs::signature::{UnparsedPublicKey, ECDSA_P256_SHA256_ASN1};
+        let key = ServerKey::generate().unwrap();
+        let der = self_signed_cert(&key).unwrap();
+        let (_, cert) = x509_parser::parse_x509_certificate(&der).unwrap();
+        let spki = cert.public_key().subject_public_key.data.to_vec();
+        let signer = key
+            .choose_scheme(&[SignatureScheme::ECDSA_NISTP256_SHA256])
+            .unwrap();
+        let message = b"TLS 1.3, server CertificateVerify";
+        let signature = signer.sign(message).unwrap();
+        let public = UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, &spki);
+        assert!(public.verify(message, &signature).is_ok());
+        assert!(public.verify(b"other", &signature).is_err());
+        assert!(key
+            .choose_scheme(&[SignatureScheme::ECDSA_NISTP384_SHA384])
+            .is_none());
+    }
+
+    #[test]
+    fn key_exchange_is_cheap_and_no_tickets_are_sent() {
+        install_crypto_provider();
+        let client_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let client = CertificateParams::new(vec!["localhost".to_string()])
+            .unwrap()
+            .self_signed(&client_key)
+            .unwrap();
+        let tls = server_tls(&client.pem()).unwrap();
+        let groups: Vec<_> = tls
+            .config
+            .crypto_provider()
+            .kx_groups
+            .iter()
+            .map(|g| g.name())
+            .collect();
+        assert_eq!(
+            groups,
+            vec![rustls::NamedGroup::X25519, rustls::NamedGroup::secp256r1]
+        );
+        assert_eq!(tls.config.send_tls13_tickets, 0);
     }
 }

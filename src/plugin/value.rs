@@ -128,3 +128,6 @@ pub use super::msgpack::{decode_msgpack, encode_msgpack};
 pub use super::type_json::{
     type_from_json, type_from_json_bytes, type_to_json, type_to_json_bytes, TypeJsonError,
 };
+
+#[cfg(test)]
+mod tests;

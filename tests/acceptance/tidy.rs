@@ -130,6 +130,72 @@ fn a_planted_violation_is_reported_with_file_and_line() {
     .is_empty());
 }
 
+/// ARCHITECTURE.md's one test layout: unit tests in `mod tests` (in the file or in `foo/tests.rs`),
+/// never in a sibling `*_tests.rs` module or a file pulled in with `#[path]`.
+#[test]
+fn unit_tests_follow_the_one_layout() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["src", "sim/src", "xtask/src"] {
+        rust_files(&root.join(dir), &mut files);
+    }
+    assert!(files.len() > 20, "found only {} source files", files.len());
+    let mut violations = Vec::new();
+    for file in &files {
+        let rel = relative(root, file);
+        let text =
+            std::fs::read_to_string(file).unwrap_or_else(|e| panic!("cannot read {rel}: {e}"));
+        violations.extend(layout_violations(&rel, &text));
+    }
+    assert!(
+        violations.is_empty(),
+        "the test layout in ARCHITECTURE.md is broken:\n{}",
+        violations.join("\n")
+    );
+}
+
+#[test]
+fn a_planted_layout_violation_is_reported() {
+    assert_eq!(
+        layout_violations("src/x/foo_tests.rs", "//! x\n"),
+        ["src/x/foo_tests.rs: a sibling `*_tests.rs` module: move it to `foo/tests.rs`"]
+    );
+    assert_eq!(
+        layout_violations(
+            "src/x/foo.rs",
+            "#[cfg(test)]\n#[path = \"t.rs\"]\nmod tests;\n"
+        ),
+        ["src/x/foo.rs:2: a `#[path]` attribute: use `mod tests;` and `foo/tests.rs`"]
+    );
+    assert!(layout_violations("src/x/foo.rs", "#[cfg(test)]\nmod tests;\n").is_empty());
+}
+
+fn layout_violations(path: &str, text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if path.ends_with("_tests.rs") {
+        out.push(format!(
+            "{path}: a sibling `*_tests.rs` module: move it to `{}/tests.rs`",
+            path.rsplit('/')
+                .next()
+                .unwrap_or(path)
+                .trim_end_matches("_tests.rs")
+        ));
+    }
+    for (i, line) in text.lines().enumerate() {
+        if line.trim_start().starts_with("#[path") {
+            out.push(format!(
+                "{path}:{}: a `#[path]` attribute: use `mod tests;` and `{}/tests.rs`",
+                i + 1,
+                path.rsplit('/')
+                    .next()
+                    .unwrap_or(path)
+                    .trim_end_matches(".rs")
+            ));
+        }
+    }
+    out
+}
+
 /// Every violation in `text` (the file `path`), as `path:line: rule: line text`.
 fn check(path: &str, text: &str) -> Vec<String> {
     let mut out = Vec::new();

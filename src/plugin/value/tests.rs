@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 
-use super::value::{decode_json, decode_msgpack, encode_json, encode_msgpack, CodecErrorKind};
-use super::{AttributePath, Number, Type, Value};
+use super::{decode_json, decode_msgpack, encode_json, encode_msgpack, CodecErrorKind};
+use crate::plugin::{AttributePath, Number, Type, Value};
 
 fn hex(s: &str) -> Vec<u8> {
     let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
@@ -225,7 +225,7 @@ fn nested_msgpack_lengths_cannot_multiply_reservations() {
     bytes.push(0xc3); // true, where a string belongs
     bytes.resize(1 << 20, 0xc0);
     let (result, largest) =
-        super::alloc_probe::largest_allocation_in(|| decode_msgpack(&bytes, &ty));
+        crate::plugin::alloc_probe::largest_allocation_in(|| decode_msgpack(&bytes, &ty));
     assert!(result.is_err());
     assert!(
         largest <= 64 * 1024,
@@ -309,7 +309,7 @@ fn arb_number() -> impl Strategy<Value = Number> {
         any::<i64>().prop_map(Number::from_i64),
         any::<f64>()
             .prop_filter("finite", |f| f.is_finite())
-            .prop_map(|f| super::decimal::number_from_f64(f).unwrap()),
+            .prop_map(|f| crate::plugin::decimal::number_from_f64(f).unwrap()),
         ("-?[1-9][0-9]{0,40}", "[0-9]{0,20}[1-9]")
             .prop_map(|(i, f)| canonical(&format!("{i}.{f}"))),
         "-?[1-9][0-9]{19,45}".prop_map(|i| canonical(&i)),
@@ -318,7 +318,7 @@ fn arb_number() -> impl Strategy<Value = Number> {
 
 /// Numbers decode to their canonical text, so generate them canonical.
 fn canonical(text: &str) -> Number {
-    super::decimal::number_from_text(text).unwrap()
+    crate::plugin::decimal::number_from_text(text).unwrap()
 }
 
 /// A known, non-dynamic value of `ty` (dynamic parts get a concrete string/number/bool/list).

@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use tonic::Request;
 
-use super::proto::tfplugin6 as pb;
-use super::proto::tfplugin6::provider_server::Provider as _;
-use super::provider_service::ProviderService;
-use super::value::{decode_msgpack, encode_msgpack};
-use super::*;
+use super::ProviderService;
+use crate::plugin::proto::tfplugin6 as pb;
+use crate::plugin::proto::tfplugin6::provider_server::Provider as _;
+use crate::plugin::value::{decode_msgpack, encode_msgpack};
+use crate::plugin::*;
 
 struct TestProvider;
 
@@ -194,9 +194,9 @@ async fn validate_passes_provider_diagnostics_with_paths() {
     assert_eq!(resp.diagnostics[0].summary, "Bad name");
     assert_eq!(
         resp.diagnostics[0].attribute,
-        Some(super::convert::path_to_proto(&AttributePath::attrs([
-            "name"
-        ])))
+        Some(crate::plugin::convert::path_to_proto(
+            &AttributePath::attrs(["name"])
+        ))
     );
 }
 
@@ -223,9 +223,9 @@ async fn undecodable_config_is_a_diagnostic_at_the_attribute() {
     );
     assert_eq!(
         resp.diagnostics[0].attribute,
-        Some(super::convert::path_to_proto(&AttributePath::attrs([
-            "name"
-        ])))
+        Some(crate::plugin::convert::path_to_proto(
+            &AttributePath::attrs(["name"])
+        ))
     );
 }
 
@@ -451,9 +451,9 @@ async fn serve_answers_in_process_and_returns_when_shut_down() {
     assert!(schema.resource_schemas.contains_key("test_thing"));
     // Terraform's Shutdown ends serving; serve returns instead of exiting the process.
     let mut controller =
-        super::proto::plugin::grpc_controller_client::GrpcControllerClient::new(channel);
+        crate::plugin::proto::plugin::grpc_controller_client::GrpcControllerClient::new(channel);
     controller
-        .shutdown(super::proto::plugin::Empty {})
+        .shutdown(crate::plugin::proto::plugin::Empty {})
         .await
         .unwrap();
     let result = tokio::time::timeout(std::time::Duration::from_secs(20), served).await;
