@@ -3,6 +3,7 @@
 //! This file only dispatches by type name; each concern lives in its own file.
 
 pub mod access;
+mod apply;
 pub mod auth_errors;
 pub mod cancellation;
 pub mod confirm;
@@ -401,45 +402,14 @@ impl Provider for MsGraphProvider {
         if let Some(def) = access_def {
             let ops = access_ops(&ready, &ctx, def);
             let mut own = Diagnostics::new();
-            let (new_state, private) = if req.prior_state.is_null() {
-                ops.create(&req.planned_state, &mut own).await
-            } else if req.planned_state.is_null() {
-                let state = ops.delete(&req.prior_state, &mut own).await;
-                let kept = if state.is_null() {
-                    Vec::new()
-                } else {
-                    req.planned_private.clone()
-                };
-                (state, kept)
-            } else {
-                ops.update(
-                    &req.prior_state,
-                    &req.planned_state,
-                    &req.planned_private,
-                    &mut own,
-                )
-                .await
-            };
+            let (new_state, private) = apply::apply(&ops, &req, &mut own).await;
             graph_diagnostics::redact(&mut own, &ready.secrets);
             diags.extend(own);
             return ApplyResponse { new_state, private };
         }
         let ops = identity_sync_ops(&ready, &ctx);
         let mut own = Diagnostics::new();
-        let (new_state, private) = if req.prior_state.is_null() {
-            ops.create(&req.planned_state, &mut own).await
-        } else if req.planned_state.is_null() {
-            ops.delete(&req.prior_state, &req.planned_private, &mut own)
-                .await
-        } else {
-            ops.update(
-                &req.prior_state,
-                &req.planned_state,
-                &req.planned_private,
-                &mut own,
-            )
-            .await
-        };
+        let (new_state, private) = apply::apply(&ops, &req, &mut own).await;
         graph_diagnostics::redact(&mut own, &ready.secrets);
         diags.extend(own);
         ApplyResponse { new_state, private }

@@ -21,6 +21,7 @@ use crate::provider::declarative::convert::{
 use crate::provider::declarative::diff::patch_body;
 use crate::provider::declarative::ResourceDef;
 use crate::provider::graph_diagnostics::format_duration;
+use crate::provider::graph_diagnostics::{api_answer, join};
 use crate::provider::guid::TenantId;
 use crate::provider::private_state::SentBody;
 use crate::provider::resource::{FIRST_CONSISTENCY_WAIT, MAX_CONSISTENCY_WAIT};
@@ -76,30 +77,10 @@ pub(super) fn failure(
     note: &str,
     diags: &mut Diagnostics,
 ) {
-    let what = match err {
-        GraphError::Api {
-            status,
-            code,
-            message,
-            request_id,
-        } => {
-            let request = request_id
-                .as_deref()
-                .map(|id| format!("\n\nrequest-id: {id} (quote it when opening a support case)"))
-                .unwrap_or_default();
-            format!(
-                "Microsoft Graph answered HTTP {status} ({code}) for {subject}: {message}{request}"
-            )
-        }
-        other => format!("{other}"),
-    };
+    let (what, request) =
+        api_answer(err, subject).unwrap_or_else(|| (format!("{err}"), String::new()));
     let hint = err.summary_hint().unwrap_or_default();
-    let detail = [what.as_str(), hint.as_str(), note]
-        .iter()
-        .filter(|p| !p.is_empty())
-        .copied()
-        .collect::<Vec<_>>()
-        .join("\n\n");
+    let detail = join(&[&what, &request, &hint, note]);
     diags.error(summary, detail);
 }
 
