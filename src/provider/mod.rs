@@ -8,6 +8,7 @@ pub mod auth_errors;
 pub mod cancellation;
 pub mod confirm;
 pub mod consistency_diagnostics;
+mod consistency_read;
 pub mod data_source;
 pub mod declarative;
 pub mod graph_diagnostics;

@@ -15,6 +15,7 @@ use crate::plugin::{AttributePath, Diagnostics, Value};
 use crate::provider::cancellation::{bounded, pause, Interrupted};
 use crate::provider::confirm::{wait_until_gone, Gone};
 use crate::provider::consistency_diagnostics::{delete_not_confirmed_of, read_lagging_of};
+use crate::provider::consistency_read::{Next, ReadWindow};
 use crate::provider::declarative::convert::{
     create_body, data_source_value, fill_computed, state_from_graph,
 };
@@ -299,35 +300,32 @@ impl<A: AccessApi> AccessOps<'_, A> {
         };
         let written = SentBody::decode(private);
         let timeout = timeout_for(current, Operation::Read);
-        let deadline = Instant::now() + timeout;
-        let mut wait = FIRST_CONSISTENCY_WAIT;
+        let mut window = ReadWindow::new(Instant::now() + timeout);
         loop {
+            let deadline = window.deadline();
             let Some(answer) = self.get_by("read", key, deadline, timeout, "", diags).await else {
                 return kept;
             };
-            let shows_write = match (&written, &answer) {
-                (Some(w), Some(json)) => w.matches(json),
-                (Some(_), None) => false,
-                (None, _) => true,
+            let lag = match (&written, &answer) {
+                (Some(w), Some(json)) if w.matches(json) => Duration::ZERO,
+                (Some(_), _) => self.window_left(written.as_ref()),
+                (None, _) => Duration::ZERO,
             };
-            let window_left = self.window_left(written.as_ref());
-            let lagging = !shows_write && !window_left.is_zero();
-            let pause_for = wait.min(window_left);
-            if lagging && Instant::now() + pause_for >= deadline {
-                // Never drop (or roll back) what we just wrote because Graph lags behind it.
-                let subject = self.subject(key);
-                read_lagging_of(&subject, answer.is_none(), window_left, timeout, diags);
-                return kept;
-            }
-            if lagging {
-                log::debug!("{} {key} does not show our write yet", self.def.noun);
-                if !self.paused(pause_for, diags).await {
+            match window.next(lag) {
+                Next::Settle => {}
+                Next::TooLate { window_left } => {
+                    let subject = self.subject(key);
+                    read_lagging_of(&subject, answer.is_none(), window_left, timeout, diags);
                     return kept;
                 }
-                wait = (wait * 2).min(MAX_CONSISTENCY_WAIT);
-                continue;
+                Next::Pause(pause_for) => {
+                    log::debug!("{} {key} does not show our write yet", self.def.noun);
+                    if !self.paused(pause_for, diags).await {
+                        return kept;
+                    }
+                    continue;
+                }
             }
-            // Confirmed, or the window is over: nothing more to wait for next time.
             return match answer {
                 None => {
                     log::info!("{} {key} is gone; removing it from state", self.def.noun);
