@@ -163,23 +163,7 @@ fn a_refresh_whose_read_deadline_ends_in_the_window_keeps_the_policy() {
         s.sim.set_consistency_delay(Duration::from_secs(600));
         s.tf_ok(&["apply", "-auto-approve", "-input=false"]);
         // Graph still answers 404 for the new policy when the read deadline comes
-        let out = s.tf(&["plan", "-detailed-exitcode", "-input=false"]);
-        s.expect_eq("plan exit code inside the window", out.code(), 1);
-        s.expect_output_contains(&out, &["still answers 404", "nothing was removed"]);
-        s.expect(
-            s.state().values(X).is_some(),
-            "the policy stays in the state",
-        );
-        s.expect(
-            !out.combined().contains("will be created"),
-            "no plan to create it again",
-        );
-        s.sim.catch_up();
-        s.expect_eq(
-            "plan exit code once Graph caught up",
-            s.plan_exit_code(&[]),
-            0,
-        );
+        s.expect_lagging_read_keeps(X, "policy");
         s.expect_eq("PUTs", statuses(s, "PUT"), vec![204]);
     });
 }

@@ -399,7 +399,23 @@ impl<A: AccessApi> AccessOps<'_, A> {
 
     /// Delete. Partner: DELETE, 204 or 404 = gone; refused while an identity synchronization
     /// policy exists under it, which the error names. Default: resetToSystemDefault.
-    pub async fn delete(&self, prior: &Value, diags: &mut Diagnostics) -> Value {
+    pub async fn delete(
+        &self,
+        prior: &Value,
+        private: &[u8],
+        diags: &mut Diagnostics,
+    ) -> (Value, Vec<u8>) {
+        let state = self.remove(prior, diags).await;
+        // While it stays in the state, so does what we last wrote.
+        let kept = if state.is_null() {
+            Vec::new()
+        } else {
+            private.to_vec()
+        };
+        (state, kept)
+    }
+
+    async fn remove(&self, prior: &Value, diags: &mut Diagnostics) -> Value {
         const NOTE: &str =
             "It is still in the Terraform state; run destroy or apply again to retry.";
         let Some(key) = key_of(self.def, prior) else {
