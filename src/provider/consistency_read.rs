@@ -1,6 +1,7 @@
-//! A read inside the consistency window after our own write: Graph's replicas lag, so an
-//! answer that does not show our write yet is asked again (waits doubling) until it does, the
-//! window is over, or the read's deadline comes. Each resource asks and reports its own way.
+//! Asking again inside the consistency window after our own write: Graph's replicas lag, so a
+//! read that does not show our write yet (or a PATCH answered 404) is asked again, waits
+//! doubling, until it does, the window is over, or the call's deadline comes. Each resource
+//! asks and reports its own way.
 
 use std::time::Duration;
 
@@ -8,7 +9,7 @@ use tokio::time::Instant;
 
 use super::resource::{FIRST_CONSISTENCY_WAIT, MAX_CONSISTENCY_WAIT};
 
-/// What to do with one answer of a read inside the consistency window.
+/// What to do with one answer inside the consistency window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Next {
     /// It shows our write, or the window is over: state follows the answer.
@@ -20,15 +21,15 @@ pub(crate) enum Next {
     Pause(Duration),
 }
 
-/// The waits between the reads of one resource read.
-pub(crate) struct ReadWindow {
+/// The waits between the asks of one read or PATCH.
+pub(crate) struct WindowWaits {
     deadline: Instant,
     wait: Duration,
 }
 
-impl ReadWindow {
+impl WindowWaits {
     pub(crate) fn new(deadline: Instant) -> Self {
-        ReadWindow {
+        WindowWaits {
             deadline,
             wait: FIRST_CONSISTENCY_WAIT,
         }
@@ -60,13 +61,13 @@ mod tests {
 
     #[test]
     fn an_answer_showing_our_write_settles() {
-        let mut w = ReadWindow::new(Instant::now() + Duration::from_secs(60));
+        let mut w = WindowWaits::new(Instant::now() + Duration::from_secs(60));
         assert_eq!(w.next(Duration::ZERO), Next::Settle);
     }
 
     #[test]
     fn lagging_answers_pause_doubling_within_the_window() {
-        let mut w = ReadWindow::new(Instant::now() + Duration::from_secs(60));
+        let mut w = WindowWaits::new(Instant::now() + Duration::from_secs(60));
         let lag = Duration::from_secs(30);
         assert_eq!(w.next(lag), Next::Pause(FIRST_CONSISTENCY_WAIT));
         assert_eq!(w.next(lag), Next::Pause(FIRST_CONSISTENCY_WAIT * 2));
@@ -77,7 +78,7 @@ mod tests {
 
     #[test]
     fn lagging_at_the_deadline_is_too_late() {
-        let mut w = ReadWindow::new(Instant::now());
+        let mut w = WindowWaits::new(Instant::now());
         let lag = Duration::from_secs(30);
         assert_eq!(w.next(lag), Next::TooLate { window_left: lag });
     }

@@ -14,7 +14,7 @@ use super::confirm::{outcome_unclear, Confirmed, Gone};
 use super::consistency_diagnostics::{
     create_cancelled, create_not_confirmed, delete_not_confirmed, read_lagging,
 };
-use super::consistency_read::{Next, ReadWindow};
+use super::consistency_read::{Next, WindowWaits};
 use super::declarative::validate::validate;
 use super::graph_diagnostics::{format_duration, graph_error, interrupted, Action};
 use super::guid::{validate_tenant_id, TenantId, EXAMPLE_GUID};
@@ -264,7 +264,7 @@ impl<A: PolicyApi> IdentitySyncOps<'_, A> {
         };
         let last_write = LastWrite::decode(private);
         let (deadline, timeout) = deadline_for(current, Operation::Read);
-        let mut window = ReadWindow::new(deadline);
+        let mut window = WindowWaits::new(deadline);
         loop {
             let Some(answer) = self
                 .call(
@@ -353,7 +353,7 @@ impl<A: PolicyApi> IdentitySyncOps<'_, A> {
         }
         let (deadline, timeout) = deadline_for(planned, Operation::Update);
         let last_write = LastWrite::decode(planned_private);
-        let mut wait = FIRST_CONSISTENCY_WAIT;
+        let mut window = WindowWaits::new(deadline);
         loop {
             match bounded(self.stop, deadline, self.api.patch(tid, &patch, deadline)).await {
                 Ok(Ok(())) => {
@@ -366,15 +366,13 @@ impl<A: PolicyApi> IdentitySyncOps<'_, A> {
                 }
                 Ok(Err(e)) => {
                     // A 404 right after our own write is a read that lags it: ask again.
-                    let window_left = last_write
-                        .as_ref()
-                        .map(|w| w.window_left(SystemTime::now(), self.consistency_window))
-                        .unwrap_or_default();
-                    let pause_for = wait.min(window_left);
-                    if e.status() == Some(404)
-                        && !window_left.is_zero()
-                        && Instant::now() + pause_for < deadline
-                    {
+                    let lag = match (e.status(), &last_write) {
+                        (Some(404), Some(w)) => {
+                            w.window_left(SystemTime::now(), self.consistency_window)
+                        }
+                        _ => Duration::ZERO,
+                    };
+                    if let Next::Pause(pause_for) = window.next(lag) {
                         log::debug!(
                             "PATCH of identity synchronization for {tid} answered 404 right \
                              after our write; asking again in {pause_for:?}"
@@ -383,7 +381,6 @@ impl<A: PolicyApi> IdentitySyncOps<'_, A> {
                             interrupted(Action::Update, why, timeout, diags);
                             return kept;
                         }
-                        wait = (wait * 2).min(MAX_CONSISTENCY_WAIT);
                         continue;
                     }
                     log::warn!("PATCH of identity synchronization for {tid} failed: {e}");

@@ -15,7 +15,7 @@ use crate::plugin::{AttributePath, Diagnostics, Value};
 use crate::provider::cancellation::{bounded, pause, Interrupted};
 use crate::provider::confirm::{wait_until_gone, Gone};
 use crate::provider::consistency_diagnostics::{delete_not_confirmed_of, read_lagging_of};
-use crate::provider::consistency_read::{Next, ReadWindow};
+use crate::provider::consistency_read::{Next, WindowWaits};
 use crate::provider::declarative::convert::{
     create_body, data_source_value, fill_computed, state_from_graph,
 };
@@ -25,7 +25,6 @@ use crate::provider::graph_diagnostics::format_duration;
 use crate::provider::graph_diagnostics::{api_answer, join};
 use crate::provider::guid::TenantId;
 use crate::provider::private_state::SentBody;
-use crate::provider::resource::{FIRST_CONSISTENCY_WAIT, MAX_CONSISTENCY_WAIT};
 use crate::provider::schema::TYPE_NAME as IDENTITY_SYNC_TYPE;
 use crate::provider::timeouts::{timeout_for, Operation};
 
@@ -300,7 +299,7 @@ impl<A: AccessApi> AccessOps<'_, A> {
         };
         let written = SentBody::decode(private);
         let timeout = timeout_for(current, Operation::Read);
-        let mut window = ReadWindow::new(Instant::now() + timeout);
+        let mut window = WindowWaits::new(Instant::now() + timeout);
         loop {
             let deadline = window.deadline();
             let Some(answer) = self.get_by("read", key, deadline, timeout, "", diags).await else {
@@ -366,19 +365,18 @@ impl<A: AccessApi> AccessOps<'_, A> {
         let path = object_path(self.def, key);
         let path = refs(&path);
         let last_write = SentBody::decode(planned_private);
-        let mut wait = FIRST_CONSISTENCY_WAIT;
+        let mut window = WindowWaits::new(deadline);
         loop {
             let sent = self.api.patch(&path, &patch, deadline);
             match self.call("update", deadline, timeout, sent, diags).await {
                 None => return kept,
                 Some(Ok(())) => return (planned.clone(), SentBody::now(patch).encode()),
                 Some(Err(e)) => {
-                    let window_left = self.window_left(last_write.as_ref());
-                    let pause_for = wait.min(window_left);
-                    if e.status() == Some(404)
-                        && !window_left.is_zero()
-                        && Instant::now() + pause_for < deadline
-                    {
+                    let lag = match e.status() {
+                        Some(404) => self.window_left(last_write.as_ref()),
+                        _ => Duration::ZERO,
+                    };
+                    if let Next::Pause(pause_for) = window.next(lag) {
                         log::debug!(
                             "PATCH of {} {key}: 404 right after our write",
                             self.def.noun
@@ -386,7 +384,6 @@ impl<A: AccessApi> AccessOps<'_, A> {
                         if !self.paused(pause_for, diags).await {
                             return kept;
                         }
-                        wait = (wait * 2).min(MAX_CONSISTENCY_WAIT);
                         continue;
                     }
                     log::warn!("update {} {key} failed: {e}", self.def.noun);
