@@ -35,6 +35,12 @@ impl Harness {
         let (new_state, private) = self.ops().create(planned, &mut diags).await;
         (new_state, private, diags)
     }
+    /// Deletes `prior` (no private state): the new state, private state and diagnostics.
+    async fn delete(&self, prior: &Value) -> (Value, Vec<u8>, Diagnostics) {
+        let mut diags = Diagnostics::new();
+        let (new_state, private) = self.ops().delete(prior, &[], &mut diags).await;
+        (new_state, private, diags)
+    }
     fn ops(&self) -> IdentitySyncOps<'_, FakeGraph> {
         IdentitySyncOps {
             api: &self.fake,
@@ -258,11 +264,7 @@ async fn delete_waits_until_reads_agree() {
     let h = Harness::new(FakeGraph::with_policy(None, true));
     // a lagging read after the delete still shows the policy
     h.fake.script_get(Ok(Some(policy(None, true))));
-    let mut diags = Diagnostics::new();
-    let (new_state, _) = h
-        .ops()
-        .delete(&state(TID, None, true), &[], &mut diags)
-        .await;
+    let (new_state, _, diags) = h.delete(&state(TID, None, true)).await;
     assert!(diags.0.is_empty(), "{diags:?}");
     assert_eq!(new_state, Value::Null);
     assert_eq!(h.fake.methods(), ["DELETE", "GET", "GET"]);
@@ -275,11 +277,7 @@ async fn delete_waits_until_reads_agree() {
     for _ in 0..50 {
         h.fake.script_get(Ok(Some(policy(None, true))));
     }
-    let mut diags = Diagnostics::new();
-    let (new_state, _) = h
-        .ops()
-        .delete(&state(TID, None, true), &[], &mut diags)
-        .await;
+    let (new_state, _, diags) = h.delete(&state(TID, None, true)).await;
     assert_eq!(new_state, Value::Null);
     assert_eq!(
         errors(&diags),
@@ -486,8 +484,7 @@ async fn hand_written_state_with_a_bad_guid_sends_no_request() {
 async fn delete_treats_404_as_gone_and_keeps_state_on_error() {
     let h = Harness::new(FakeGraph::with_partner());
     let prior = state(TID, None, true);
-    let mut diags = Diagnostics::new();
-    let (new_state, _) = h.ops().delete(&prior, &[], &mut diags).await;
+    let (new_state, _, diags) = h.delete(&prior).await;
     assert!(diags.0.is_empty());
     assert_eq!(new_state, Value::Null);
 
@@ -498,7 +495,7 @@ async fn delete_treats_404_as_gone_and_keeps_state_on_error() {
         message: "try later".into(),
         request_id: None,
     });
-    let (new_state, _) = h.ops().delete(&prior, &[], &mut diags).await;
+    let (new_state, _, diags) = h.delete(&prior).await;
     assert_eq!(new_state, prior);
     assert_eq!(
         errors(&diags),
