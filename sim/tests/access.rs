@@ -11,6 +11,12 @@ const PARTNER: &str = "90e29127-71ad-49c7-9ce8-db3f41ea06f1";
 const PARTNERS: &str = "/v1.0/policies/crossTenantAccessPolicy/partners";
 const DEFAULT: &str = "/v1.0/policies/crossTenantAccessPolicy/default";
 
+/// POSTs the bare partner configuration for PARTNER.
+async fn post_partner(server: &msgraph_sim::SimServer, token: &str) -> HttpResponse {
+    let body = format!(r#"{{"tenantId":"{PARTNER}"}}"#);
+    graph(server, token, "POST", PARTNERS, Some(&body)).await
+}
+
 #[tokio::test]
 async fn partner_post_patch_merges_and_refuses_duplicates_and_bad_enums() {
     let server = Sim::start().await;
@@ -35,14 +41,7 @@ async fn partner_post_patch_merges_and_refuses_duplicates_and_bad_enums() {
         json!({"inboundAllowed": true})
     );
 
-    let dup = graph(
-        &server,
-        &t,
-        "POST",
-        PARTNERS,
-        Some(&format!(r#"{{"tenantId":"{PARTNER}"}}"#)),
-    )
-    .await;
+    let dup = post_partner(&server, &t).await;
     assert_graph_error(&dup, 409, "Request_MultipleObjectsWithSameKeyValue");
     assert!(dup.json()["error"]["message"]
         .as_str()
@@ -124,14 +123,7 @@ async fn reads_lag_a_partner_create_until_the_window_ends() {
     let server = Sim::start().await;
     server.set_consistency_delay(std::time::Duration::from_secs(600));
     let t = token(&server).await;
-    let created = graph(
-        &server,
-        &t,
-        "POST",
-        PARTNERS,
-        Some(&format!(r#"{{"tenantId":"{PARTNER}"}}"#)),
-    )
-    .await;
+    let created = post_partner(&server, &t).await;
     assert_eq!(created.status, 201, "{}", created.body);
     let path = format!("{PARTNERS}/{PARTNER}");
     let lagging = graph(&server, &t, "GET", &path, None).await;

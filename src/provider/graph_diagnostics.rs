@@ -62,7 +62,27 @@ impl Action {
     }
 }
 
-pub(super) fn join(parts: &[&str]) -> String {
+/// What Graph answered to a failed call on `subject`, and the request-id line (empty without
+/// one): the part of a Graph error's detail in Graph's own words. `None` for other errors.
+pub(crate) fn api_answer(err: &GraphError, subject: &str) -> Option<(String, String)> {
+    let GraphError::Api {
+        status,
+        code,
+        message,
+        request_id,
+    } = err
+    else {
+        return None;
+    };
+    let what = format!("Microsoft Graph answered HTTP {status} ({code}) for {subject}: {message}");
+    let request = match request_id {
+        Some(id) => format!("request-id: {id} (quote it when opening a support case)"),
+        None => String::new(),
+    };
+    Some((what, request))
+}
+
+pub(crate) fn join(parts: &[&str]) -> String {
     parts
         .iter()
         .filter(|p| !p.is_empty())
@@ -78,19 +98,9 @@ pub(super) fn join(parts: &[&str]) -> String {
 pub fn graph_error(action: Action, tenant_id: &str, err: &GraphError, diags: &mut Diagnostics) {
     let hint = err.summary_hint().unwrap_or_default();
     let detail = match err {
-        GraphError::Api {
-            status,
-            code,
-            message,
-            request_id,
-        } => {
-            let what = format!(
-                "Microsoft Graph answered HTTP {status} ({code}) for partner tenant {tenant_id}: {message}"
-            );
-            let request = match request_id {
-                Some(id) => format!("request-id: {id} (quote it when opening a support case)"),
-                None => String::new(),
-            };
+        GraphError::Api { status, code, .. } => {
+            let subject = format!("partner tenant {tenant_id}");
+            let (what, request) = api_answer(err, &subject).unwrap_or_default();
             let advice = api_advice(action, *status, code, tenant_id);
             join(&[&what, &request, &hint, &advice, action.state_note()])
         }

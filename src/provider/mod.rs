@@ -7,6 +7,7 @@ pub mod auth_errors;
 pub mod cancellation;
 pub mod confirm;
 pub mod consistency_diagnostics;
+mod consistency_read;
 pub mod data_source;
 pub mod declarative;
 pub mod graph_diagnostics;
@@ -43,6 +44,27 @@ use declarative::ResourceDef;
 use provider_config::{process_env, Resolution};
 use resource::IdentitySyncOps;
 use schema::TYPE_NAME;
+
+/// Creates, deletes or updates with `ops` (either resource's operations, same method names),
+/// by which of the prior and planned states is null.
+macro_rules! apply_change {
+    ($ops:expr, $req:expr, $diags:expr) => {
+        if $req.prior_state.is_null() {
+            $ops.create(&$req.planned_state, $diags).await
+        } else if $req.planned_state.is_null() {
+            $ops.delete(&$req.prior_state, &$req.planned_private, $diags)
+                .await
+        } else {
+            $ops.update(
+                &$req.prior_state,
+                &$req.planned_state,
+                &$req.planned_private,
+                $diags,
+            )
+            .await
+        }
+    };
+}
 
 /// The address `--debug` mode announces in TF_REATTACH_PROVIDERS: the configuration being debugged
 /// names `source = "entra/msgraph"`, which Terraform expands to this.
@@ -401,45 +423,14 @@ impl Provider for MsGraphProvider {
         if let Some(def) = access_def {
             let ops = access_ops(&ready, &ctx, def);
             let mut own = Diagnostics::new();
-            let (new_state, private) = if req.prior_state.is_null() {
-                ops.create(&req.planned_state, &mut own).await
-            } else if req.planned_state.is_null() {
-                let state = ops.delete(&req.prior_state, &mut own).await;
-                let kept = if state.is_null() {
-                    Vec::new()
-                } else {
-                    req.planned_private.clone()
-                };
-                (state, kept)
-            } else {
-                ops.update(
-                    &req.prior_state,
-                    &req.planned_state,
-                    &req.planned_private,
-                    &mut own,
-                )
-                .await
-            };
+            let (new_state, private) = apply_change!(ops, req, &mut own);
             graph_diagnostics::redact(&mut own, &ready.secrets);
             diags.extend(own);
             return ApplyResponse { new_state, private };
         }
         let ops = identity_sync_ops(&ready, &ctx);
         let mut own = Diagnostics::new();
-        let (new_state, private) = if req.prior_state.is_null() {
-            ops.create(&req.planned_state, &mut own).await
-        } else if req.planned_state.is_null() {
-            ops.delete(&req.prior_state, &req.planned_private, &mut own)
-                .await
-        } else {
-            ops.update(
-                &req.prior_state,
-                &req.planned_state,
-                &req.planned_private,
-                &mut own,
-            )
-            .await
-        };
+        let (new_state, private) = apply_change!(ops, req, &mut own);
         graph_diagnostics::redact(&mut own, &ready.secrets);
         diags.extend(own);
         ApplyResponse { new_state, private }

@@ -14,6 +14,7 @@ use super::confirm::{outcome_unclear, Confirmed, Gone};
 use super::consistency_diagnostics::{
     create_cancelled, create_not_confirmed, delete_not_confirmed, read_lagging,
 };
+use super::consistency_read::{Next, WindowWaits};
 use super::declarative::validate::validate;
 use super::graph_diagnostics::{format_duration, graph_error, interrupted, Action};
 use super::guid::{validate_tenant_id, TenantId, EXAMPLE_GUID};
@@ -263,7 +264,7 @@ impl<A: PolicyApi> IdentitySyncOps<'_, A> {
         };
         let last_write = LastWrite::decode(private);
         let (deadline, timeout) = deadline_for(current, Operation::Read);
-        let mut wait = FIRST_CONSISTENCY_WAIT;
+        let mut window = WindowWaits::new(deadline);
         loop {
             let Some(answer) = self
                 .call(
@@ -278,38 +279,36 @@ impl<A: PolicyApi> IdentitySyncOps<'_, A> {
             else {
                 return (current.clone(), private.to_vec());
             };
-            let shows_write = match (&last_write, &answer) {
-                (Some(w), Some(p)) => w.matches(
-                    p.display_name.as_deref(),
-                    p.user_sync_inbound.is_sync_allowed,
-                ),
-                (Some(_), None) => false,
-                (None, _) => true,
+            let lag = match (&last_write, &answer) {
+                (Some(w), Some(p))
+                    if w.matches(
+                        p.display_name.as_deref(),
+                        p.user_sync_inbound.is_sync_allowed,
+                    ) =>
+                {
+                    Duration::ZERO
+                }
+                (Some(w), _) => w.window_left(SystemTime::now(), self.consistency_window),
+                (None, _) => Duration::ZERO,
             };
-            let window_left = last_write
-                .as_ref()
-                .map(|w| w.window_left(SystemTime::now(), self.consistency_window))
-                .unwrap_or_default();
-            let lagging = !shows_write && !window_left.is_zero();
-            let pause_for = wait.min(window_left);
-            if lagging && Instant::now() + pause_for >= deadline {
-                // Never drop (or roll back) what we just wrote because Graph lags behind it.
-                read_lagging(tid, answer.is_none(), window_left, timeout, diags);
-                return (current.clone(), private.to_vec());
-            }
-            if lagging {
-                log::debug!(
-                    "identity synchronization for {tid} does not show our write yet; asking \
-                     again in {pause_for:?}"
-                );
-                if let Err(why) = pause(self.stop, pause_for).await {
-                    interrupted(Action::Read, why, timeout, diags);
+            match window.next(lag) {
+                Next::Settle => {}
+                Next::TooLate { window_left } => {
+                    read_lagging(tid, answer.is_none(), window_left, timeout, diags);
                     return (current.clone(), private.to_vec());
                 }
-                wait = (wait * 2).min(MAX_CONSISTENCY_WAIT);
-                continue;
+                Next::Pause(pause_for) => {
+                    log::debug!(
+                        "identity synchronization for {tid} does not show our write yet; asking \
+                         again in {pause_for:?}"
+                    );
+                    if let Err(why) = pause(self.stop, pause_for).await {
+                        interrupted(Action::Read, why, timeout, diags);
+                        return (current.clone(), private.to_vec());
+                    }
+                    continue;
+                }
             }
-            // Confirmed, or the window is over: nothing more to wait for next time.
             return match answer {
                 Some(policy) => (refreshed_state(current, &policy), Vec::new()),
                 None => {
@@ -354,7 +353,7 @@ impl<A: PolicyApi> IdentitySyncOps<'_, A> {
         }
         let (deadline, timeout) = deadline_for(planned, Operation::Update);
         let last_write = LastWrite::decode(planned_private);
-        let mut wait = FIRST_CONSISTENCY_WAIT;
+        let mut window = WindowWaits::new(deadline);
         loop {
             match bounded(self.stop, deadline, self.api.patch(tid, &patch, deadline)).await {
                 Ok(Ok(())) => {
@@ -367,15 +366,13 @@ impl<A: PolicyApi> IdentitySyncOps<'_, A> {
                 }
                 Ok(Err(e)) => {
                     // A 404 right after our own write is a read that lags it: ask again.
-                    let window_left = last_write
-                        .as_ref()
-                        .map(|w| w.window_left(SystemTime::now(), self.consistency_window))
-                        .unwrap_or_default();
-                    let pause_for = wait.min(window_left);
-                    if e.status() == Some(404)
-                        && !window_left.is_zero()
-                        && Instant::now() + pause_for < deadline
-                    {
+                    let lag = match (e.status(), &last_write) {
+                        (Some(404), Some(w)) => {
+                            w.window_left(SystemTime::now(), self.consistency_window)
+                        }
+                        _ => Duration::ZERO,
+                    };
+                    if let Next::Pause(pause_for) = window.next(lag) {
                         log::debug!(
                             "PATCH of identity synchronization for {tid} answered 404 right \
                              after our write; asking again in {pause_for:?}"
@@ -384,7 +381,6 @@ impl<A: PolicyApi> IdentitySyncOps<'_, A> {
                             interrupted(Action::Update, why, timeout, diags);
                             return kept;
                         }
-                        wait = (wait * 2).min(MAX_CONSISTENCY_WAIT);
                         continue;
                     }
                     log::warn!("PATCH of identity synchronization for {tid} failed: {e}");

@@ -86,6 +86,7 @@ pub fn data_source_schema() -> Schema {
 mod tests {
     use super::*;
     use crate::plugin::{Attribute, Block, NestingMode, Type};
+    use crate::provider::testutil::schema_names::{attr_names, block_names};
     use std::collections::BTreeMap;
 
     fn attr<'a>(block: &'a Block, name: &str) -> &'a Attribute {
@@ -119,7 +120,7 @@ mod tests {
             (t.nesting, t.min_items, t.max_items),
             (NestingMode::Single, 0, 0)
         );
-        let names: Vec<&str> = t.block.attributes.iter().map(|a| a.name.as_str()).collect();
+        let names: Vec<&str> = attr_names(&t.block);
         assert_eq!(names, ["create", "read", "update", "delete"]);
         assert!(t
             .block
@@ -147,19 +148,9 @@ mod tests {
     #[test]
     fn data_source_exposes_sync_as_a_computed_object() {
         let s = data_source_schema();
-        let blocks: Vec<&str> = s
-            .block
-            .blocks
-            .iter()
-            .map(|b| b.type_name.as_str())
-            .collect();
+        let blocks: Vec<&str> = block_names(&s.block);
         assert_eq!(blocks, ["timeouts"], "only the timeouts block");
-        let reads: Vec<&str> = s.block.blocks[0]
-            .block
-            .attributes
-            .iter()
-            .map(|a| a.name.as_str())
-            .collect();
+        let reads: Vec<&str> = attr_names(&s.block.blocks[0].block);
         assert_eq!(reads, ["read"], "a data source only reads");
         let usi = attr(&s.block, "user_sync_inbound");
         assert!(usi.computed && !usi.optional);

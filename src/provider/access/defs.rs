@@ -108,11 +108,12 @@ mod tests {
     use super::*;
     use crate::plugin::NestingMode;
     use crate::provider::declarative::schema::{data_source_schema, resource_schema};
+    use crate::provider::testutil::schema_names::{attr_names, block_names};
 
     #[test]
     fn partner_schema_has_the_documented_names() {
         let s = resource_schema(&PARTNER);
-        let attrs: Vec<&str> = s.block.attributes.iter().map(|a| a.name.as_str()).collect();
+        let attrs: Vec<&str> = attr_names(&s.block);
         assert_eq!(
             attrs,
             [
@@ -122,12 +123,7 @@ mod tests {
                 "is_in_multi_tenant_organization"
             ]
         );
-        let blocks: Vec<&str> = s
-            .block
-            .blocks
-            .iter()
-            .map(|b| b.type_name.as_str())
-            .collect();
+        let blocks: Vec<&str> = block_names(&s.block);
         assert_eq!(
             blocks,
             [
@@ -142,7 +138,7 @@ mod tests {
             ]
         );
         let tr = &s.block.blocks[6].block;
-        let inner: Vec<&str> = tr.blocks.iter().map(|b| b.type_name.as_str()).collect();
+        let inner: Vec<&str> = block_names(tr);
         assert_eq!(inner, ["users_and_groups", "applications", "devices"]);
         let targets = &tr.blocks[0].block.blocks[0];
         assert_eq!(targets.nesting, NestingMode::Set);
@@ -153,12 +149,7 @@ mod tests {
             .any(|a| a.name == "is_hybrid_azure_ad_joined_device_accepted"));
         let ds = data_source_schema(&PARTNER);
         // Only the read timeout is a block; every setting is a computed attribute.
-        let ds_blocks: Vec<&str> = ds
-            .block
-            .blocks
-            .iter()
-            .map(|b| b.type_name.as_str())
-            .collect();
+        let ds_blocks: Vec<&str> = block_names(&ds.block);
         assert_eq!(ds_blocks, ["timeouts"]);
         assert_eq!(ds.block.attributes.len(), 11);
     }
@@ -166,7 +157,7 @@ mod tests {
     #[test]
     fn default_schema_is_the_partner_minus_key_plus_is_service_default() {
         let s = resource_schema(&DEFAULT);
-        let attrs: Vec<&str> = s.block.attributes.iter().map(|a| a.name.as_str()).collect();
+        let attrs: Vec<&str> = attr_names(&s.block);
         assert_eq!(attrs, ["id", "is_service_default"]);
         assert_eq!(s.block.blocks.len(), 8);
     }

@@ -15,15 +15,16 @@ use crate::plugin::{AttributePath, Diagnostics, Value};
 use crate::provider::cancellation::{bounded, pause, Interrupted};
 use crate::provider::confirm::{wait_until_gone, Gone};
 use crate::provider::consistency_diagnostics::{delete_not_confirmed_of, read_lagging_of};
+use crate::provider::consistency_read::{Next, WindowWaits};
 use crate::provider::declarative::convert::{
     create_body, data_source_value, fill_computed, state_from_graph,
 };
 use crate::provider::declarative::diff::patch_body;
 use crate::provider::declarative::ResourceDef;
 use crate::provider::graph_diagnostics::format_duration;
+use crate::provider::graph_diagnostics::{api_answer, join};
 use crate::provider::guid::TenantId;
 use crate::provider::private_state::SentBody;
-use crate::provider::resource::{FIRST_CONSISTENCY_WAIT, MAX_CONSISTENCY_WAIT};
 use crate::provider::schema::TYPE_NAME as IDENTITY_SYNC_TYPE;
 use crate::provider::timeouts::{timeout_for, Operation};
 
@@ -76,30 +77,10 @@ pub(super) fn failure(
     note: &str,
     diags: &mut Diagnostics,
 ) {
-    let what = match err {
-        GraphError::Api {
-            status,
-            code,
-            message,
-            request_id,
-        } => {
-            let request = request_id
-                .as_deref()
-                .map(|id| format!("\n\nrequest-id: {id} (quote it when opening a support case)"))
-                .unwrap_or_default();
-            format!(
-                "Microsoft Graph answered HTTP {status} ({code}) for {subject}: {message}{request}"
-            )
-        }
-        other => format!("{other}"),
-    };
+    let (what, request) =
+        api_answer(err, subject).unwrap_or_else(|| (format!("{err}"), String::new()));
     let hint = err.summary_hint().unwrap_or_default();
-    let detail = [what.as_str(), hint.as_str(), note]
-        .iter()
-        .filter(|p| !p.is_empty())
-        .copied()
-        .collect::<Vec<_>>()
-        .join("\n\n");
+    let detail = join(&[&what, &request, &hint, note]);
     diags.error(summary, detail);
 }
 
@@ -318,35 +299,32 @@ impl<A: AccessApi> AccessOps<'_, A> {
         };
         let written = SentBody::decode(private);
         let timeout = timeout_for(current, Operation::Read);
-        let deadline = Instant::now() + timeout;
-        let mut wait = FIRST_CONSISTENCY_WAIT;
+        let mut window = WindowWaits::new(Instant::now() + timeout);
         loop {
+            let deadline = window.deadline();
             let Some(answer) = self.get_by("read", key, deadline, timeout, "", diags).await else {
                 return kept;
             };
-            let shows_write = match (&written, &answer) {
-                (Some(w), Some(json)) => w.matches(json),
-                (Some(_), None) => false,
-                (None, _) => true,
+            let lag = match (&written, &answer) {
+                (Some(w), Some(json)) if w.matches(json) => Duration::ZERO,
+                (Some(_), _) => self.window_left(written.as_ref()),
+                (None, _) => Duration::ZERO,
             };
-            let window_left = self.window_left(written.as_ref());
-            let lagging = !shows_write && !window_left.is_zero();
-            let pause_for = wait.min(window_left);
-            if lagging && Instant::now() + pause_for >= deadline {
-                // Never drop (or roll back) what we just wrote because Graph lags behind it.
-                let subject = self.subject(key);
-                read_lagging_of(&subject, answer.is_none(), window_left, timeout, diags);
-                return kept;
-            }
-            if lagging {
-                log::debug!("{} {key} does not show our write yet", self.def.noun);
-                if !self.paused(pause_for, diags).await {
+            match window.next(lag) {
+                Next::Settle => {}
+                Next::TooLate { window_left } => {
+                    let subject = self.subject(key);
+                    read_lagging_of(&subject, answer.is_none(), window_left, timeout, diags);
                     return kept;
                 }
-                wait = (wait * 2).min(MAX_CONSISTENCY_WAIT);
-                continue;
+                Next::Pause(pause_for) => {
+                    log::debug!("{} {key} does not show our write yet", self.def.noun);
+                    if !self.paused(pause_for, diags).await {
+                        return kept;
+                    }
+                    continue;
+                }
             }
-            // Confirmed, or the window is over: nothing more to wait for next time.
             return match answer {
                 None => {
                     log::info!("{} {key} is gone; removing it from state", self.def.noun);
@@ -387,19 +365,18 @@ impl<A: AccessApi> AccessOps<'_, A> {
         let path = object_path(self.def, key);
         let path = refs(&path);
         let last_write = SentBody::decode(planned_private);
-        let mut wait = FIRST_CONSISTENCY_WAIT;
+        let mut window = WindowWaits::new(deadline);
         loop {
             let sent = self.api.patch(&path, &patch, deadline);
             match self.call("update", deadline, timeout, sent, diags).await {
                 None => return kept,
                 Some(Ok(())) => return (planned.clone(), SentBody::now(patch).encode()),
                 Some(Err(e)) => {
-                    let window_left = self.window_left(last_write.as_ref());
-                    let pause_for = wait.min(window_left);
-                    if e.status() == Some(404)
-                        && !window_left.is_zero()
-                        && Instant::now() + pause_for < deadline
-                    {
+                    let lag = match e.status() {
+                        Some(404) => self.window_left(last_write.as_ref()),
+                        _ => Duration::ZERO,
+                    };
+                    if let Next::Pause(pause_for) = window.next(lag) {
                         log::debug!(
                             "PATCH of {} {key}: 404 right after our write",
                             self.def.noun
@@ -407,7 +384,6 @@ impl<A: AccessApi> AccessOps<'_, A> {
                         if !self.paused(pause_for, diags).await {
                             return kept;
                         }
-                        wait = (wait * 2).min(MAX_CONSISTENCY_WAIT);
                         continue;
                     }
                     log::warn!("update {} {key} failed: {e}", self.def.noun);
@@ -420,7 +396,23 @@ impl<A: AccessApi> AccessOps<'_, A> {
 
     /// Delete. Partner: DELETE, 204 or 404 = gone; refused while an identity synchronization
     /// policy exists under it, which the error names. Default: resetToSystemDefault.
-    pub async fn delete(&self, prior: &Value, diags: &mut Diagnostics) -> Value {
+    pub async fn delete(
+        &self,
+        prior: &Value,
+        private: &[u8],
+        diags: &mut Diagnostics,
+    ) -> (Value, Vec<u8>) {
+        let state = self.remove(prior, diags).await;
+        // While it stays in the state, so does what we last wrote.
+        let kept = if state.is_null() {
+            Vec::new()
+        } else {
+            private.to_vec()
+        };
+        (state, kept)
+    }
+
+    async fn remove(&self, prior: &Value, diags: &mut Diagnostics) -> Value {
         const NOTE: &str =
             "It is still in the Terraform state; run destroy or apply again to retry.";
         let Some(key) = key_of(self.def, prior) else {

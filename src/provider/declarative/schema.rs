@@ -184,11 +184,12 @@ pub fn data_source_schema(def: &ResourceDef) -> Schema {
 mod tests {
     use super::*;
     use crate::provider::testutil::sample_resource::DEF;
+    use crate::provider::testutil::schema_names::{attr_names, block_names};
 
     #[test]
     fn blocks_nest_and_attributes_carry_presence_and_behaviour() {
         let s = resource_schema(&DEF);
-        let names: Vec<&str> = s.block.attributes.iter().map(|a| a.name.as_str()).collect();
+        let names: Vec<&str> = attr_names(&s.block);
         assert_eq!(names, ["id", "tenant_id", "flag", "computed"]);
         let tid = &s.block.attributes[1];
         assert!(tid.required && tid.description.contains("destroys the object"));
@@ -218,19 +219,9 @@ mod tests {
     #[test]
     fn data_source_has_the_key_in_and_objects_out() {
         let s = data_source_schema(&DEF);
-        let blocks: Vec<&str> = s
-            .block
-            .blocks
-            .iter()
-            .map(|b| b.type_name.as_str())
-            .collect();
+        let blocks: Vec<&str> = block_names(&s.block);
         assert_eq!(blocks, ["timeouts"]);
-        let read_only: Vec<&str> = s.block.blocks[0]
-            .block
-            .attributes
-            .iter()
-            .map(|a| a.name.as_str())
-            .collect();
+        let read_only: Vec<&str> = attr_names(&s.block.blocks[0].block);
         assert_eq!(read_only, ["read"]);
         let access = s
             .block

@@ -29,6 +29,18 @@ impl Harness {
             ..Harness::new(fake)
         }
     }
+    /// Creates `planned`: the new state, private state and diagnostics.
+    async fn create(&self, planned: &Value) -> (Value, Vec<u8>, Diagnostics) {
+        let mut diags = Diagnostics::new();
+        let (new_state, private) = self.ops().create(planned, &mut diags).await;
+        (new_state, private, diags)
+    }
+    /// Deletes `prior` (no private state): the new state, private state and diagnostics.
+    async fn delete(&self, prior: &Value) -> (Value, Vec<u8>, Diagnostics) {
+        let mut diags = Diagnostics::new();
+        let (new_state, private) = self.ops().delete(prior, &[], &mut diags).await;
+        (new_state, private, diags)
+    }
     fn ops(&self) -> IdentitySyncOps<'_, FakeGraph> {
         IdentitySyncOps {
             api: &self.fake,
@@ -54,8 +66,7 @@ fn errors(diags: &Diagnostics) -> Vec<&str> {
 async fn create_gets_first_then_puts_the_full_body() {
     let h = Harness::new(FakeGraph::with_partner());
     let planned = state(TID, None, true);
-    let mut diags = Diagnostics::new();
-    let (new_state, private) = h.ops().create(&planned, &mut diags).await;
+    let (new_state, private, diags) = h.create(&planned).await;
     assert!(diags.0.is_empty(), "{diags:?}");
     assert_eq!(new_state, planned);
     assert_eq!(h.fake.methods(), ["GET", "PUT"]);
@@ -71,8 +82,7 @@ async fn create_gets_first_then_puts_the_full_body() {
 #[tokio::test]
 async fn create_of_an_existing_policy_shows_the_import_command() {
     let h = Harness::new(FakeGraph::with_policy(Some("Contoso"), true));
-    let mut diags = Diagnostics::new();
-    let (new_state, _) = h.ops().create(&state(TID, None, false), &mut diags).await;
+    let (new_state, _, diags) = h.create(&state(TID, None, false)).await;
     assert_eq!(new_state, Value::Null);
     assert_eq!(h.fake.methods(), ["GET"]);
     let d = &diags.0[0];
@@ -90,11 +100,7 @@ async fn create_of_an_existing_policy_shows_the_import_command() {
 #[tokio::test]
 async fn create_without_partner_explains_how_to_add_it() {
     let h = Harness::new(FakeGraph::default());
-    let mut diags = Diagnostics::new();
-    let (new_state, private) = h
-        .ops()
-        .create(&state(TID, Some("Contoso"), true), &mut diags)
-        .await;
+    let (new_state, private, diags) = h.create(&state(TID, Some("Contoso"), true)).await;
     assert_eq!(new_state, Value::Null);
     assert!(private.is_empty());
     let d = &diags.0[0];
@@ -115,8 +121,7 @@ async fn failed_create_tracks_nothing() {
         message: "Invalid value".into(),
         request_id: None,
     });
-    let mut diags = Diagnostics::new();
-    let (new_state, _) = h.ops().create(&state(TID, None, true), &mut diags).await;
+    let (new_state, _, diags) = h.create(&state(TID, None, true)).await;
     assert_eq!(new_state, Value::Null);
     assert_eq!(
         errors(&diags),
@@ -154,8 +159,7 @@ async fn a_create_whose_answer_was_lost_is_recorded_when_graph_holds_it() {
         h.fake.script_get(Ok(None));
         h.fake.script_get(Ok(None));
         let planned = state(TID, Some("A"), true);
-        let mut diags = Diagnostics::new();
-        let (new_state, private) = h.ops().create(&planned, &mut diags).await;
+        let (new_state, private, diags) = h.create(&planned).await;
         assert!(diags.0.is_empty(), "{lost:?}: {diags:?}");
         assert_eq!(new_state, planned, "{lost:?}");
         assert!(LastWrite::decode(&private).is_some());
@@ -170,11 +174,7 @@ async fn a_conflict_with_someone_elses_policy_shows_the_import_command() {
     h.fake.script_get(Ok(None));
     h.fake.fail_next_write(fake_graph::conflict());
     h.fake.script_get(Ok(Some(policy(Some("Theirs"), false))));
-    let mut diags = Diagnostics::new();
-    let (new_state, _) = h
-        .ops()
-        .create(&state(TID, Some("Ours"), true), &mut diags)
-        .await;
+    let (new_state, _, diags) = h.create(&state(TID, Some("Ours"), true)).await;
     assert_eq!(new_state, Value::Null);
     let d = &diags.0[0];
     assert_eq!(d.summary, "Identity synchronization policy already exists");
@@ -192,8 +192,7 @@ async fn a_lost_answer_graph_never_shows_says_so_and_shows_the_import_command() 
     h.fake.fail_next_write(GraphError::Transport {
         message: "connection reset".into(),
     });
-    let mut diags = Diagnostics::new();
-    let (new_state, _) = h.ops().create(&state(TID, None, true), &mut diags).await;
+    let (new_state, _, diags) = h.create(&state(TID, None, true)).await;
     assert_eq!(new_state, Value::Null);
     let d = &diags.0[0];
     assert_eq!(
@@ -265,11 +264,7 @@ async fn delete_waits_until_reads_agree() {
     let h = Harness::new(FakeGraph::with_policy(None, true));
     // a lagging read after the delete still shows the policy
     h.fake.script_get(Ok(Some(policy(None, true))));
-    let mut diags = Diagnostics::new();
-    let (new_state, _) = h
-        .ops()
-        .delete(&state(TID, None, true), &[], &mut diags)
-        .await;
+    let (new_state, _, diags) = h.delete(&state(TID, None, true)).await;
     assert!(diags.0.is_empty(), "{diags:?}");
     assert_eq!(new_state, Value::Null);
     assert_eq!(h.fake.methods(), ["DELETE", "GET", "GET"]);
@@ -282,11 +277,7 @@ async fn delete_waits_until_reads_agree() {
     for _ in 0..50 {
         h.fake.script_get(Ok(Some(policy(None, true))));
     }
-    let mut diags = Diagnostics::new();
-    let (new_state, _) = h
-        .ops()
-        .delete(&state(TID, None, true), &[], &mut diags)
-        .await;
+    let (new_state, _, diags) = h.delete(&state(TID, None, true)).await;
     assert_eq!(new_state, Value::Null);
     assert_eq!(
         errors(&diags),
@@ -493,8 +484,7 @@ async fn hand_written_state_with_a_bad_guid_sends_no_request() {
 async fn delete_treats_404_as_gone_and_keeps_state_on_error() {
     let h = Harness::new(FakeGraph::with_partner());
     let prior = state(TID, None, true);
-    let mut diags = Diagnostics::new();
-    let (new_state, _) = h.ops().delete(&prior, &[], &mut diags).await;
+    let (new_state, _, diags) = h.delete(&prior).await;
     assert!(diags.0.is_empty());
     assert_eq!(new_state, Value::Null);
 
@@ -505,7 +495,7 @@ async fn delete_treats_404_as_gone_and_keeps_state_on_error() {
         message: "try later".into(),
         request_id: None,
     });
-    let (new_state, _) = h.ops().delete(&prior, &[], &mut diags).await;
+    let (new_state, _, diags) = h.delete(&prior).await;
     assert_eq!(new_state, prior);
     assert_eq!(
         errors(&diags),
@@ -562,8 +552,7 @@ async fn a_stop_aborts_a_hung_create_and_tracks_nothing() {
             tokio::time::sleep(Duration::from_millis(20)).await;
             stop.cancel();
         });
-        let mut diags = Diagnostics::new();
-        let (new_state, _) = h.ops().create(&state(TID, None, true), &mut diags).await;
+        let (new_state, _, diags) = h.create(&state(TID, None, true)).await;
         assert_eq!(new_state, Value::Null);
         assert_eq!(errors(&diags), ["Operation cancelled"]);
         if !hang_writes_only {

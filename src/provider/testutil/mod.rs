@@ -2,3 +2,4 @@
 
 pub mod fake_graph;
 pub mod sample_resource;
+pub mod schema_names;

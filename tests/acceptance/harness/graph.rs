@@ -82,6 +82,26 @@ impl Scenario {
         self.graph_writes().iter().map(Call::of).collect()
     }
 
+    /// A replacement's DELETE waited for reads to say 404 before its create (`create`: the
+    /// create's verb): fails unless the GETs between them were a lagging 200, then a 404.
+    pub fn expect_delete_awaited_before(&self, create: &str) {
+        let calls = self.graph_calls();
+        let delete_at = calls.iter().position(|c| c.method == "DELETE");
+        let create_at = calls.iter().position(|c| c.method == create);
+        let (Some(delete_at), Some(create_at)) = (delete_at, create_at) else {
+            self.fail(&format!("no DELETE and {create} recorded"));
+        };
+        let between: Vec<u16> = calls[delete_at + 1..create_at]
+            .iter()
+            .filter(|c| c.method == "GET")
+            .map(|c| c.status)
+            .collect();
+        self.expect(
+            between.first() == Some(&200) && between.last() == Some(&404),
+            &format!("GETs between DELETE and {create}: {between:?} (a lagging 200, then 404)"),
+        );
+    }
+
     /// Fails unless the simulator holds exactly this displayName / isSyncAllowed for `tenant_id`.
     pub fn expect_policy(&self, tenant_id: &str, display_name: Option<&str>, allowed: bool) {
         let Some(stored) = self.sim.policy(tenant_id) else {

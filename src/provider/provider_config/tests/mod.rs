@@ -5,6 +5,7 @@ mod signin;
 use std::collections::HashMap;
 
 use super::*;
+use crate::provider::testutil::schema_names::attr_names;
 
 const SIM: &str = "http://127.0.0.1:8080";
 
@@ -57,12 +58,7 @@ pub(super) fn s(v: &str) -> Value {
 #[test]
 fn schema_has_every_argument_optional_and_secrets_sensitive() {
     let schema = provider_schema();
-    let names: Vec<&str> = schema
-        .block
-        .attributes
-        .iter()
-        .map(|a| a.name.as_str())
-        .collect();
+    let names: Vec<&str> = attr_names(&schema.block);
     assert_eq!(
         names,
         [

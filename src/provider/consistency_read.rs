@@ -1,0 +1,85 @@
+//! Asking again inside the consistency window after our own write: Graph's replicas lag, so a
+//! read that does not show our write yet (or a PATCH answered 404) is asked again, waits
+//! doubling, until it does, the window is over, or the call's deadline comes. Each resource
+//! asks and reports its own way.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::resource::{FIRST_CONSISTENCY_WAIT, MAX_CONSISTENCY_WAIT};
+
+/// What to do with one answer inside the consistency window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Next {
+    /// It shows our write, or the window is over: state follows the answer.
+    Settle,
+    /// Still lagging at the deadline (`window_left` of the window was left): keep the state and
+    /// say so; never drop (or roll back) what we just wrote because Graph lags behind it.
+    TooLate { window_left: Duration },
+    /// Still lagging: wait this long, then ask again.
+    Pause(Duration),
+}
+
+/// The waits between the asks of one read or PATCH.
+pub(crate) struct WindowWaits {
+    deadline: Instant,
+    wait: Duration,
+}
+
+impl WindowWaits {
+    pub(crate) fn new(deadline: Instant) -> Self {
+        WindowWaits {
+            deadline,
+            wait: FIRST_CONSISTENCY_WAIT,
+        }
+    }
+
+    /// When the read must be over.
+    pub(crate) fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// The next step for an answer that leaves `lag` of the window to wait for it to show our
+    /// write (zero when it shows it, or when there is nothing to wait for).
+    pub(crate) fn next(&mut self, lag: Duration) -> Next {
+        if lag.is_zero() {
+            return Next::Settle;
+        }
+        let pause_for = self.wait.min(lag);
+        if Instant::now() + pause_for >= self.deadline {
+            return Next::TooLate { window_left: lag };
+        }
+        self.wait = (self.wait * 2).min(MAX_CONSISTENCY_WAIT);
+        Next::Pause(pause_for)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_showing_our_write_settles() {
+        let mut w = WindowWaits::new(Instant::now() + Duration::from_secs(60));
+        assert_eq!(w.next(Duration::ZERO), Next::Settle);
+    }
+
+    #[test]
+    fn lagging_answers_pause_doubling_within_the_window() {
+        let mut w = WindowWaits::new(Instant::now() + Duration::from_secs(60));
+        let lag = Duration::from_secs(30);
+        assert_eq!(w.next(lag), Next::Pause(FIRST_CONSISTENCY_WAIT));
+        assert_eq!(w.next(lag), Next::Pause(FIRST_CONSISTENCY_WAIT * 2));
+        // never past what is left of the window
+        let short = FIRST_CONSISTENCY_WAIT / 2;
+        assert_eq!(w.next(short), Next::Pause(short));
+    }
+
+    #[test]
+    fn lagging_at_the_deadline_is_too_late() {
+        let mut w = WindowWaits::new(Instant::now());
+        let lag = Duration::from_secs(30);
+        assert_eq!(w.next(lag), Next::TooLate { window_left: lag });
+    }
+}
