@@ -77,6 +77,10 @@ pub(crate) fn system_default() -> Value {
     })
 }
 
+/// A body Graph refuses: values outside the enumerations the resource type pages list
+/// (crossTenantAccessPolicyTargetConfiguration: accessType, targetType; devicesFilter: mode) or
+/// of the wrong JSON type. The 400 `Request_BadRequest` is Graph's general answer to an invalid
+/// request body (Graph's error-codes page); the message wording is an assumption.
 fn bad(req: &Req, message: String) -> Resp {
     reply::graph_error(req, 400, "Request_BadRequest", &message)
 }
@@ -218,7 +222,6 @@ fn with_context(mut body: Value, ctx: Value) -> Value {
     body
 }
 
-/// `/partners`: list and create.
 /// The path of the partner a POST to the partners collection creates (`{collection}/{tenantId}`
 /// from its body), so the read lag covers the new object: reads lag creates too (Microsoft
 /// Graph's best-practices page on eventual consistency). `None` for any other request.
@@ -237,6 +240,7 @@ pub(crate) fn created_path(req: &Req) -> Option<String> {
     ))
 }
 
+/// `/partners`: list and create.
 pub(crate) fn partners_collection(sim: &Sim, req: &Req, version: &str) -> Resp {
     match req.method {
         Method::GET => {

@@ -44,7 +44,10 @@ pub enum FaultKind {
     },
     /// Apply the request as usual (the write takes effect), then lose its answer: reply with
     /// this fault instead (`Reset`, `Hang`, a gateway `Status` such as 504, ...), as when a
-    /// connection drops or a gateway times out after Graph did the work.
+    /// connection drops or a gateway times out after Graph did the work. Not a default: a fault a
+    /// test asks for. Source: Microsoft's cross-tenant synchronization troubleshooting page shows
+    /// the 409 a retried PUT then meets, and Graph's throttling guidance lists 503/504 as
+    /// transient answers a client must retry.
     ApplyThen(Box<FaultKind>),
 }
 

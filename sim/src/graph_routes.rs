@@ -148,8 +148,9 @@ pub(crate) fn not_found(req: &Req, what: &str) -> Resp {
     )
 }
 
-/// A partner without a sync policy: GET, PATCH and DELETE answer this (Microsoft's cross-tenant
-/// synchronization troubleshooting page shows it for PATCH; Graph uses it for the others too).
+/// A partner without a sync policy. Microsoft's cross-tenant synchronization troubleshooting page
+/// shows this answer for PATCH; for GET and DELETE the documentation names no code, so using the
+/// same one there is an assumption (the provider treats every 404 alike).
 fn policy_not_found(req: &Req) -> Resp {
     reply::graph_error(
         req,
