@@ -119,7 +119,7 @@ impl Http {
             Some(path) => Some(trusted_roots(path, system_bundles)?),
             None => None,
         };
-        let build = |proxy: Option<&ProxyConfig>| -> Result<reqwest::Client, GraphError> {
+        let build = |proxies: Vec<reqwest::Proxy>| -> Result<reqwest::Client, GraphError> {
             // no_proxy(): reqwest would otherwise read the proxy variables itself.
             let mut builder = reqwest::Client::builder()
                 .user_agent(user_agent.clone())
@@ -127,10 +127,8 @@ impl Http {
                 .pool_idle_timeout(Duration::from_secs(90))
                 .redirect(same_origin_redirects())
                 .no_proxy();
-            if let Some(proxy) = proxy {
-                for p in proxies(proxy)? {
-                    builder = builder.proxy(p);
-                }
+            for p in proxies {
+                builder = builder.proxy(p);
             }
             builder = match &roots {
                 Some(TrustedRoots::Only(certs)) => builder.tls_certs_only(certs.clone()),
@@ -141,10 +139,16 @@ impl Http {
                 message: format!("could not set up the HTTP client: {}", error_chain(&e)),
             })
         };
-        Ok(Http {
-            proxied: build(Some(&config.proxy))?,
-            direct: build(None)?,
-        })
+        let proxies = proxies(&config.proxy)?;
+        // Without a proxy both routes are the same client: building (TLS roots, pools) is start-up
+        // work every provider process pays, so it is done once.
+        let direct = build(Vec::new())?;
+        let proxied = if proxies.is_empty() {
+            direct.clone()
+        } else {
+            build(proxies)?
+        };
+        Ok(Http { proxied, direct })
     }
 
     /// Sends once by `route`, reading the whole body within `budget`.

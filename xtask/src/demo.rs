@@ -79,7 +79,7 @@ const STEPS: &[Step] = &[
             "is_sync_allowed=false",
         ],
         expect: Expect::Success,
-        explains: "a refreshing GET, then one PATCH holding only the property that changed \
+        explains: "refreshing GETs (one per resource), then one PATCH holding only the property that changed \
                    (plan and apply each start the provider, which signs in once)",
     },
     Step {
