@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use crate::graph::{GraphError, IdentitySyncPolicy};
 
 use super::cancellation::{bounded, pause};
+use super::consistency_read::{Next, WindowWaits};
 use super::policy_api::PolicyApi;
 use super::private_state::LastWrite;
 use super::resource::{IdentitySyncOps, FIRST_CONSISTENCY_WAIT, MAX_CONSISTENCY_WAIT};
@@ -101,7 +102,7 @@ where
     Fut: Future<Output = Result<Option<T>, GraphError>>,
 {
     let started = std::time::Instant::now();
-    let mut wait = FIRST_CONSISTENCY_WAIT;
+    let mut waits = WindowWaits::new(deadline);
     loop {
         match ask(stop, deadline, get(deadline)).await {
             Ok(Some(found)) if shows(&found) => return Confirmed::Ours(found),
@@ -109,18 +110,18 @@ where
             Ok(None) => {}
             Err(NotAsked { why }) => return Confirmed::Unknown { why },
         }
-        let left = window_left();
-        let pause_for = wait.min(left);
-        if left.is_zero() || Instant::now() + pause_for >= deadline {
-            return Confirmed::NotVisible {
-                asked_for: started.elapsed(),
-            };
-        }
+        let pause_for = match waits.next(window_left()) {
+            Next::Pause(pause_for) => pause_for,
+            Next::Settle | Next::TooLate { .. } => {
+                return Confirmed::NotVisible {
+                    asked_for: started.elapsed(),
+                }
+            }
+        };
         log::debug!("{what} not visible yet after our write");
         if let Err(NotAsked { why }) = pause_checking(stop, pause_for).await {
             return Confirmed::Unknown { why };
         }
-        wait = (wait * 2).min(MAX_CONSISTENCY_WAIT);
     }
 }
 
