@@ -15,7 +15,7 @@ use crate::faults::Fault;
 use crate::jwt::B64URL;
 use crate::log::RecordedRequest;
 use crate::persistence::{self, PersistError};
-use crate::state::{Keys, RegisteredCert, State};
+use crate::state::{Keys, Partner, RegisteredCert, State};
 
 /// A cheap, cloneable handle to one simulator's shared state.
 #[derive(Debug, Clone)]
@@ -240,11 +240,19 @@ impl Sim {
 
     /// Creates the partner configuration (no-op when it exists).
     pub fn add_partner(&self, tenant_id: &str) {
+        self.edit_partner(tenant_id, |_| {});
+    }
+
+    /// Applies `edit` to the partner configuration of `tenant_id`, creating it if missing, and
+    /// saves the state.
+    fn edit_partner(&self, tenant_id: &str, edit: impl FnOnce(&mut Partner)) {
         let mut state = self.lock();
-        state
-            .partners
-            .entry(tenant_id.to_ascii_lowercase())
-            .or_default();
+        edit(
+            state
+                .partners
+                .entry(tenant_id.to_ascii_lowercase())
+                .or_default(),
+        );
         drop(state);
         self.persist();
     }
@@ -281,16 +289,11 @@ impl Sim {
     /// Sets properties of a partner configuration behind the client's back (drift), creating
     /// it if missing. `properties` is a JSON object merged over the stored ones.
     pub fn set_partner_config(&self, tenant_id: &str, properties: Value) {
-        let mut state = self.lock();
-        let partner = state
-            .partners
-            .entry(tenant_id.to_ascii_lowercase())
-            .or_default();
-        if let Value::Object(map) = properties {
-            partner.config.extend(map);
-        }
-        drop(state);
-        self.persist();
+        self.edit_partner(tenant_id, |partner| {
+            if let Value::Object(map) = properties {
+                partner.config.extend(map);
+            }
+        });
     }
 
     /// Deletes a partner configuration (and any policy under it) behind the client's back.
@@ -328,15 +331,8 @@ impl Sim {
     /// Replaces the stored object behind the client's back (drift), creating the partner if
     /// missing. `body` is stored exactly as given, so tests can serve extra or missing fields.
     pub fn set_policy(&self, tenant_id: &str, body: Value) {
-        let mut state = self.lock();
-        let partner = state
-            .partners
-            .entry(tenant_id.to_ascii_lowercase())
-            .or_default();
-        partner.policy = Some(body);
-        drop(state);
+        self.edit_partner(tenant_id, |partner| partner.policy = Some(body));
         crate::read_lag::forget(self, &tenant_id.to_ascii_lowercase());
-        self.persist();
     }
 
     /// Deletes the stored object behind the client's back.

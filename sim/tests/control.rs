@@ -28,11 +28,8 @@ async fn post(url: &str, path: &str) -> HttpResponse {
 
 #[tokio::test]
 async fn stats_report_requests_tokens_and_connections_without_logging_themselves() {
-    let server = Sim::start().await;
-    server.add_partner(PARTNER);
-    let t = token(&server).await;
-    let put = graph(&server, &t, "PUT", SYNC_PATH, Some(BODY)).await;
-    assert_eq!(put.status, 204, "{}", put.body);
+    let (server, t) = with_partner().await;
+    put_policy(&server, &t, BODY).await;
 
     let first = stats(&server.url).await;
     let token_path = format!("/{}/oauth2/v2.0/token", msgraph_sim::TENANT_ID);
@@ -61,9 +58,7 @@ async fn stats_report_requests_tokens_and_connections_without_logging_themselves
 
 #[tokio::test]
 async fn a_connection_that_goes_on_to_graph_is_counted() {
-    let server = Sim::start().await;
-    server.add_partner(PARTNER);
-    let t = token(&server).await;
+    let (server, t) = with_partner().await;
     let statuses = keep_alive_get_paths(
         &server.url,
         &["/_sim/stats", SYNC_PATH, "/_sim/stats"],
@@ -106,9 +101,7 @@ async fn reset_log_clears_only_the_request_log() {
 
 #[tokio::test]
 async fn latency_and_consistency_delay_are_set_over_http() {
-    let server = Sim::start().await;
-    server.add_partner(PARTNER);
-    let t = token(&server).await;
+    let (server, t) = with_partner().await;
 
     let set = post(&server.url, "/_sim/latency?ms=250").await;
     assert_eq!(set.status, 204, "{}", set.body);
@@ -139,12 +132,7 @@ async fn latency_and_consistency_delay_are_set_over_http() {
     let set = post(&server.url, "/_sim/consistency-delay?ms=60000").await;
     assert_eq!(set.status, 204, "{}", set.body);
     assert_eq!(server.consistency_delay(), Duration::from_secs(60));
-    assert_eq!(
-        graph(&server, &t, "PUT", SYNC_PATH, Some(BODY))
-            .await
-            .status,
-        204
-    );
+    put_policy(&server, &t, BODY).await;
     assert_eq!(
         graph(&server, &t, "GET", SYNC_PATH, None).await.status,
         404,

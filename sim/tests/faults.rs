@@ -13,9 +13,7 @@ const BODY: &str = r#"{"displayName":"A","userSyncInbound":{"isSyncAllowed":true
 
 #[tokio::test]
 async fn throttling_with_retry_after_then_normal() {
-    let server = Sim::start().await;
-    server.add_partner(PARTNER);
-    let t = token(&server).await;
+    let (server, t) = with_partner().await;
     server.inject(
         Fault::status(429, Some("7"))
             .method("PUT")
@@ -36,8 +34,7 @@ async fn throttling_with_retry_after_then_normal() {
     assert_eq!(resp.header("retry-after"), Some(date));
     assert_eq!(server.policy(PARTNER), None, "faulted writes do not land");
 
-    let resp = graph(&server, &t, "PUT", SYNC_PATH, Some(BODY)).await;
-    assert_eq!(resp.status, 204);
+    put_policy(&server, &t, BODY).await;
     let resp = graph(&server, &t, "GET", SYNC_PATH, None).await;
     assert_graph_error(&resp, 504, "GatewayTimeout");
     assert_eq!(graph(&server, &t, "GET", SYNC_PATH, None).await.status, 200);
@@ -75,9 +72,7 @@ async fn status_fault_with_custom_body_and_token_endpoint_faults() {
 
 #[tokio::test]
 async fn raw_bodies_are_served_verbatim() {
-    let server = Sim::start().await;
-    server.add_partner(PARTNER);
-    let t = token(&server).await;
+    let (server, t) = with_partner().await;
     let html = "<html><body><h1>502 Bad Gateway</h1></body></html>";
     server.inject(Fault::new(FaultKind::RawBody {
         status: 502,
@@ -99,9 +94,7 @@ async fn raw_bodies_are_served_verbatim() {
 
 #[tokio::test]
 async fn delay_then_normal_answer() {
-    let server = Sim::start().await;
-    server.add_partner(PARTNER);
-    let t = token(&server).await;
+    let (server, t) = with_partner().await;
     server.inject(Fault::new(FaultKind::Delay(SHORT)).method("GET"));
     let started = Instant::now();
     let resp = graph(&server, &t, "GET", SYNC_PATH, None).await;
@@ -111,9 +104,7 @@ async fn delay_then_normal_answer() {
 
 #[tokio::test]
 async fn hang_never_answers_and_shutdown_still_completes() {
-    let server = Sim::start().await;
-    server.add_partner(PARTNER);
-    let t = token(&server).await;
+    let (server, t) = with_partner().await;
     server.inject(Fault::new(FaultKind::Hang).method("GET"));
     let hung = tokio::time::timeout(SHORT, graph(&server, &t, "GET", SYNC_PATH, None)).await;
     assert!(hung.is_err(), "a hung request must not answer");
@@ -145,20 +136,10 @@ async fn hang_never_answers_and_shutdown_still_completes() {
 
 #[tokio::test]
 async fn reset_drops_the_connection_without_a_response() {
-    let server = Sim::start().await;
-    server.add_partner(PARTNER);
-    let t = token(&server).await;
+    let (server, t) = with_partner().await;
     server.inject(Fault::new(FaultKind::Reset).method("PUT").times(2));
     for _ in 0..2 {
-        let auth = format!("Bearer {t}");
-        let outcome = send(
-            &server.url,
-            "PUT",
-            SYNC_PATH,
-            &[("Authorization", &auth)],
-            Some(BODY),
-        )
-        .await;
+        let outcome = try_graph(&server.url, &t, "PUT", SYNC_PATH, Some(BODY)).await;
         let err = outcome.expect_err("no response after a reset");
         assert!(
             matches!(
@@ -169,28 +150,16 @@ async fn reset_drops_the_connection_without_a_response() {
         );
     }
     assert_eq!(server.policy(PARTNER), None);
-    assert_eq!(
-        graph(&server, &t, "PUT", SYNC_PATH, Some(BODY))
-            .await
-            .status,
-        204
-    );
+    put_policy(&server, &t, BODY).await;
 }
 
 #[tokio::test]
 async fn consistency_delay_serves_404_then_stale_values() {
-    let server = Sim::start().await;
-    server.add_partner(PARTNER);
-    let t = token(&server).await;
+    let (server, t) = with_partner().await;
     let window = Duration::from_millis(600);
     server.set_consistency_delay(window);
 
-    assert_eq!(
-        graph(&server, &t, "PUT", SYNC_PATH, Some(BODY))
-            .await
-            .status,
-        204
-    );
+    put_policy(&server, &t, BODY).await;
     let resp = graph(&server, &t, "GET", SYNC_PATH, None).await;
     assert_graph_error(&resp, 404, "Directory_ObjectNotFound");
     assert_ne!(
@@ -211,12 +180,7 @@ async fn consistency_delay_serves_404_then_stale_values() {
     );
 
     let patch = r#"{"displayName":"B"}"#;
-    assert_eq!(
-        graph(&server, &t, "PATCH", SYNC_PATH, Some(patch))
-            .await
-            .status,
-        204
-    );
+    write_ok(&server, &t, "PATCH", SYNC_PATH, Some(patch)).await;
     let stale = graph(&server, &t, "GET", SYNC_PATH, None).await;
     assert_eq!(stale.status, 200);
     assert_eq!(
@@ -237,12 +201,7 @@ async fn consistency_delay_serves_404_then_stale_values() {
     assert_eq!(ghost.status, 200, "{}", ghost.body);
     assert_eq!(ghost.json()["displayName"], "B");
     // a PUT inside the window sees the real store: no conflict, and reads still lag
-    assert_eq!(
-        graph(&server, &t, "PUT", SYNC_PATH, Some(BODY))
-            .await
-            .status,
-        204
-    );
+    put_policy(&server, &t, BODY).await;
     assert_eq!(
         graph(&server, &t, "GET", SYNC_PATH, None).await.json()["displayName"],
         "B",
@@ -257,9 +216,7 @@ async fn consistency_delay_serves_404_then_stale_values() {
 
 #[tokio::test]
 async fn apply_then_lose_the_answer_writes_and_answers_with_the_fault() {
-    let server = Sim::start().await;
-    server.add_partner(PARTNER);
-    let t = token(&server).await;
+    let (server, t) = with_partner().await;
     server.inject(
         Fault::apply_then(FaultKind::Status {
             status: 504,
@@ -277,24 +234,14 @@ async fn apply_then_lose_the_answer_writes_and_answers_with_the_fault() {
     assert_graph_error(&retried, 409, "Request_MultipleObjectsWithSameKeyValue");
 
     server.inject(Fault::apply_then(FaultKind::Reset).method("DELETE"));
-    let auth = format!("Bearer {t}");
-    let reset = send(
-        &server.url,
-        "DELETE",
-        SYNC_PATH,
-        &[("Authorization", &auth)],
-        None,
-    )
-    .await;
+    let reset = try_graph(&server.url, &t, "DELETE", SYNC_PATH, None).await;
     assert!(reset.is_err(), "no answer after a reset: {reset:?}");
     assert_eq!(server.policy(PARTNER), None, "the DELETE took effect");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn latency_does_not_serialise_parallel_clients() {
-    let server = Sim::start().await;
-    server.add_partner(PARTNER);
-    let t = token(&server).await;
+    let (server, t) = with_partner().await;
     let latency = Duration::from_millis(400);
     server.set_latency(latency);
     let started = Instant::now();
@@ -302,8 +249,7 @@ async fn latency_does_not_serialise_parallel_clients() {
     for _ in 0..50 {
         let (url, t) = (server.url.clone(), t.clone());
         tasks.push(tokio::spawn(async move {
-            let auth = format!("Bearer {t}");
-            send(&url, "GET", SYNC_PATH, &[("Authorization", &auth)], None).await
+            try_graph(&url, &t, "GET", SYNC_PATH, None).await
         }));
     }
     for task in tasks {

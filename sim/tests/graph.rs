@@ -11,9 +11,7 @@ const PARTNER_PATH: &str =
 
 #[tokio::test]
 async fn put_get_patch_delete_lifecycle() {
-    let server = Sim::start().await;
-    server.add_partner(PARTNER);
-    let t = token(&server).await;
+    let (server, t) = with_partner().await;
 
     let missing = graph(&server, &t, "GET", SYNC_PATH, None).await;
     assert_graph_error(&missing, 404, "Directory_ObjectNotFound");
@@ -52,15 +50,8 @@ async fn put_get_patch_delete_lifecycle() {
     );
 
     // PATCH merges only what it names.
-    let patch = graph(
-        &server,
-        &t,
-        "PATCH",
-        SYNC_PATH,
-        Some(r#"{"userSyncInbound":{"isSyncAllowed":false}}"#),
-    )
-    .await;
-    assert_eq!(patch.status, 204, "{}", patch.body);
+    let patch = r#"{"userSyncInbound":{"isSyncAllowed":false}}"#;
+    write_ok(&server, &t, "PATCH", SYNC_PATH, Some(patch)).await;
     assert_eq!(
         server.policy(PARTNER),
         Some(
@@ -127,9 +118,7 @@ async fn partner_must_exist_and_ids_are_case_insensitive() {
 
 #[tokio::test]
 async fn body_validation() {
-    let server = Sim::start().await;
-    server.add_partner(PARTNER);
-    let t = token(&server).await;
+    let (server, t) = with_partner().await;
     for bad in [
         r#"{"displayName":"x"}"#,
         r#"{"userSyncInbound":true}"#,
@@ -156,8 +145,7 @@ async fn body_validation() {
         r#"{{"tenantId":"{}","userSyncInbound":{{"isSyncAllowed":true}}}}"#,
         PARTNER.to_ascii_uppercase()
     );
-    let ok = graph(&server, &t, "PUT", SYNC_PATH, Some(&upper_tenant)).await;
-    assert_eq!(ok.status, 204, "{}", ok.body);
+    put_policy(&server, &t, &upper_tenant).await;
     let bad_patch = graph(
         &server,
         &t,
@@ -246,9 +234,7 @@ async fn partners_collection_and_delete_rules() {
 
 #[tokio::test]
 async fn beta_serves_group_sync_inbound() {
-    let server = Sim::start().await;
-    server.add_partner(PARTNER);
-    let t = token(&server).await;
+    let (server, t) = with_partner().await;
     let beta = SYNC_PATH.replace("/v1.0/", "/beta/");
     let put = graph(
         &server,
@@ -307,9 +293,7 @@ async fn drift_helpers_are_served() {
 
 #[tokio::test]
 async fn request_log_records_everything_with_status() {
-    let server = Sim::start().await;
-    server.add_partner(PARTNER);
-    let t = token(&server).await;
+    let (server, t) = with_partner().await;
     let put_body = r#"{"userSyncInbound":{"isSyncAllowed":true}}"#;
     graph(&server, &t, "PUT", SYNC_PATH, Some(put_body)).await;
     let log = server.requests();
@@ -343,9 +327,7 @@ async fn request_log_records_everything_with_status() {
 
 #[tokio::test]
 async fn keep_alive_connections_are_reused() {
-    let server = Sim::start().await;
-    server.add_partner(PARTNER);
-    let t = token(&server).await;
+    let (server, t) = with_partner().await;
     let before = server.connections_accepted();
     let statuses = keep_alive_gets(&server.url, SYNC_PATH, &format!("Bearer {t}"), 3).await;
     assert_eq!(statuses, vec![404, 404, 404]);

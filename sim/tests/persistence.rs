@@ -17,12 +17,7 @@ async fn state_survives_a_restart() {
     let server = first.spawn().await;
     server.add_partner(PARTNER);
     let t = token(&server).await;
-    assert_eq!(
-        graph(&server, &t, "PUT", SYNC_PATH, Some(BODY))
-            .await
-            .status,
-        204
-    );
+    put_policy(&server, &t, BODY).await;
     let saved: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&file).expect("written")).expect("json");
     assert_eq!(saved["partners"][0]["tenantId"], PARTNER);
@@ -62,8 +57,7 @@ async fn access_settings_survive_a_restart() {
     let created = graph(&server, &t, "POST", PARTNERS, Some(&partner)).await;
     assert_eq!(created.status, 201, "{}", created.body);
     let defaults = r#"{"automaticUserConsentSettings":{"inboundAllowed":true}}"#;
-    let patched = graph(&server, &t, "PATCH", DEFAULT, Some(defaults)).await;
-    assert_eq!(patched.status, 204, "{}", patched.body);
+    write_ok(&server, &t, "PATCH", DEFAULT, Some(defaults)).await;
     let saved_partner = server.partner_config(PARTNER).expect("created");
     let saved_defaults = server.default_settings();
     server.stop().await;

@@ -137,7 +137,49 @@ pub async fn token(server: &SimServer) -> String {
     token_at(&server.url).await
 }
 
-/// A Graph request with a bearer token.
+/// A running simulator holding the partner configuration PARTNER, and a Graph token for it.
+pub async fn with_partner() -> (SimServer, String) {
+    let server = msgraph_sim::Sim::start().await;
+    server.add_partner(PARTNER);
+    let t = token(&server).await;
+    (server, t)
+}
+
+/// Sends a Graph write and asserts Graph's 204 No Content.
+pub async fn write_ok(
+    server: &SimServer,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) {
+    let resp = graph(server, token, method, path, body).await;
+    assert_eq!(resp.status, 204, "{method} {path}: {}", resp.body);
+}
+
+/// PUTs `body` as PARTNER's identitySynchronization and asserts Graph's 204.
+pub async fn put_policy(server: &SimServer, token: &str, body: &str) {
+    write_ok(server, token, "PUT", SYNC_PATH, Some(body)).await;
+}
+
+/// A Graph request with a bearer token to the simulator at `url`; a transport error (a reset,
+/// a hang-up) is returned, not a panic.
+pub async fn try_graph(
+    url: &str,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> std::io::Result<HttpResponse> {
+    let auth = format!("Bearer {token}");
+    let headers = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    send(url, method, path, &headers, body).await
+}
+
+/// A Graph request with a bearer token; panics on transport errors.
 pub async fn graph(
     server: &SimServer,
     token: &str,
@@ -145,18 +187,9 @@ pub async fn graph(
     path: &str,
     body: Option<&str>,
 ) -> HttpResponse {
-    let auth = format!("Bearer {token}");
-    request(
-        &server.url,
-        method,
-        path,
-        &[
-            ("Authorization", &auth),
-            ("Content-Type", "application/json"),
-        ],
-        body,
-    )
-    .await
+    try_graph(&server.url, token, method, path, body)
+        .await
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
 }
 
 /// Asserts Graph's error shape with `code`, and that the request-id header matches the body.
