@@ -80,6 +80,7 @@ fn percent_decode(s: &str) -> String {
 }
 
 /// What the canned server does with a request.
+#[derive(Clone)]
 pub(crate) enum Reply {
     Http {
         status: u16,

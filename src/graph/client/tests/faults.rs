@@ -30,11 +30,7 @@ async fn throttling_and_unavailability_are_retried_on_every_verb_and_writes_land
     })
     .await;
     let c = client(&server);
-    assert!(c
-        .get_identity_sync(PARTNER, soon(20))
-        .await
-        .unwrap()
-        .is_some());
+    assert_policy_found(&c).await;
     c.put_identity_sync(&policy(), soon(20)).await.unwrap();
     c.patch_identity_sync(PARTNER, &IdentitySyncPatch::default(), soon(20))
         .await
@@ -53,15 +49,10 @@ async fn throttling_and_unavailability_are_retried_on_every_verb_and_writes_land
 
 #[tokio::test]
 async fn retry_after_seconds_is_waited() {
-    let attempts = Counter::default();
-    let a = attempts.clone();
-    let server = server(move |_| {
-        if a.next() == 0 {
-            Reply::empty(429).with_header("Retry-After", "1")
-        } else {
-            Reply::empty(204)
-        }
-    })
+    let (server, attempts) = first_then(
+        Reply::empty(429).with_header("Retry-After", "1"),
+        Reply::empty(204),
+    )
     .await;
     let started = std::time::Instant::now();
     client(&server)
@@ -102,15 +93,10 @@ async fn a_retry_after_beyond_the_deadline_returns_at_once() {
 
 #[tokio::test]
 async fn concurrency_violations_are_retried_other_conflicts_are_not() {
-    let attempts = Counter::default();
-    let a = attempts.clone();
-    let server = server(move |_| {
-        if a.next() == 0 {
-            graph_error(409, "Directory_ConcurrencyViolation", "busy")
-        } else {
-            Reply::empty(204)
-        }
-    })
+    let (server, attempts) = first_then(
+        graph_error(409, "Directory_ConcurrencyViolation", "busy"),
+        Reply::empty(204),
+    )
     .await;
     client(&server)
         .put_identity_sync(&policy(), soon(10))
@@ -133,16 +119,7 @@ async fn concurrency_violations_are_retried_other_conflicts_are_not() {
 
 #[tokio::test]
 async fn a_reset_connection_is_retried() {
-    let attempts = Counter::default();
-    let a = attempts.clone();
-    let server = server(move |_| {
-        if a.next() == 0 {
-            Reply::Reset
-        } else {
-            Reply::empty(204)
-        }
-    })
-    .await;
+    let (server, attempts) = first_then(Reply::Reset, Reply::empty(204)).await;
     client(&server)
         .patch_identity_sync(PARTNER, &IdentitySyncPatch::default(), soon(10))
         .await
@@ -152,24 +129,10 @@ async fn a_reset_connection_is_retried() {
 
 #[tokio::test]
 async fn a_hung_response_times_out_per_request_and_is_retried() {
-    let attempts = Counter::default();
-    let a = attempts.clone();
-    let server = server(move |_| {
-        if a.next() == 0 {
-            Reply::Hang
-        } else {
-            Reply::json(200, POLICY_JSON)
-        }
-    })
-    .await;
+    let (server, attempts) = first_then(Reply::Hang, Reply::json(200, POLICY_JSON)).await;
     let mut config = config_for(&server.url, secret_auth("s"));
     config.tuning.request_timeout = Duration::from_millis(300);
-    let got = GraphClient::new(config)
-        .unwrap()
-        .get_identity_sync(PARTNER, soon(10))
-        .await
-        .unwrap();
-    assert!(got.is_some());
+    assert_policy_found(&GraphClient::new(config).unwrap()).await;
     assert_eq!(attempts.get(), 2);
 }
 

@@ -98,6 +98,28 @@ pub(super) async fn server(
     .await
 }
 
+/// A server answering the first Graph request with `first` and every later one with `then`, and
+/// the count of Graph requests it answered.
+pub(super) async fn first_then(first: Reply, then: Reply) -> (CannedServer, Counter) {
+    let attempts = Counter::default();
+    let a = attempts.clone();
+    let server = server(move |_| {
+        if a.next() == 0 {
+            first.clone()
+        } else {
+            then.clone()
+        }
+    })
+    .await;
+    (server, attempts)
+}
+
+/// `c` reads PARTNER's policy and finds it.
+pub(super) async fn assert_policy_found(c: &GraphClient) {
+    let got = c.get_identity_sync(PARTNER, soon(10)).await.unwrap();
+    assert!(got.is_some(), "no policy read");
+}
+
 /// Graph's error body: `{"error":{"code":..,"message":..}}` with `status`.
 pub(super) fn graph_error(status: u16, code: &str, message: &str) -> Reply {
     Reply::json(

@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::*;
 use crate::graph::testutil::{capture_logs, captured_logs};
 use crate::graph::testutil::{CannedServer, Counter, Reply};
-use crate::graph::{ClientConfig, Cloud};
+use crate::graph::{ClientConfig, Cloud, Setting};
 use crate::graph::{GraphClient, GraphError};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -79,12 +79,7 @@ async fn a_rejected_token_is_replaced_once() {
         }
     })
     .await;
-    let c = client(&server);
-    assert!(c
-        .get_identity_sync(PARTNER, soon(10))
-        .await
-        .unwrap()
-        .is_some());
+    assert_policy_found(&client(&server)).await;
     assert_eq!(server.count("POST", "/oauth2/v2.0/token"), 2);
 
     let always =
@@ -131,21 +126,20 @@ async fn token_errors_show_aadsts_without_the_secret() {
 
 #[test]
 fn plain_http_is_refused_for_non_loopback_hosts() {
-    let mut config = config_for("http://127.0.0.1:1", secret_auth("s"));
-    config.cloud.graph_endpoint = "http://graph.example.com".into();
-    match GraphClient::new(config) {
-        Err(GraphError::InvalidSetting { setting, .. }) => {
-            assert_eq!(setting, crate::graph::Setting::GraphEndpoint)
+    let loopback = "http://127.0.0.1:1";
+    for (graph_endpoint, authority_host, refused) in [
+        ("http://graph.example.com", loopback, Setting::GraphEndpoint),
+        (loopback, "http://login.example.com", Setting::AuthorityHost),
+    ] {
+        let mut config = config_for(loopback, secret_auth("s"));
+        config.cloud = Cloud {
+            graph_endpoint: graph_endpoint.into(),
+            authority_host: authority_host.into(),
+        };
+        match GraphClient::new(config) {
+            Err(GraphError::InvalidSetting { setting, .. }) => assert_eq!(setting, refused),
+            other => panic!("{other:?}"),
         }
-        other => panic!("{other:?}"),
-    }
-    let mut config = config_for("http://127.0.0.1:1", secret_auth("s"));
-    config.cloud.authority_host = "http://login.example.com".into();
-    match GraphClient::new(config) {
-        Err(GraphError::InvalidSetting { setting, .. }) => {
-            assert_eq!(setting, crate::graph::Setting::AuthorityHost)
-        }
-        other => panic!("{other:?}"),
     }
     let config = ClientConfig::new(Cloud::default(), secret_auth("s"), "ua");
     assert!(
@@ -260,12 +254,7 @@ async fn the_extra_ca_file_is_trusted_and_untrusted_tls_fails_fast() {
     let ca = crate::graph::testutil::write_temp("ca.pem", cert_pem.as_bytes());
     let mut config = config_for(&tls.url, secret_auth("s"));
     config.extra_ca_file = Some(ca.path().to_path_buf());
-    let got = GraphClient::new(config)
-        .unwrap()
-        .get_identity_sync(PARTNER, soon(10))
-        .await
-        .unwrap();
-    assert!(got.is_some());
+    assert_policy_found(&GraphClient::new(config).unwrap()).await;
     assert_eq!(tls.requests().len(), 2, "token and GET over https");
 
     // Without it the certificate is not trusted: a clear error, not retried until the deadline.
@@ -285,7 +274,7 @@ async fn the_extra_ca_file_is_trusted_and_untrusted_tls_fails_fast() {
     assert!(matches!(
         GraphClient::new(config),
         Err(GraphError::InvalidSetting {
-            setting: crate::graph::Setting::CaFile,
+            setting: Setting::CaFile,
             ..
         })
     ));
