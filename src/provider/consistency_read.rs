@@ -1,12 +1,17 @@
 //! Asking again inside the consistency window after our own write: Graph's replicas lag, so a
 //! read that does not show our write yet (or a PATCH answered 404) is asked again, waits
 //! doubling, until it does, the window is over, or the call's deadline comes. Each resource
-//! asks and reports its own way.
+//! reports its own way.
 
+use std::future::Future;
 use std::time::Duration;
 
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
+use crate::graph::GraphError;
+
+use super::cancellation::{bounded, pause, Interrupted};
 use super::resource::{FIRST_CONSISTENCY_WAIT, MAX_CONSISTENCY_WAIT};
 
 /// What to do with one answer inside the consistency window.
@@ -52,6 +57,47 @@ impl WindowWaits {
         }
         self.wait = (self.wait * 2).min(MAX_CONSISTENCY_WAIT);
         Next::Pause(pause_for)
+    }
+}
+
+/// Why a PATCH sent through the consistency window did not go through.
+#[derive(Debug)]
+pub(crate) enum PatchFailed {
+    /// The PATCH itself was stopped (Ctrl-C) or ran past its deadline.
+    Call(Interrupted),
+    /// Terraform asked to stop while we waited to send it again.
+    Pause(Interrupted),
+    /// Graph refused it (a 404 only once the window is over, or at the deadline).
+    Graph(GraphError),
+}
+
+/// Sends a PATCH with `send`, bounded by `deadline` and `stop`, again while it is answered 404
+/// and `window_left` (of the consistency window after our own write) is not zero: a 404 right
+/// after our write is a read that lags it. `what` names the object in the logs.
+pub(crate) async fn patch_through_window<F: Future<Output = Result<(), GraphError>>>(
+    stop: &CancellationToken,
+    deadline: Instant,
+    what: &str,
+    window_left: impl Fn() -> Duration,
+    mut send: impl FnMut() -> F,
+) -> Result<(), PatchFailed> {
+    let mut window = WindowWaits::new(deadline);
+    loop {
+        let err = match bounded(stop, deadline, send()).await {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(e)) => e,
+            Err(why) => return Err(PatchFailed::Call(why)),
+        };
+        let lag = match err.status() {
+            Some(404) => window_left(),
+            _ => Duration::ZERO,
+        };
+        let Next::Pause(pause_for) = window.next(lag) else {
+            log::warn!("PATCH of {what} failed: {err}");
+            return Err(PatchFailed::Graph(err));
+        };
+        log::debug!("PATCH of {what} answered 404 right after our write; again in {pause_for:?}");
+        pause(stop, pause_for).await.map_err(PatchFailed::Pause)?;
     }
 }
 

@@ -18,6 +18,7 @@ pub mod policy_api;
 pub mod private_state;
 pub mod provider_config;
 pub mod resource;
+mod resource_ops;
 pub mod schema;
 pub mod state;
 pub mod timeouts;
@@ -43,28 +44,8 @@ use declarative::schema::{
 use declarative::ResourceDef;
 use provider_config::{process_env, Resolution};
 use resource::IdentitySyncOps;
+use resource_ops::ResourceOps;
 use schema::TYPE_NAME;
-
-/// Creates, deletes or updates with `ops` (either resource's operations, same method names),
-/// by which of the prior and planned states is null.
-macro_rules! apply_change {
-    ($ops:expr, $req:expr, $diags:expr) => {
-        if $req.prior_state.is_null() {
-            $ops.create(&$req.planned_state, $diags).await
-        } else if $req.planned_state.is_null() {
-            $ops.delete(&$req.prior_state, &$req.planned_private, $diags)
-                .await
-        } else {
-            $ops.update(
-                &$req.prior_state,
-                &$req.planned_state,
-                &$req.planned_private,
-                $diags,
-            )
-            .await
-        }
-    };
-}
 
 /// The address `--debug` mode announces in TF_REATTACH_PROVIDERS: the configuration being debugged
 /// names `source = "entra/msgraph"`, which Terraform expands to this.
@@ -327,16 +308,8 @@ impl Provider for MsGraphProvider {
         };
         let mut own = Diagnostics::new();
         let (new_state, private) = match access_def {
-            Some(def) => {
-                access_ops(&ready, &ctx, def)
-                    .read(&req.current_state, &req.private, &mut own)
-                    .await
-            }
-            None => {
-                identity_sync_ops(&ready, &ctx)
-                    .read(&req.current_state, &req.private, &mut own)
-                    .await
-            }
+            Some(def) => access_ops(&ready, &ctx, def).read(&req, &mut own).await,
+            None => identity_sync_ops(&ready, &ctx).read(&req, &mut own).await,
         };
         graph_diagnostics::redact(&mut own, &ready.secrets);
         diags.extend(own);
@@ -420,17 +393,11 @@ impl Provider for MsGraphProvider {
         let Some(ready) = self.ready_or_error(diags) else {
             return unchanged;
         };
-        if let Some(def) = access_def {
-            let ops = access_ops(&ready, &ctx, def);
-            let mut own = Diagnostics::new();
-            let (new_state, private) = apply_change!(ops, req, &mut own);
-            graph_diagnostics::redact(&mut own, &ready.secrets);
-            diags.extend(own);
-            return ApplyResponse { new_state, private };
-        }
-        let ops = identity_sync_ops(&ready, &ctx);
         let mut own = Diagnostics::new();
-        let (new_state, private) = apply_change!(ops, req, &mut own);
+        let (new_state, private) = match access_def {
+            Some(def) => access_ops(&ready, &ctx, def).apply(&req, &mut own).await,
+            None => identity_sync_ops(&ready, &ctx).apply(&req, &mut own).await,
+        };
         graph_diagnostics::redact(&mut own, &ready.secrets);
         diags.extend(own);
         ApplyResponse { new_state, private }

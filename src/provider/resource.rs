@@ -7,20 +7,21 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::graph::{GraphError, IdentitySyncPolicy};
-use crate::plugin::{AttributePath, Diagnostics, Value};
+use crate::plugin::{ApplyRequest, AttributePath, Diagnostics, ReadRequest, Value};
 
 use super::cancellation::{bounded, pause, Interrupted};
 use super::confirm::{outcome_unclear, Confirmed, Gone};
 use super::consistency_diagnostics::{
     create_cancelled, create_not_confirmed, delete_not_confirmed, read_lagging,
 };
-use super::consistency_read::{Next, WindowWaits};
+use super::consistency_read::{patch_through_window, Next, PatchFailed, WindowWaits};
 use super::declarative::validate::validate;
 use super::graph_diagnostics::{format_duration, graph_error, interrupted, Action};
 use super::guid::{validate_tenant_id, TenantId, EXAMPLE_GUID};
 use super::plan::{patch_body, PatchError};
 use super::policy_api::PolicyApi;
 use super::private_state::LastWrite;
+use super::resource_ops::ResourceOps;
 use super::schema::{IDENTITY_SYNC, TYPE_NAME};
 use super::state::{
     imported_state, is_sync_allowed, policy_from_planned, refreshed_state, DISPLAY_NAME, TENANT_ID,
@@ -161,12 +162,14 @@ impl<A: PolicyApi> IdentitySyncOps<'_, A> {
             }
         }
     }
+}
 
+impl<A: PolicyApi> ResourceOps for IdentitySyncOps<'_, A> {
     /// Create: GET first (an existing policy is an error naming the import command), then PUT
     /// the full body. When the PUT's answer is lost or is a 409 conflict, GET again (through the
     /// consistency window): what we sent means created. On any failure the new state is null,
     /// and the error says so whenever Graph may hold the policy.
-    pub async fn create(&self, planned: &Value, diags: &mut Diagnostics) -> (Value, Vec<u8>) {
+    async fn create(&self, planned: &Value, diags: &mut Diagnostics) -> (Value, Vec<u8>) {
         let failed = (Value::Null, Vec::new());
         let Some(policy) = policy_from_planned(planned) else {
             diags.error(
@@ -250,15 +253,8 @@ impl<A: PolicyApi> IdentitySyncOps<'_, A> {
 
     /// Read: Graph's values become state (drift shows in the plan); 404 removes it. Within the
     /// consistency window after our own write, a 404 or stale answer is asked again first.
-    pub async fn read(
-        &self,
-        current: &Value,
-        private: &[u8],
-        diags: &mut Diagnostics,
-    ) -> (Value, Vec<u8>) {
-        if current.is_null() {
-            return (Value::Null, Vec::new());
-        }
+    async fn refresh(&self, req: &ReadRequest, diags: &mut Diagnostics) -> (Value, Vec<u8>) {
+        let (current, private) = (&req.current_state, &req.private[..]);
         let Some(tid) = state_tenant_id(current, diags) else {
             return (current.clone(), private.to_vec());
         };
@@ -323,13 +319,9 @@ impl<A: PolicyApi> IdentitySyncOps<'_, A> {
 
     /// Update: one PATCH with only the changed properties; none changed, no request. On failure
     /// the prior state stays, so the next plan shows the change again.
-    pub async fn update(
-        &self,
-        prior: &Value,
-        planned: &Value,
-        planned_private: &[u8],
-        diags: &mut Diagnostics,
-    ) -> (Value, Vec<u8>) {
+    async fn update(&self, req: &ApplyRequest, diags: &mut Diagnostics) -> (Value, Vec<u8>) {
+        let (prior, planned) = (&req.prior_state, &req.planned_state);
+        let planned_private = &req.planned_private[..];
         let kept = (prior.clone(), planned_private.to_vec());
         let Some(tid) = state_tenant_id(prior, diags) else {
             return kept;
@@ -353,58 +345,39 @@ impl<A: PolicyApi> IdentitySyncOps<'_, A> {
         }
         let (deadline, timeout) = deadline_for(planned, Operation::Update);
         let last_write = LastWrite::decode(planned_private);
-        let mut window = WindowWaits::new(deadline);
-        loop {
-            match bounded(self.stop, deadline, self.api.patch(tid, &patch, deadline)).await {
-                Ok(Ok(())) => {
-                    let display_name = planned.attr(DISPLAY_NAME).as_str().map(str::to_string);
-                    let allowed = is_sync_allowed(planned).unwrap_or_default();
-                    return (
-                        planned.clone(),
-                        LastWrite::now(display_name, allowed).encode(),
-                    );
-                }
-                Ok(Err(e)) => {
-                    // A 404 right after our own write is a read that lags it: ask again.
-                    let lag = match (e.status(), &last_write) {
-                        (Some(404), Some(w)) => {
-                            w.window_left(SystemTime::now(), self.consistency_window)
-                        }
-                        _ => Duration::ZERO,
-                    };
-                    if let Next::Pause(pause_for) = window.next(lag) {
-                        log::debug!(
-                            "PATCH of identity synchronization for {tid} answered 404 right \
-                             after our write; asking again in {pause_for:?}"
-                        );
-                        if let Err(why) = pause(self.stop, pause_for).await {
-                            interrupted(Action::Update, why, timeout, diags);
-                            return kept;
-                        }
-                        continue;
-                    }
-                    log::warn!("PATCH of identity synchronization for {tid} failed: {e}");
-                    graph_error(Action::Update, tid, &e, diags);
-                    return kept;
-                }
-                Err(why) => {
-                    interrupted(Action::Update, why, timeout, diags);
-                    return kept;
-                }
+        let what = format!("identity synchronization for {tid}");
+        let window_left = || {
+            last_write
+                .as_ref()
+                .map(|w| w.window_left(SystemTime::now(), self.consistency_window))
+                .unwrap_or_default()
+        };
+        let sent = patch_through_window(self.stop, deadline, &what, window_left, || {
+            self.api.patch(tid, &patch, deadline)
+        })
+        .await;
+        match sent {
+            Ok(()) => {
+                let display_name = planned.attr(DISPLAY_NAME).as_str().map(str::to_string);
+                let allowed = is_sync_allowed(planned).unwrap_or_default();
+                return (
+                    planned.clone(),
+                    LastWrite::now(display_name, allowed).encode(),
+                );
+            }
+            Err(PatchFailed::Graph(e)) => graph_error(Action::Update, tid, &e, diags),
+            Err(PatchFailed::Call(why) | PatchFailed::Pause(why)) => {
+                interrupted(Action::Update, why, timeout, diags)
             }
         }
+        kept
     }
 
     /// Delete: 204 or 404 both mean gone; after a 204, wait until reads say 404 too. On failure
     /// the object stays in state.
-    pub async fn delete(
-        &self,
-        prior: &Value,
-        private: &[u8],
-        diags: &mut Diagnostics,
-    ) -> (Value, Vec<u8>) {
+    async fn remove(&self, prior: &Value, diags: &mut Diagnostics) -> Value {
         let Some(tid) = state_tenant_id(prior, diags) else {
-            return (prior.clone(), private.to_vec());
+            return prior.clone();
         };
         let (deadline, timeout) = deadline_for(prior, Operation::Delete);
         let deleted = self
@@ -420,7 +393,7 @@ impl<A: PolicyApi> IdentitySyncOps<'_, A> {
         match deleted {
             Some(false) => {
                 log::info!("identity synchronization policy for {tid} was already gone");
-                (Value::Null, Vec::new())
+                Value::Null
             }
             Some(true) => {
                 // Graph accepted the delete; wait until its reads agree, so a replacement's
@@ -429,12 +402,14 @@ impl<A: PolicyApi> IdentitySyncOps<'_, A> {
                     Gone::Confirmed => {}
                     outcome => delete_not_confirmed(tid, &outcome, diags),
                 }
-                (Value::Null, Vec::new())
+                Value::Null
             }
-            None => (prior.clone(), private.to_vec()),
+            None => prior.clone(),
         }
     }
+}
 
+impl<A: PolicyApi> IdentitySyncOps<'_, A> {
     /// Import by partner tenant GUID (parsed once, by the caller); a missing policy is an
     /// error.
     pub async fn import(&self, id: &TenantId, diags: &mut Diagnostics) -> Option<Value> {

@@ -85,13 +85,9 @@ pub fn data_source_schema() -> Schema {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plugin::{Attribute, Block, NestingMode, Type};
-    use crate::provider::testutil::schema_names::{attr_names, block_names};
+    use crate::plugin::{Block, NestingMode, Type};
+    use crate::provider::testutil::schema_names::{attr, attr_names, block_names};
     use std::collections::BTreeMap;
-
-    fn attr<'a>(block: &'a Block, name: &str) -> &'a Attribute {
-        block.attributes.iter().find(|a| a.name == name).unwrap()
-    }
 
     #[test]
     fn resource_schema_has_exactly_the_documented_attributes() {

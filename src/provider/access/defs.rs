@@ -110,33 +110,43 @@ mod tests {
     use crate::provider::declarative::schema::{data_source_schema, resource_schema};
     use crate::provider::testutil::schema_names::{attr_names, block_names};
 
+    /// Both resources' attribute and block names, as documented: the default settings are the
+    /// partner's minus the key, plus is_service_default.
     #[test]
-    fn partner_schema_has_the_documented_names() {
+    fn schemas_have_the_documented_names() {
+        const SETTINGS_AND_TIMEOUTS: [&str; 8] = [
+            "automatic_user_consent_settings",
+            "inbound_trust",
+            "b2b_collaboration_inbound",
+            "b2b_collaboration_outbound",
+            "b2b_direct_connect_inbound",
+            "b2b_direct_connect_outbound",
+            "tenant_restrictions",
+            "timeouts",
+        ];
+        let cases: [(&ResourceDef, &[&str]); 2] = [
+            (
+                &PARTNER,
+                &[
+                    "id",
+                    "tenant_id",
+                    "is_service_provider",
+                    "is_in_multi_tenant_organization",
+                ],
+            ),
+            (&DEFAULT, &["id", "is_service_default"]),
+        ];
+        for (def, attrs) in cases {
+            let s = resource_schema(def);
+            assert_eq!(attr_names(&s.block), attrs, "{}", def.type_name);
+            let blocks = block_names(&s.block);
+            assert_eq!(blocks, SETTINGS_AND_TIMEOUTS, "{}", def.type_name);
+        }
+    }
+
+    #[test]
+    fn partner_settings_nest_and_its_data_source_has_them_as_attributes() {
         let s = resource_schema(&PARTNER);
-        let attrs: Vec<&str> = attr_names(&s.block);
-        assert_eq!(
-            attrs,
-            [
-                "id",
-                "tenant_id",
-                "is_service_provider",
-                "is_in_multi_tenant_organization"
-            ]
-        );
-        let blocks: Vec<&str> = block_names(&s.block);
-        assert_eq!(
-            blocks,
-            [
-                "automatic_user_consent_settings",
-                "inbound_trust",
-                "b2b_collaboration_inbound",
-                "b2b_collaboration_outbound",
-                "b2b_direct_connect_inbound",
-                "b2b_direct_connect_outbound",
-                "tenant_restrictions",
-                "timeouts"
-            ]
-        );
         let tr = &s.block.blocks[6].block;
         let inner: Vec<&str> = block_names(tr);
         assert_eq!(inner, ["users_and_groups", "applications", "devices"]);
@@ -152,13 +162,5 @@ mod tests {
         let ds_blocks: Vec<&str> = block_names(&ds.block);
         assert_eq!(ds_blocks, ["timeouts"]);
         assert_eq!(ds.block.attributes.len(), 11);
-    }
-
-    #[test]
-    fn default_schema_is_the_partner_minus_key_plus_is_service_default() {
-        let s = resource_schema(&DEFAULT);
-        let attrs: Vec<&str> = attr_names(&s.block);
-        assert_eq!(attrs, ["id", "is_service_default"]);
-        assert_eq!(s.block.blocks.len(), 8);
     }
 }

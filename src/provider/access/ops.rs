@@ -11,11 +11,11 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::graph::GraphError;
-use crate::plugin::{AttributePath, Diagnostics, Value};
+use crate::plugin::{ApplyRequest, AttributePath, Diagnostics, ReadRequest, Value};
 use crate::provider::cancellation::{bounded, pause, Interrupted};
 use crate::provider::confirm::{wait_until_gone, Gone};
 use crate::provider::consistency_diagnostics::{delete_not_confirmed_of, read_lagging_of};
-use crate::provider::consistency_read::{Next, WindowWaits};
+use crate::provider::consistency_read::{patch_through_window, Next, PatchFailed, WindowWaits};
 use crate::provider::declarative::convert::{
     create_body, data_source_value, fill_computed, state_from_graph,
 };
@@ -25,6 +25,7 @@ use crate::provider::graph_diagnostics::format_duration;
 use crate::provider::graph_diagnostics::{api_answer, join};
 use crate::provider::guid::TenantId;
 use crate::provider::private_state::SentBody;
+use crate::provider::resource_ops::ResourceOps;
 use crate::provider::schema::TYPE_NAME as IDENTITY_SYNC_TYPE;
 use crate::provider::timeouts::{timeout_for, Operation};
 
@@ -84,6 +85,14 @@ pub(super) fn failure(
     diags.error(summary, detail);
 }
 
+/// The diagnostic for a stop (Ctrl-C) while waiting to ask Graph again.
+fn stopped_pausing(diags: &mut Diagnostics) {
+    diags.error(
+        "Operation cancelled",
+        "Terraform asked the provider to stop; the state was kept.",
+    );
+}
+
 impl<A: AccessApi> AccessOps<'_, A> {
     pub(super) fn summary(&self, verb: &str) -> String {
         format!("Could not {verb} {}", self.def.noun)
@@ -108,25 +117,35 @@ impl<A: AccessApi> AccessOps<'_, A> {
     ) -> Option<Result<T, GraphError>> {
         match bounded(self.stop, deadline, fut).await {
             Ok(out) => Some(out),
-            Err(Interrupted::Cancelled) => {
-                diags.error(
-                    "Operation cancelled",
-                    "Terraform asked the provider to stop, so the request to Microsoft Graph \
-                     was abandoned.",
-                );
+            Err(why) => {
+                self.interrupted(verb, why, timeout, diags);
                 None
             }
-            Err(Interrupted::TimedOut) => {
-                diags.error(
-                    self.summary(verb),
-                    format!(
-                        "The operation did not finish within its timeout ({}). Raise it in the \
-                         timeouts block and run again.",
-                        format_duration(timeout)
-                    ),
-                );
-                None
-            }
+        }
+    }
+
+    /// The diagnostic for a call stopped by Terraform or by its timeout.
+    fn interrupted(
+        &self,
+        verb: &str,
+        why: Interrupted,
+        timeout: Duration,
+        diags: &mut Diagnostics,
+    ) {
+        match why {
+            Interrupted::Cancelled => diags.error(
+                "Operation cancelled",
+                "Terraform asked the provider to stop, so the request to Microsoft Graph was \
+                 abandoned.",
+            ),
+            Interrupted::TimedOut => diags.error(
+                self.summary(verb),
+                format!(
+                    "The operation did not finish within its timeout ({}). Raise it in the \
+                     timeouts block and run again.",
+                    format_duration(timeout)
+                ),
+            ),
         }
     }
 
@@ -199,10 +218,7 @@ impl<A: AccessApi> AccessOps<'_, A> {
     async fn paused(&self, wait: Duration, diags: &mut Diagnostics) -> bool {
         let stopped = pause(self.stop, wait).await.is_err();
         if stopped {
-            diags.error(
-                "Operation cancelled",
-                "Terraform asked the provider to stop; the state was kept.",
-            );
+            stopped_pausing(diags);
         }
         !stopped
     }
@@ -223,13 +239,15 @@ impl<A: AccessApi> AccessOps<'_, A> {
             ),
         );
     }
+}
 
+impl<A: AccessApi> ResourceOps for AccessOps<'_, A> {
     /// Create. Partner: one POST with the configured properties (201). When its answer is lost
     /// or is a 409 conflict, GET the partner (through the consistency window): what we sent
     /// means created; other settings fail on `tenant_id` with the import command. Default: GET,
     /// then one PATCH of the configured properties (the object always exists). On failure
     /// nothing is in state. The private state records what was sent and when.
-    pub async fn create(&self, planned: &Value, diags: &mut Diagnostics) -> (Value, Vec<u8>) {
+    async fn create(&self, planned: &Value, diags: &mut Diagnostics) -> (Value, Vec<u8>) {
         const NOTE: &str =
             "Nothing was recorded in the Terraform state; run apply again once the cause is fixed.";
         let failed = (Value::Null, Vec::new());
@@ -284,15 +302,8 @@ impl<A: AccessApi> AccessOps<'_, A> {
     /// manages become state, so drift shows in the plan. Within the consistency window after
     /// our own write, a 404 or an answer without what we sent is asked again; if the read's
     /// deadline comes first, the state is kept with an error.
-    pub async fn read(
-        &self,
-        current: &Value,
-        private: &[u8],
-        diags: &mut Diagnostics,
-    ) -> (Value, Vec<u8>) {
-        if current.is_null() {
-            return (Value::Null, Vec::new());
-        }
+    async fn refresh(&self, req: &ReadRequest, diags: &mut Diagnostics) -> (Value, Vec<u8>) {
+        let (current, private) = (&req.current_state, &req.private[..]);
         let kept = (current.clone(), private.to_vec());
         let Some(key) = key_of(self.def, current) else {
             return kept;
@@ -337,13 +348,9 @@ impl<A: AccessApi> AccessOps<'_, A> {
 
     /// Update: one PATCH holding only the changed top-level properties; none, no request. A
     /// 404 inside the consistency window after our own write is a lagging replica: sent again.
-    pub async fn update(
-        &self,
-        prior: &Value,
-        planned: &Value,
-        planned_private: &[u8],
-        diags: &mut Diagnostics,
-    ) -> (Value, Vec<u8>) {
+    async fn update(&self, req: &ApplyRequest, diags: &mut Diagnostics) -> (Value, Vec<u8>) {
+        let (prior, planned) = (&req.prior_state, &req.planned_state);
+        let planned_private = &req.planned_private[..];
         const NOTE: &str = "The Terraform state keeps the previous values, so the next plan \
                             shows the change again.";
         let kept = (prior.clone(), planned_private.to_vec());
@@ -365,53 +372,28 @@ impl<A: AccessApi> AccessOps<'_, A> {
         let path = object_path(self.def, key);
         let path = refs(&path);
         let last_write = SentBody::decode(planned_private);
-        let mut window = WindowWaits::new(deadline);
-        loop {
-            let sent = self.api.patch(&path, &patch, deadline);
-            match self.call("update", deadline, timeout, sent, diags).await {
-                None => return kept,
-                Some(Ok(())) => return (planned.clone(), SentBody::now(patch).encode()),
-                Some(Err(e)) => {
-                    let lag = match e.status() {
-                        Some(404) => self.window_left(last_write.as_ref()),
-                        _ => Duration::ZERO,
-                    };
-                    if let Next::Pause(pause_for) = window.next(lag) {
-                        log::debug!(
-                            "PATCH of {} {key}: 404 right after our write",
-                            self.def.noun
-                        );
-                        if !self.paused(pause_for, diags).await {
-                            return kept;
-                        }
-                        continue;
-                    }
-                    log::warn!("update {} {key} failed: {e}", self.def.noun);
-                    failure(&self.summary("update"), &self.subject(key), &e, NOTE, diags);
-                    return kept;
-                }
+        let what = format!("{} {key}", self.def.noun);
+        let sent = patch_through_window(
+            self.stop,
+            deadline,
+            &what,
+            || self.window_left(last_write.as_ref()),
+            || self.api.patch(&path, &patch, deadline),
+        )
+        .await;
+        match sent {
+            Ok(()) => return (planned.clone(), SentBody::now(patch).encode()),
+            Err(PatchFailed::Call(why)) => self.interrupted("update", why, timeout, diags),
+            Err(PatchFailed::Pause(_)) => stopped_pausing(diags),
+            Err(PatchFailed::Graph(e)) => {
+                failure(&self.summary("update"), &self.subject(key), &e, NOTE, diags)
             }
         }
+        kept
     }
 
     /// Delete. Partner: DELETE, 204 or 404 = gone; refused while an identity synchronization
     /// policy exists under it, which the error names. Default: resetToSystemDefault.
-    pub async fn delete(
-        &self,
-        prior: &Value,
-        private: &[u8],
-        diags: &mut Diagnostics,
-    ) -> (Value, Vec<u8>) {
-        let state = self.remove(prior, diags).await;
-        // While it stays in the state, so does what we last wrote.
-        let kept = if state.is_null() {
-            Vec::new()
-        } else {
-            private.to_vec()
-        };
-        (state, kept)
-    }
-
     async fn remove(&self, prior: &Value, diags: &mut Diagnostics) -> Value {
         const NOTE: &str =
             "It is still in the Terraform state; run destroy or apply again to retry.";
@@ -500,7 +482,9 @@ impl<A: AccessApi> AccessOps<'_, A> {
             }
         }
     }
+}
 
+impl<A: AccessApi> AccessOps<'_, A> {
     /// Import: the partner tenant GUID (parsed once by the caller) or `default`.
     pub async fn import(&self, key: &str, diags: &mut Diagnostics) -> Option<Value> {
         let timeout = Operation::Read.default_timeout();

@@ -229,7 +229,7 @@ pub fn data_source_value(def: &ResourceDef, key: &str, graph: &Json, config: &Va
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::testutil::sample_resource::DEF;
+    use crate::provider::testutil::sample_resource::{self, DEF};
     use serde_json::json;
 
     const T: &str = "90E29127-71AD-49C7-9CE8-DB3F41EA06F1";
@@ -257,18 +257,8 @@ mod tests {
 
     #[test]
     fn refresh_ignores_what_the_configuration_leaves_unset() {
-        let prior = Value::object([
-            ("id", Value::string(T)),
-            ("tenant_id", Value::string(T)),
-            ("flag", Value::Null),
-            ("computed", Value::Bool(false)),
-            (
-                "trust",
-                Value::object([("mfa", Value::Bool(false)), ("device", Value::Null)]),
-            ),
-            ("access", Value::Null),
-            ("timeouts", Value::Null),
-        ]);
+        let trust = Value::object([("mfa", Value::Bool(false)), ("device", Value::Null)]);
+        let prior = sample_resource::value(T, Value::Null, false, trust, Value::Null);
         let mut g = graph();
         g["isFlag"] = json!(true);
         g["access"] = json!({"accessType": "allowed", "targets": []});

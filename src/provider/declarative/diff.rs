@@ -40,19 +40,11 @@ pub fn patch_body(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::testutil::sample_resource::DEF;
+    use crate::provider::testutil::sample_resource::{self, DEF};
     use serde_json::json;
 
     fn value(flag: Value, trust: Value) -> Value {
-        Value::object([
-            ("id", Value::string("x")),
-            ("tenant_id", Value::string("x")),
-            ("flag", flag),
-            ("computed", Value::Bool(true)),
-            ("trust", trust),
-            ("access", Value::Null),
-            ("timeouts", Value::Null),
-        ])
+        sample_resource::value("x", flag, true, trust, Value::Null)
     }
 
     #[test]
@@ -89,7 +81,7 @@ mod tests {
 
         use crate::provider::declarative::convert::{object_json, same};
         use crate::provider::declarative::diff::patch_body;
-        use crate::provider::testutil::sample_resource::DEF;
+        use crate::provider::testutil::sample_resource::{self, DEF};
 
         fn opt_bool() -> impl Strategy<Value = Value> {
             prop_oneof![Just(Value::Null), any::<bool>().prop_map(Value::Bool)]
@@ -132,15 +124,7 @@ mod tests {
             ];
             (opt_bool(), any::<bool>(), trust, access).prop_map(
                 |(flag, computed, trust, access)| {
-                    Value::object([
-                        ("id", Value::string("x")),
-                        ("tenant_id", Value::string("x")),
-                        ("flag", flag),
-                        ("computed", Value::Bool(computed)),
-                        ("trust", trust),
-                        ("access", access),
-                        ("timeouts", Value::Null),
-                    ])
+                    sample_resource::value("x", flag, computed, trust, access)
                 },
             )
         }

@@ -184,7 +184,7 @@ pub fn data_source_schema(def: &ResourceDef) -> Schema {
 mod tests {
     use super::*;
     use crate::provider::testutil::sample_resource::DEF;
-    use crate::provider::testutil::schema_names::{attr_names, block_names};
+    use crate::provider::testutil::schema_names::{attr, attr_names, block_names};
 
     #[test]
     fn blocks_nest_and_attributes_carry_presence_and_behaviour() {
@@ -223,12 +223,7 @@ mod tests {
         assert_eq!(blocks, ["timeouts"]);
         let read_only: Vec<&str> = attr_names(&s.block.blocks[0].block);
         assert_eq!(read_only, ["read"]);
-        let access = s
-            .block
-            .attributes
-            .iter()
-            .find(|a| a.name == "access")
-            .unwrap();
+        let access = attr(&s.block, "access");
         assert!(access.computed && !access.optional);
         assert!(matches!(access.ty, Type::Object(_)));
         assert!(s

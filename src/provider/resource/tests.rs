@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::*;
-use crate::plugin::Severity;
+use crate::plugin::{ApplyRequest, ReadRequest, Severity};
 use crate::provider::state::{resource_value, ID};
 use crate::provider::testutil::fake_graph::{self, policy, FakeGraph, TID};
 const TID_UPPER: &str = "90E29127-71AD-49C7-9CE8-DB3F41EA06F1";
@@ -47,6 +47,26 @@ impl Harness {
             stop: &self.stop,
             consistency_window: self.window,
         }
+    }
+}
+
+/// A read of `current` with its private state.
+fn reading(current: &Value, private: &[u8]) -> ReadRequest {
+    ReadRequest {
+        type_name: TYPE_NAME.into(),
+        current_state: current.clone(),
+        private: private.to_vec(),
+    }
+}
+
+/// An update from `prior` to `planned`.
+fn change(prior: &Value, planned: &Value, planned_private: &[u8]) -> ApplyRequest {
+    ApplyRequest {
+        type_name: TYPE_NAME.into(),
+        prior_state: prior.clone(),
+        planned_state: planned.clone(),
+        config: planned.clone(),
+        planned_private: planned_private.to_vec(),
     }
 }
 
@@ -240,7 +260,10 @@ async fn a_patch_answered_404_right_after_our_write_is_asked_again() {
     let planned = state(TID, Some("B"), true);
     let written = LastWrite::now(Some("A".into()), true).encode();
     let mut diags = Diagnostics::new();
-    let (new_state, _) = h.ops().update(&prior, &planned, &written, &mut diags).await;
+    let (new_state, _) = h
+        .ops()
+        .update(&change(&prior, &planned, &written), &mut diags)
+        .await;
     assert!(diags.0.is_empty(), "{diags:?}");
     assert_eq!(new_state, planned);
     assert_eq!(h.fake.methods(), ["PATCH", "PATCH"]);
@@ -252,7 +275,7 @@ async fn a_patch_answered_404_right_after_our_write_is_asked_again() {
     let mut diags = Diagnostics::new();
     let (new_state, _) = h
         .ops()
-        .update(&prior, &planned, &old.encode(), &mut diags)
+        .update(&change(&prior, &planned, &old.encode()), &mut diags)
         .await;
     assert_eq!(new_state, prior);
     assert!(diags.0[0].detail.contains("deleted outside Terraform"));
@@ -305,7 +328,10 @@ async fn update_sends_one_minimal_patch() {
         let h = Harness::new(FakeGraph::with_policy(Some("Contoso"), true));
         let prior = state(TID, Some("Contoso"), true);
         let mut diags = Diagnostics::new();
-        let (new_state, private) = h.ops().update(&prior, &planned, &[], &mut diags).await;
+        let (new_state, private) = h
+            .ops()
+            .update(&change(&prior, &planned, &[]), &mut diags)
+            .await;
         assert!(diags.0.is_empty(), "{diags:?}");
         assert_eq!(new_state, planned);
         let calls = h.fake.calls();
@@ -322,7 +348,10 @@ async fn update_without_change_sends_nothing() {
     // Only the GUID's case and the timeouts differ.
     let planned = resource_value(TID, TID_UPPER, Some("Contoso"), true, Value::Null);
     let mut diags = Diagnostics::new();
-    let (new_state, private) = h.ops().update(&prior, &planned, b"keep", &mut diags).await;
+    let (new_state, private) = h
+        .ops()
+        .update(&change(&prior, &planned, b"keep"), &mut diags)
+        .await;
     assert!(diags.0.is_empty());
     assert_eq!(new_state, planned);
     assert_eq!(private, b"keep");
@@ -343,9 +372,7 @@ async fn failed_update_keeps_the_prior_state() {
     let (new_state, private) = h
         .ops()
         .update(
-            &prior,
-            &state(TID, Some("Contoso"), false),
-            b"p",
+            &change(&prior, &state(TID, Some("Contoso"), false), b"p"),
             &mut diags,
         )
         .await;
@@ -366,7 +393,7 @@ async fn read_takes_drift_from_graph_and_keeps_the_users_spelling() {
     let h = Harness::new(FakeGraph::with_policy(Some("Changed in portal"), false));
     let current = state(TID_UPPER, Some("Contoso"), true);
     let mut diags = Diagnostics::new();
-    let (new_state, private) = h.ops().read(&current, &[], &mut diags).await;
+    let (new_state, private) = h.ops().read(&reading(&current, &[]), &mut diags).await;
     assert!(diags.0.is_empty());
     assert_eq!(
         new_state,
@@ -379,7 +406,10 @@ async fn read_takes_drift_from_graph_and_keeps_the_users_spelling() {
 async fn read_of_a_deleted_policy_removes_it() {
     let h = Harness::new(FakeGraph::with_partner());
     let mut diags = Diagnostics::new();
-    let (new_state, _) = h.ops().read(&state(TID, None, true), &[], &mut diags).await;
+    let (new_state, _) = h
+        .ops()
+        .read(&reading(&state(TID, None, true), &[]), &mut diags)
+        .await;
     assert!(diags.0.is_empty());
     assert_eq!(new_state, Value::Null);
     assert_eq!(h.fake.methods(), ["GET"]);
@@ -394,7 +424,10 @@ async fn read_right_after_our_write_waits_out_404_and_stale_answers() {
     let mut diags = Diagnostics::new();
     let (new_state, next_private) = h
         .ops()
-        .read(&state(TID, Some("New"), false), &private, &mut diags)
+        .read(
+            &reading(&state(TID, Some("New"), false), &private),
+            &mut diags,
+        )
         .await;
     assert!(diags.0.is_empty(), "{diags:?}");
     assert_eq!(new_state, state(TID, Some("New"), false));
@@ -420,7 +453,7 @@ async fn a_read_deadline_inside_the_window_keeps_the_state() {
         Value::object([("read", Value::string("300ms"))]),
     );
     let mut diags = Diagnostics::new();
-    let (new_state, next_private) = h.ops().read(&current, &private, &mut diags).await;
+    let (new_state, next_private) = h.ops().read(&reading(&current, &private), &mut diags).await;
     assert_eq!(new_state, current, "never dropped inside the window");
     assert_eq!(next_private, private);
     assert_eq!(
@@ -443,7 +476,7 @@ async fn read_long_after_our_write_believes_a_404() {
     let mut diags = Diagnostics::new();
     let (new_state, _) = h
         .ops()
-        .read(&state(TID, None, true), &old.encode(), &mut diags)
+        .read(&reading(&state(TID, None, true), &old.encode()), &mut diags)
         .await;
     assert_eq!(new_state, Value::Null);
     assert_eq!(h.fake.methods(), ["GET"]);
@@ -457,7 +490,7 @@ async fn read_error_keeps_the_state() {
     }));
     let current = state(TID, Some("A"), true);
     let mut diags = Diagnostics::new();
-    let (new_state, _) = h.ops().read(&current, b"x", &mut diags).await;
+    let (new_state, _) = h.ops().read(&reading(&current, b"x"), &mut diags).await;
     assert_eq!(new_state, current);
     assert_eq!(
         errors(&diags),
@@ -470,7 +503,7 @@ async fn hand_written_state_with_a_bad_guid_sends_no_request() {
     let h = Harness::new(FakeGraph::with_partner());
     let mut diags = Diagnostics::new();
     let current = state("not-a-guid", None, true);
-    let (new_state, _) = h.ops().read(&current, &[], &mut diags).await;
+    let (new_state, _) = h.ops().read(&reading(&current, &[]), &mut diags).await;
     assert_eq!(new_state, current);
     assert_eq!(diags.0[0].summary, "Invalid tenant ID in state");
     assert_eq!(
@@ -575,7 +608,7 @@ async fn a_stop_during_update_keeps_the_prior_state() {
     let mut diags = Diagnostics::new();
     let (new_state, _) = h
         .ops()
-        .update(&prior, &state(TID, None, false), &[], &mut diags)
+        .update(&change(&prior, &state(TID, None, false), &[]), &mut diags)
         .await;
     assert_eq!(new_state, prior);
     assert_eq!(errors(&diags), ["Operation cancelled"]);
@@ -596,7 +629,7 @@ async fn a_stop_during_the_consistency_wait_returns_promptly() {
     let current = state(TID, None, true);
     let private = LastWrite::now(None, true).encode();
     let mut diags = Diagnostics::new();
-    let (new_state, kept_private) = h.ops().read(&current, &private, &mut diags).await;
+    let (new_state, kept_private) = h.ops().read(&reading(&current, &private), &mut diags).await;
     assert_eq!(new_state, current);
     assert_eq!(kept_private, private);
     assert_eq!(errors(&diags), ["Operation cancelled"]);

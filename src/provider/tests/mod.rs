@@ -5,6 +5,13 @@ mod input_fuzz;
 use super::*;
 use crate::plugin::Provider;
 
+/// A request context nobody stops.
+fn ctx() -> RequestContext {
+    RequestContext {
+        stop: tokio_util::sync::CancellationToken::new(),
+    }
+}
+
 #[test]
 fn schema_declares_the_resource_and_data_source() {
     let s = MsGraphProvider::new().schema();
@@ -32,13 +39,10 @@ fn schema_declares_the_resource_and_data_source() {
 #[tokio::test]
 async fn use_before_configure_is_a_clear_error() {
     let p = MsGraphProvider::new();
-    let ctx = RequestContext {
-        stop: tokio_util::sync::CancellationToken::new(),
-    };
     let mut diags = Diagnostics::new();
     let out = p
         .read_data_source(
-            ctx,
+            ctx(),
             TYPE_NAME,
             Value::object([("tenant_id", Value::string(guid::EXAMPLE_GUID))]),
             &mut diags,
@@ -51,12 +55,9 @@ async fn use_before_configure_is_a_clear_error() {
 #[tokio::test]
 async fn malformed_import_id_is_refused_without_configuration() {
     let p = MsGraphProvider::new();
-    let ctx = RequestContext {
-        stop: tokio_util::sync::CancellationToken::new(),
-    };
     let mut diags = Diagnostics::new();
     let out = p
-        .import_resource_state(ctx, TYPE_NAME, "contoso", &mut diags)
+        .import_resource_state(ctx(), TYPE_NAME, "contoso", &mut diags)
         .await;
     assert!(out.is_empty());
     assert_eq!(diags.0.len(), 1);
@@ -67,9 +68,6 @@ async fn malformed_import_id_is_refused_without_configuration() {
 #[tokio::test]
 async fn plan_validates_values_that_became_known() {
     let p = MsGraphProvider::new();
-    let ctx = RequestContext {
-        stop: tokio_util::sync::CancellationToken::new(),
-    };
     let config = Value::object([
         ("id", Value::Null),
         ("tenant_id", Value::string("not-a-guid")),
@@ -82,7 +80,7 @@ async fn plan_validates_values_that_became_known() {
     ]);
     let mut diags = Diagnostics::new();
     p.plan_resource_change(
-        ctx,
+        ctx(),
         PlanRequest {
             type_name: TYPE_NAME.into(),
             prior_state: Value::Null,
@@ -120,9 +118,6 @@ async fn plan_passes_private_state_through_updates_only() {
         proposed_new_state: state.clone(),
         config: state.with_attr("id", Value::Null),
         prior_private: b"last-write".to_vec(),
-    };
-    let ctx = || RequestContext {
-        stop: tokio_util::sync::CancellationToken::new(),
     };
     let mut diags = Diagnostics::new();
     let update = p

@@ -1,5 +1,6 @@
 //! A small resource definition exercising every kind, for the declarative layer's tests.
 
+use crate::plugin::Value;
 use crate::provider::declarative::{Field, Kind, Presence, ResourceDef};
 use crate::provider::plan_modifiers::PlanModifier;
 
@@ -51,6 +52,12 @@ pub const TRUST: &[Field] = &[
         "Device.",
     ),
 ];
+/// An optional block named as in Graph, sent as null when removed from the configuration.
+const fn removable_block(name: &'static str, fields: &'static [Field], doc: &'static str) -> Field {
+    Field::graph(name, name, Kind::Block(fields), Presence::Optional, doc)
+        .with_modifiers(&[PlanModifier::NullWhenRemoved])
+}
+
 pub const FIELDS: &[Field] = &[
     Field::id("The ID."),
     Field::tenant_key("The key."),
@@ -63,22 +70,8 @@ pub const FIELDS: &[Field] = &[
         Presence::Computed,
         "Computed.",
     ),
-    Field::graph(
-        "trust",
-        "trust",
-        Kind::Block(TRUST),
-        Presence::Optional,
-        "Trust.",
-    )
-    .with_modifiers(&[PlanModifier::NullWhenRemoved]),
-    Field::graph(
-        "access",
-        "access",
-        Kind::Block(ACCESS),
-        Presence::Optional,
-        "Access.",
-    )
-    .with_modifiers(&[PlanModifier::NullWhenRemoved]),
+    removable_block("trust", TRUST, "Trust."),
+    removable_block("access", ACCESS, "Access."),
     Field::TIMEOUTS,
 ];
 pub const DEF: ResourceDef = ResourceDef {
@@ -90,3 +83,16 @@ pub const DEF: ResourceDef = ResourceDef {
     fields: FIELDS,
     singleton_id: "",
 };
+
+/// A value of [`DEF`] for the object `key`, with no timeouts.
+pub fn value(key: &str, flag: Value, computed: bool, trust: Value, access: Value) -> Value {
+    Value::object([
+        ("id", Value::string(key)),
+        ("tenant_id", Value::string(key)),
+        ("flag", flag),
+        ("computed", Value::Bool(computed)),
+        ("trust", trust),
+        ("access", access),
+        ("timeouts", Value::Null),
+    ])
+}

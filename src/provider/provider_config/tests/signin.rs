@@ -3,6 +3,7 @@
 
 use super::{config, exposed, ready, resolve_with, s};
 use crate::provider::provider_config::*;
+use crate::provider::testutil::schema_names::attr;
 
 /// The error diagnostics' details, and the attributes they name.
 fn errors(config: &Value, env: &[(&str, &str)]) -> Vec<(Option<AttributePath>, String)> {
@@ -249,12 +250,7 @@ fn proxy_variables_are_resolved_here_and_kept_secret() {
 #[test]
 fn environment_documents_the_azuread_spellings() {
     let schema = provider_schema();
-    let env = schema
-        .block
-        .attributes
-        .iter()
-        .find(|a| a.name == "environment")
-        .unwrap();
+    let env = attr(&schema.block, "environment");
     for spelling in ["global", "usgovernmentl4", "usgovernmentl5"] {
         assert!(env.description.contains(spelling), "{}", env.description);
         ready(&config(&[("environment", s(spelling))]), &[]);
