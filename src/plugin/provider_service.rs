@@ -39,18 +39,19 @@ impl<P: Provider> ProviderService<P> {
 
     /// The frame of an RPC on one resource or data source type: logged under its name and the
     /// type name, the type looked up (unknown: an error diagnostic, `body` does not run), then
-    /// `body` fills the response and adds its diagnostics.
+    /// `body` (given the request, its context and the type) fills the response and adds its
+    /// diagnostics.
     async fn typed_rpc<Q: TypedRequest>(
         &self,
         req: Request<Q>,
-        body: impl AsyncFnOnce(Q, &Type, &mut Q::Response, &mut Diagnostics),
+        body: impl AsyncFnOnce(Q, RequestContext, &Type, &mut Q::Response, &mut Diagnostics),
     ) -> Reply<Q::Response> {
         let req = req.into_inner();
         in_rpc(Q::RPC, Some(req.type_name().to_owned()), async move {
             let mut d = Diagnostics::new();
             let mut out = Q::Response::default();
             if let Some(ty) = self.schema.value_type(Q::KIND, req.type_name(), &mut d) {
-                body(req, ty, &mut out, &mut d).await;
+                body(req, self.request(), ty, &mut out, &mut d).await;
             }
             out.answer(&d)
         })
@@ -211,7 +212,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         req: Request<pb::validate_resource_config::Request>,
     ) -> Reply<pb::validate_resource_config::Response> {
-        self.typed_rpc(req, async |req, ty, _, d| {
+        self.typed_rpc(req, async |req, _, ty, _, d| {
             if let Some(config) = decode_dynamic(req.config.as_ref(), ty, "configuration", d) {
                 self.provider
                     .validate_resource_config(&req.type_name, &config, d);
@@ -224,7 +225,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         req: Request<pb::validate_data_resource_config::Request>,
     ) -> Reply<pb::validate_data_resource_config::Response> {
-        self.typed_rpc(req, async |req, ty, _, d| {
+        self.typed_rpc(req, async |req, _, ty, _, d| {
             if let Some(config) = decode_dynamic(req.config.as_ref(), ty, "configuration", d) {
                 self.provider
                     .validate_data_source_config(&req.type_name, &config, d);
@@ -237,7 +238,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         req: Request<pb::upgrade_resource_state::Request>,
     ) -> Reply<pb::upgrade_resource_state::Response> {
-        self.typed_rpc(req, async |req, ty, out, d| {
+        self.typed_rpc(req, async |req, _, ty, out, d| {
             let raw = req.raw_state.unwrap_or_default();
             if let Some(state) = stored_state(&raw, ty, &req.type_name, d) {
                 let new =
@@ -296,9 +297,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         req: Request<pb::read_resource::Request>,
     ) -> Reply<pb::read_resource::Response> {
-        self.typed_rpc(req, async |req, ty, out, d| {
+        self.typed_rpc(req, async |req, ctx, ty, out, d| {
             if let Some(rreq) = ReadRequest::from_proto(&req, ty, d) {
-                let resp = self.provider.read_resource(self.request(), rreq, d).await;
+                let resp = self.provider.read_resource(ctx, rreq, d).await;
                 out.new_state = encode_dynamic(&resp.new_state, ty, "new state", d);
                 out.private = resp.private;
             }
@@ -310,12 +311,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         req: Request<pb::plan_resource_change::Request>,
     ) -> Reply<pb::plan_resource_change::Response> {
-        self.typed_rpc(req, async |req, ty, out, d| {
+        self.typed_rpc(req, async |req, ctx, ty, out, d| {
             if let Some(preq) = PlanRequest::from_proto(&req, ty, d) {
-                let resp = self
-                    .provider
-                    .plan_resource_change(self.request(), preq, d)
-                    .await;
+                let resp = self.provider.plan_resource_change(ctx, preq, d).await;
                 *out = resp.to_proto(ty, d);
             }
         })
@@ -326,12 +324,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         req: Request<pb::apply_resource_change::Request>,
     ) -> Reply<pb::apply_resource_change::Response> {
-        self.typed_rpc(req, async |req, ty, out, d| {
+        self.typed_rpc(req, async |req, ctx, ty, out, d| {
             if let Some(areq) = ApplyRequest::from_proto(&req, ty, d) {
-                let resp = self
-                    .provider
-                    .apply_resource_change(self.request(), areq, d)
-                    .await;
+                let resp = self.provider.apply_resource_change(ctx, areq, d).await;
                 out.new_state = encode_dynamic(&resp.new_state, ty, "new state", d);
                 out.private = resp.private;
             } else {
@@ -346,10 +341,10 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         req: Request<pb::import_resource_state::Request>,
     ) -> Reply<pb::import_resource_state::Response> {
-        self.typed_rpc(req, async |req, _, out, d| {
+        self.typed_rpc(req, async |req, ctx, _, out, d| {
             let imported = self
                 .provider
-                .import_resource_state(self.request(), &req.type_name, &req.id, d)
+                .import_resource_state(ctx, &req.type_name, &req.id, d)
                 .await;
             for res in imported {
                 let Some(ty) = self.schema.value_type(Resource, &res.type_name, d) else {
@@ -385,11 +380,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         req: Request<pb::read_data_source::Request>,
     ) -> Reply<pb::read_data_source::Response> {
-        self.typed_rpc(req, async |req, ty, out, d| {
+        self.typed_rpc(req, async |req, ctx, ty, out, d| {
             if let Some(config) = decode_dynamic(req.config.as_ref(), ty, "configuration", d) {
                 let state = self
                     .provider
-                    .read_data_source(self.request(), &req.type_name, config, d)
+                    .read_data_source(ctx, &req.type_name, config, d)
                     .await;
                 out.state = encode_dynamic(&state, ty, "data source result", d);
             }
