@@ -339,6 +339,16 @@ async fn unknown_types_and_unsupported_rpcs_answer_with_diagnostics() {
     })))
     .await;
     assert_eq!(read.diagnostics.len(), 1);
+    assert_eq!(read.diagnostics[0].summary, "Unknown resource type");
+    let ds = answer(
+        svc.read_data_source(Request::new(pb::read_data_source::Request {
+            type_name: "nope".into(),
+            ..Default::default()
+        })),
+    )
+    .await;
+    assert_eq!(ds.diagnostics.len(), 1);
+    assert_eq!(ds.diagnostics[0].summary, "Unknown data source type");
     let moved = answer(svc.move_resource_state(Request::new(Default::default()))).await;
     assert_eq!(moved.diagnostics.len(), 1);
     let eph = answer(svc.open_ephemeral_resource(Request::new(Default::default()))).await;
