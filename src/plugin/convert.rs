@@ -171,62 +171,51 @@ pub(crate) fn encode_dynamic(
     }
 }
 
-impl ConfigureRequest {
-    /// Decodes Terraform's ConfigureProvider request; failures become diagnostics and `None`.
-    pub(crate) fn from_proto(
-        req: &pb::configure_provider::Request,
-        ty: &Type,
-        diags: &mut Diagnostics,
-    ) -> Option<ConfigureRequest> {
-        let config = decode_dynamic(req.config.as_ref(), ty, "provider configuration", diags)?;
-        Some(ConfigureRequest {
-            terraform_version: req.terraform_version.clone(),
-            config,
-        })
-    }
+/// The provider's request from Terraform's, whose fields have the same names: `copy` ones are
+/// copied, `decode` ones decoded against the type (every failure reported, then no request).
+macro_rules! from_proto {
+    ($request:ident from $proto:ty {
+        copy: $($copy:ident),*;
+        decode: $($value:ident: $what:literal),* $(,)?
+    }) => {
+        impl $request {
+            pub(crate) fn from_proto(
+                req: &$proto,
+                ty: &Type,
+                diags: &mut Diagnostics,
+            ) -> Option<$request> {
+                $(let $value = decode_dynamic(req.$value.as_ref(), ty, $what, diags);)*
+                Some($request {
+                    $($copy: req.$copy.clone(),)*
+                    $($value: $value?,)*
+                })
+            }
+        }
+    };
 }
 
-impl ReadRequest {
-    /// Decodes Terraform's ReadResource request for resource type `ty`.
-    pub(crate) fn from_proto(
-        req: &pb::read_resource::Request,
-        ty: &Type,
-        diags: &mut Diagnostics,
-    ) -> Option<ReadRequest> {
-        let current_state = decode_dynamic(req.current_state.as_ref(), ty, "current state", diags)?;
-        Some(ReadRequest {
-            type_name: req.type_name.clone(),
-            current_state,
-            private: req.private.clone(),
-        })
-    }
-}
-
-impl PlanRequest {
-    /// Decodes Terraform's PlanResourceChange request for resource type `ty`, reporting every
-    /// value that does not decode.
-    pub(crate) fn from_proto(
-        req: &pb::plan_resource_change::Request,
-        ty: &Type,
-        diags: &mut Diagnostics,
-    ) -> Option<PlanRequest> {
-        let prior = decode_dynamic(req.prior_state.as_ref(), ty, "prior state", diags);
-        let proposed = decode_dynamic(
-            req.proposed_new_state.as_ref(),
-            ty,
-            "proposed new state",
-            diags,
-        );
-        let config = decode_dynamic(req.config.as_ref(), ty, "configuration", diags);
-        Some(PlanRequest {
-            type_name: req.type_name.clone(),
-            prior_state: prior?,
-            proposed_new_state: proposed?,
-            config: config?,
-            prior_private: req.prior_private.clone(),
-        })
-    }
-}
+from_proto!(ConfigureRequest from pb::configure_provider::Request {
+    copy: terraform_version;
+    decode: config: "provider configuration"
+});
+from_proto!(ReadRequest from pb::read_resource::Request {
+    copy: type_name, private;
+    decode: current_state: "current state"
+});
+from_proto!(PlanRequest from pb::plan_resource_change::Request {
+    copy: type_name, prior_private;
+    decode:
+        prior_state: "prior state",
+        proposed_new_state: "proposed new state",
+        config: "configuration",
+});
+from_proto!(ApplyRequest from pb::apply_resource_change::Request {
+    copy: type_name, planned_private;
+    decode:
+        prior_state: "prior state",
+        planned_state: "planned state",
+        config: "configuration",
+});
 
 impl PlanResponse {
     /// Encodes the provider's plan as Terraform's PlanResourceChange answer (without diagnostics).
@@ -241,27 +230,6 @@ impl PlanResponse {
             planned_private: self.planned_private.clone(),
             ..Default::default()
         }
-    }
-}
-
-impl ApplyRequest {
-    /// Decodes Terraform's ApplyResourceChange request for resource type `ty`, reporting every
-    /// value that does not decode.
-    pub(crate) fn from_proto(
-        req: &pb::apply_resource_change::Request,
-        ty: &Type,
-        diags: &mut Diagnostics,
-    ) -> Option<ApplyRequest> {
-        let prior = decode_dynamic(req.prior_state.as_ref(), ty, "prior state", diags);
-        let planned = decode_dynamic(req.planned_state.as_ref(), ty, "planned state", diags);
-        let config = decode_dynamic(req.config.as_ref(), ty, "configuration", diags);
-        Some(ApplyRequest {
-            type_name: req.type_name.clone(),
-            prior_state: prior?,
-            planned_state: planned?,
-            config: config?,
-            planned_private: req.planned_private.clone(),
-        })
     }
 }
 

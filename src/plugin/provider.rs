@@ -89,7 +89,9 @@ pub struct ImportedResource {
 pub trait Provider: Send + Sync + 'static {
     fn schema(&self) -> ProviderSchema;
 
-    fn validate_provider_config(&self, config: &Value, diags: &mut Diagnostics);
+    /// Checks of the provider configuration beyond its schema's (which Terraform makes); by
+    /// default none.
+    fn validate_provider_config(&self, _config: &Value, _diags: &mut Diagnostics) {}
 
     fn configure(
         &self,
@@ -100,16 +102,26 @@ pub trait Provider: Send + Sync + 'static {
 
     fn validate_resource_config(&self, type_name: &str, config: &Value, diags: &mut Diagnostics);
 
-    fn validate_data_source_config(&self, type_name: &str, config: &Value, diags: &mut Diagnostics);
+    /// Checks of a data source's configuration beyond its schema's; by default none.
+    fn validate_data_source_config(
+        &self,
+        _type_name: &str,
+        _config: &Value,
+        _diags: &mut Diagnostics,
+    ) {
+    }
 
-    /// Upgrades a stored state (already decoded against the current schema) from `version`.
+    /// Upgrades a stored state (already decoded against the current schema) from `version`; by
+    /// default the state is kept as it is (a provider whose schemas never changed).
     fn upgrade_resource_state(
         &self,
-        type_name: &str,
-        version: i64,
+        _type_name: &str,
+        _version: i64,
         state: Value,
-        diags: &mut Diagnostics,
-    ) -> Value;
+        _diags: &mut Diagnostics,
+    ) -> Value {
+        state
+    }
 
     fn read_resource(
         &self,

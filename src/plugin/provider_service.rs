@@ -6,12 +6,12 @@ use tonic::{Request, Response, Status};
 use super::convert::{decode_dynamic, diagnostics_to_proto, encode_dynamic};
 use super::logger::in_rpc;
 use super::proto::tfplugin6 as pb;
-use super::schema_cache::{server_capabilities, SchemaCache};
+use super::schema_cache::{server_capabilities, SchemaCache, TypeKind, TypeKind::*};
 use super::stop_signal::StopSignal;
 use super::value::decode_json;
 use super::{
     ApplyRequest, ConfigureRequest, Diagnostics, PlanRequest, Provider, ReadRequest,
-    RequestContext, Value,
+    RequestContext, Type, Value,
 };
 
 type Reply<T> = Result<Response<T>, Status>;
@@ -35,6 +35,27 @@ impl<P: Provider> ProviderService<P> {
     /// What each provider call gets: the current StopProvider token.
     fn request(&self) -> RequestContext {
         self.stop.context()
+    }
+
+    /// The frame of an RPC on one resource or data source type: logged under its name and the
+    /// type name, the type looked up (unknown: an error diagnostic, `body` does not run), then
+    /// `body` (given the request, its context and the type) fills the response and adds its
+    /// diagnostics.
+    async fn typed_rpc<Q: TypedRequest>(
+        &self,
+        req: Request<Q>,
+        body: impl AsyncFnOnce(Q, RequestContext, &Type, &mut Q::Response, &mut Diagnostics),
+    ) -> Reply<Q::Response> {
+        let req = req.into_inner();
+        in_rpc(Q::RPC, Some(req.type_name().to_owned()), async move {
+            let mut d = Diagnostics::new();
+            let mut out = Q::Response::default();
+            if let Some(ty) = self.schema.value_type(Q::KIND, req.type_name(), &mut d) {
+                body(req, self.request(), ty, &mut out, &mut d).await;
+            }
+            out.answer(&d)
+        })
+        .await
     }
 }
 
@@ -77,11 +98,57 @@ answers!(
     pb::close_ephemeral_resource::Response,
 );
 
-fn no_ephemeral(diags: &mut Diagnostics, type_name: &str) {
-    diags.error(
-        "Unknown ephemeral resource type",
-        format!("This provider has no ephemeral resource {type_name:?}."),
-    );
+/// A request on one resource or data source type: the RPC's name (for the log), the kind of
+/// type it names, and the response it gets.
+trait TypedRequest: Send {
+    const RPC: &'static str;
+    const KIND: TypeKind;
+    type Response: Answer + Default + Send;
+    fn type_name(&self) -> &str;
+}
+
+macro_rules! typed_requests {
+    ($($module:ident: $rpc:literal, $kind:ident;)*) => {
+        $(impl TypedRequest for pb::$module::Request {
+            const RPC: &'static str = $rpc;
+            const KIND: TypeKind = TypeKind::$kind;
+            type Response = pb::$module::Response;
+            fn type_name(&self) -> &str {
+                &self.type_name
+            }
+        })*
+    };
+}
+
+typed_requests! {
+    validate_resource_config: "ValidateResourceConfig", Resource;
+    validate_data_resource_config: "ValidateDataResourceConfig", DataSource;
+    upgrade_resource_state: "UpgradeResourceState", Resource;
+    read_resource: "ReadResource", Resource;
+    plan_resource_change: "PlanResourceChange", Resource;
+    apply_resource_change: "ApplyResourceChange", Resource;
+    import_resource_state: "ImportResourceState", Resource;
+    read_data_source: "ReadDataSource", DataSource;
+}
+
+/// An RPC this provider answers with an error diagnostic only: logged under `rpc` and `type_name`.
+async fn refused<R: Answer + Default>(
+    rpc: &'static str,
+    type_name: String,
+    summary: &str,
+    detail: String,
+) -> Reply<R> {
+    in_rpc(rpc, Some(type_name), async move {
+        let mut d = Diagnostics::new();
+        d.error(summary, detail);
+        R::default().answer(&d)
+    })
+    .await
+}
+
+async fn no_ephemeral<R: Answer + Default>(rpc: &'static str, type_name: String) -> Reply<R> {
+    let detail = format!("This provider has no ephemeral resource {type_name:?}.");
+    refused(rpc, type_name, "Unknown ephemeral resource type", detail).await
 }
 
 #[tonic::async_trait]
@@ -145,23 +212,12 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         req: Request<pb::validate_resource_config::Request>,
     ) -> Reply<pb::validate_resource_config::Response> {
-        let req = req.into_inner();
-        in_rpc(
-            "ValidateResourceConfig",
-            Some(req.type_name.clone()),
-            async move {
-                let mut d = Diagnostics::new();
-                if let Some(ty) = self.schema.resource_type(&req.type_name, &mut d) {
-                    if let Some(config) =
-                        decode_dynamic(req.config.as_ref(), ty, "configuration", &mut d)
-                    {
-                        self.provider
-                            .validate_resource_config(&req.type_name, &config, &mut d);
-                    }
-                }
-                pb::validate_resource_config::Response::default().answer(&d)
-            },
-        )
+        self.typed_rpc(req, async |req, _, ty, _, d| {
+            if let Some(config) = decode_dynamic(req.config.as_ref(), ty, "configuration", d) {
+                self.provider
+                    .validate_resource_config(&req.type_name, &config, d);
+            }
+        })
         .await
     }
 
@@ -169,23 +225,12 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         req: Request<pb::validate_data_resource_config::Request>,
     ) -> Reply<pb::validate_data_resource_config::Response> {
-        let req = req.into_inner();
-        in_rpc(
-            "ValidateDataResourceConfig",
-            Some(req.type_name.clone()),
-            async move {
-                let mut d = Diagnostics::new();
-                if let Some(ty) = self.schema.data_source_type(&req.type_name, &mut d) {
-                    if let Some(config) =
-                        decode_dynamic(req.config.as_ref(), ty, "configuration", &mut d)
-                    {
-                        self.provider
-                            .validate_data_source_config(&req.type_name, &config, &mut d);
-                    }
-                }
-                pb::validate_data_resource_config::Response::default().answer(&d)
-            },
-        )
+        self.typed_rpc(req, async |req, _, ty, _, d| {
+            if let Some(config) = decode_dynamic(req.config.as_ref(), ty, "configuration", d) {
+                self.provider
+                    .validate_data_source_config(&req.type_name, &config, d);
+            }
+        })
         .await
     }
 
@@ -193,28 +238,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         req: Request<pb::upgrade_resource_state::Request>,
     ) -> Reply<pb::upgrade_resource_state::Response> {
-        let req = req.into_inner();
-        in_rpc(
-            "UpgradeResourceState",
-            Some(req.type_name.clone()),
-            async move {
-                let mut d = Diagnostics::new();
-                let mut out = pb::upgrade_resource_state::Response::default();
-                if let Some(ty) = self.schema.resource_type(&req.type_name, &mut d) {
-                    let raw = req.raw_state.unwrap_or_default();
-                    if let Some(state) = stored_state(&raw, ty, &req.type_name, &mut d) {
-                        let new = self.provider.upgrade_resource_state(
-                            &req.type_name,
-                            req.version,
-                            state,
-                            &mut d,
-                        );
-                        out.upgraded_state = encode_dynamic(&new, ty, "upgraded state", &mut d);
-                    }
-                }
-                out.answer(&d)
-            },
-        )
+        self.typed_rpc(req, async |req, _, ty, out, d| {
+            let raw = req.raw_state.unwrap_or_default();
+            if let Some(state) = stored_state(&raw, ty, &req.type_name, d) {
+                let new =
+                    self.provider
+                        .upgrade_resource_state(&req.type_name, req.version, state, d);
+                out.upgraded_state = encode_dynamic(&new, ty, "upgraded state", d);
+            }
+        })
         .await
     }
 
@@ -234,21 +266,13 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         req: Request<pb::upgrade_resource_identity::Request>,
     ) -> Reply<pb::upgrade_resource_identity::Response> {
-        let req = req.into_inner();
-        in_rpc(
+        let name = req.into_inner().type_name;
+        let detail = format!("The {name} resource has no resource identity to upgrade.");
+        refused(
             "UpgradeResourceIdentity",
-            Some(req.type_name.clone()),
-            async move {
-                let mut d = Diagnostics::new();
-                d.error(
-                    "Resource identity not supported",
-                    format!(
-                        "The {} resource has no resource identity to upgrade.",
-                        req.type_name
-                    ),
-                );
-                pb::upgrade_resource_identity::Response::default().answer(&d)
-            },
+            name,
+            "Resource identity not supported",
+            detail,
         )
         .await
     }
@@ -273,21 +297,12 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         req: Request<pb::read_resource::Request>,
     ) -> Reply<pb::read_resource::Response> {
-        let req = req.into_inner();
-        in_rpc("ReadResource", Some(req.type_name.clone()), async move {
-            let mut d = Diagnostics::new();
-            let mut out = pb::read_resource::Response::default();
-            if let Some(ty) = self.schema.resource_type(&req.type_name, &mut d) {
-                if let Some(rreq) = ReadRequest::from_proto(&req, ty, &mut d) {
-                    let resp = self
-                        .provider
-                        .read_resource(self.request(), rreq, &mut d)
-                        .await;
-                    out.new_state = encode_dynamic(&resp.new_state, ty, "new state", &mut d);
-                    out.private = resp.private;
-                }
+        self.typed_rpc(req, async |req, ctx, ty, out, d| {
+            if let Some(rreq) = ReadRequest::from_proto(&req, ty, d) {
+                let resp = self.provider.read_resource(ctx, rreq, d).await;
+                out.new_state = encode_dynamic(&resp.new_state, ty, "new state", d);
+                out.private = resp.private;
             }
-            out.answer(&d)
         })
         .await
     }
@@ -296,25 +311,12 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         req: Request<pb::plan_resource_change::Request>,
     ) -> Reply<pb::plan_resource_change::Response> {
-        let req = req.into_inner();
-        in_rpc(
-            "PlanResourceChange",
-            Some(req.type_name.clone()),
-            async move {
-                let mut d = Diagnostics::new();
-                let mut out = pb::plan_resource_change::Response::default();
-                if let Some(ty) = self.schema.resource_type(&req.type_name, &mut d) {
-                    if let Some(preq) = PlanRequest::from_proto(&req, ty, &mut d) {
-                        let resp = self
-                            .provider
-                            .plan_resource_change(self.request(), preq, &mut d)
-                            .await;
-                        out = resp.to_proto(ty, &mut d);
-                    }
-                }
-                out.answer(&d)
-            },
-        )
+        self.typed_rpc(req, async |req, ctx, ty, out, d| {
+            if let Some(preq) = PlanRequest::from_proto(&req, ty, d) {
+                let resp = self.provider.plan_resource_change(ctx, preq, d).await;
+                *out = resp.to_proto(ty, d);
+            }
+        })
         .await
     }
 
@@ -322,29 +324,16 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         req: Request<pb::apply_resource_change::Request>,
     ) -> Reply<pb::apply_resource_change::Response> {
-        let req = req.into_inner();
-        in_rpc(
-            "ApplyResourceChange",
-            Some(req.type_name.clone()),
-            async move {
-                let mut d = Diagnostics::new();
-                let mut out = pb::apply_resource_change::Response::default();
-                if let Some(ty) = self.schema.resource_type(&req.type_name, &mut d) {
-                    if let Some(areq) = ApplyRequest::from_proto(&req, ty, &mut d) {
-                        let resp = self
-                            .provider
-                            .apply_resource_change(self.request(), areq, &mut d)
-                            .await;
-                        out.new_state = encode_dynamic(&resp.new_state, ty, "new state", &mut d);
-                        out.private = resp.private;
-                    } else {
-                        // Nothing was changed: hand the prior state back so nothing is lost.
-                        out.new_state = req.prior_state;
-                    }
-                }
-                out.answer(&d)
-            },
-        )
+        self.typed_rpc(req, async |req, ctx, ty, out, d| {
+            if let Some(areq) = ApplyRequest::from_proto(&req, ty, d) {
+                let resp = self.provider.apply_resource_change(ctx, areq, d).await;
+                out.new_state = encode_dynamic(&resp.new_state, ty, "new state", d);
+                out.private = resp.private;
+            } else {
+                // Nothing was changed: hand the prior state back so nothing is lost.
+                out.new_state = req.prior_state;
+            }
+        })
         .await
     }
 
@@ -352,35 +341,25 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         req: Request<pb::import_resource_state::Request>,
     ) -> Reply<pb::import_resource_state::Response> {
-        let req = req.into_inner();
-        in_rpc(
-            "ImportResourceState",
-            Some(req.type_name.clone()),
-            async move {
-                let mut d = Diagnostics::new();
-                let mut out = pb::import_resource_state::Response::default();
-                if self.schema.resource_type(&req.type_name, &mut d).is_some() {
-                    let imported = self
-                        .provider
-                        .import_resource_state(self.request(), &req.type_name, &req.id, &mut d)
-                        .await;
-                    for res in imported {
-                        let Some(ty) = self.schema.resource_type(&res.type_name, &mut d) else {
-                            continue;
-                        };
-                        let state = encode_dynamic(&res.state, ty, "imported state", &mut d);
-                        out.imported_resources
-                            .push(pb::import_resource_state::ImportedResource {
-                                type_name: res.type_name,
-                                state,
-                                private: res.private,
-                                identity: None,
-                            });
-                    }
-                }
-                out.answer(&d)
-            },
-        )
+        self.typed_rpc(req, async |req, ctx, _, out, d| {
+            let imported = self
+                .provider
+                .import_resource_state(ctx, &req.type_name, &req.id, d)
+                .await;
+            for res in imported {
+                let Some(ty) = self.schema.value_type(Resource, &res.type_name, d) else {
+                    continue;
+                };
+                let state = encode_dynamic(&res.state, ty, "imported state", d);
+                out.imported_resources
+                    .push(pb::import_resource_state::ImportedResource {
+                        type_name: res.type_name,
+                        state,
+                        private: res.private,
+                        identity: None,
+                    });
+            }
+        })
         .await
     }
 
@@ -389,40 +368,26 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::move_resource_state::Request>,
     ) -> Reply<pb::move_resource_state::Response> {
         let req = req.into_inner();
-        in_rpc("MoveResourceState", Some(req.target_type_name.clone()), async move {
-            let mut d = Diagnostics::new();
-            d.error(
-                "Moving resources is not supported",
-                format!(
-                    "The provider cannot move a {} into a {}. Remove the `moved` block and import the object instead.",
-                    req.source_type_name, req.target_type_name
-                ),
-            );
-            pb::move_resource_state::Response::default().answer(&d)
-        })
-        .await
+        let detail = format!(
+            "The provider cannot move a {} into a {}. Remove the `moved` block and import the object instead.",
+            req.source_type_name, req.target_type_name
+        );
+        let summary = "Moving resources is not supported";
+        refused("MoveResourceState", req.target_type_name, summary, detail).await
     }
 
     async fn read_data_source(
         &self,
         req: Request<pb::read_data_source::Request>,
     ) -> Reply<pb::read_data_source::Response> {
-        let req = req.into_inner();
-        in_rpc("ReadDataSource", Some(req.type_name.clone()), async move {
-            let mut d = Diagnostics::new();
-            let mut out = pb::read_data_source::Response::default();
-            if let Some(ty) = self.schema.data_source_type(&req.type_name, &mut d) {
-                if let Some(config) =
-                    decode_dynamic(req.config.as_ref(), ty, "configuration", &mut d)
-                {
-                    let state = self
-                        .provider
-                        .read_data_source(self.request(), &req.type_name, config, &mut d)
-                        .await;
-                    out.state = encode_dynamic(&state, ty, "data source result", &mut d);
-                }
+        self.typed_rpc(req, async |req, ctx, ty, out, d| {
+            if let Some(config) = decode_dynamic(req.config.as_ref(), ty, "configuration", d) {
+                let state = self
+                    .provider
+                    .read_data_source(ctx, &req.type_name, config, d)
+                    .await;
+                out.state = encode_dynamic(&state, ty, "data source result", d);
             }
-            out.answer(&d)
         })
         .await
     }
@@ -431,15 +396,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         req: Request<pb::validate_ephemeral_resource_config::Request>,
     ) -> Reply<pb::validate_ephemeral_resource_config::Response> {
-        let req = req.into_inner();
-        in_rpc(
+        no_ephemeral(
             "ValidateEphemeralResourceConfig",
-            Some(req.type_name.clone()),
-            async move {
-                let mut d = Diagnostics::new();
-                no_ephemeral(&mut d, &req.type_name);
-                pb::validate_ephemeral_resource_config::Response::default().answer(&d)
-            },
+            req.into_inner().type_name,
         )
         .await
     }
@@ -448,51 +407,21 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         req: Request<pb::open_ephemeral_resource::Request>,
     ) -> Reply<pb::open_ephemeral_resource::Response> {
-        let req = req.into_inner();
-        in_rpc(
-            "OpenEphemeralResource",
-            Some(req.type_name.clone()),
-            async move {
-                let mut d = Diagnostics::new();
-                no_ephemeral(&mut d, &req.type_name);
-                pb::open_ephemeral_resource::Response::default().answer(&d)
-            },
-        )
-        .await
+        no_ephemeral("OpenEphemeralResource", req.into_inner().type_name).await
     }
 
     async fn renew_ephemeral_resource(
         &self,
         req: Request<pb::renew_ephemeral_resource::Request>,
     ) -> Reply<pb::renew_ephemeral_resource::Response> {
-        let req = req.into_inner();
-        in_rpc(
-            "RenewEphemeralResource",
-            Some(req.type_name.clone()),
-            async move {
-                let mut d = Diagnostics::new();
-                no_ephemeral(&mut d, &req.type_name);
-                pb::renew_ephemeral_resource::Response::default().answer(&d)
-            },
-        )
-        .await
+        no_ephemeral("RenewEphemeralResource", req.into_inner().type_name).await
     }
 
     async fn close_ephemeral_resource(
         &self,
         req: Request<pb::close_ephemeral_resource::Request>,
     ) -> Reply<pb::close_ephemeral_resource::Response> {
-        let req = req.into_inner();
-        in_rpc(
-            "CloseEphemeralResource",
-            Some(req.type_name.clone()),
-            async move {
-                let mut d = Diagnostics::new();
-                no_ephemeral(&mut d, &req.type_name);
-                pb::close_ephemeral_resource::Response::default().answer(&d)
-            },
-        )
-        .await
+        no_ephemeral("CloseEphemeralResource", req.into_inner().type_name).await
     }
 
     async fn get_functions(
@@ -539,7 +468,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
 /// The state Terraform stored (JSON, or the pre-0.12 flatmap we cannot read); none is null.
 fn stored_state(
     raw: &pb::RawState,
-    ty: &super::Type,
+    ty: &Type,
     type_name: &str,
     d: &mut Diagnostics,
 ) -> Option<Value> {

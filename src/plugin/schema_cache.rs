@@ -46,29 +46,41 @@ impl SchemaCache {
         }
     }
 
-    /// The value type of resource `name`, or an error diagnostic.
-    pub(crate) fn resource_type(&self, name: &str, diags: &mut Diagnostics) -> Option<&Type> {
-        let ty = self.resource_types.get(name);
-        if ty.is_none() {
-            diags.error(
+    /// The value type of the resource or data source `name`, or an error diagnostic.
+    pub(crate) fn value_type(
+        &self,
+        kind: TypeKind,
+        name: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<&Type> {
+        let (types, summary, noun) = match kind {
+            TypeKind::Resource => (
+                &self.resource_types,
                 "Unknown resource type",
-                format!("This provider has no resource type {name:?}. Check the resource type name in your configuration."),
-            );
-        }
-        ty
-    }
-
-    /// The value type of data source `name`, or an error diagnostic.
-    pub(crate) fn data_source_type(&self, name: &str, diags: &mut Diagnostics) -> Option<&Type> {
-        let ty = self.data_source_types.get(name);
+                "resource type",
+            ),
+            TypeKind::DataSource => (
+                &self.data_source_types,
+                "Unknown data source type",
+                "data source",
+            ),
+        };
+        let ty = types.get(name);
         if ty.is_none() {
             diags.error(
-                "Unknown data source type",
-                format!("This provider has no data source {name:?}. Check the data source name in your configuration."),
+                summary,
+                format!("This provider has no {noun} {name:?}. Check the {noun} name in your configuration."),
             );
         }
         ty
     }
+}
+
+/// Which of the schema's type names an RPC names.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum TypeKind {
+    Resource,
+    DataSource,
 }
 
 pub(crate) fn server_capabilities() -> pb::ServerCapabilities {

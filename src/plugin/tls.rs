@@ -249,19 +249,21 @@ mod tests {
     use super::*;
     use rcgen::KeyPair;
 
+    /// A self-signed certificate for localhost with a fresh key of `alg`, as go-plugin's client
+    /// makes.
+    fn localhost_cert(alg: &'static rcgen::SignatureAlgorithm) -> rcgen::Certificate {
+        let key = KeyPair::generate_for(alg).unwrap();
+        CertificateParams::new(vec!["localhost".to_string()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap()
+    }
+
     #[test]
     fn advertises_p521_and_pins_the_cert() {
         install_crypto_provider();
-        let client_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).unwrap();
-        let client = CertificateParams::new(vec!["localhost".to_string()])
-            .unwrap()
-            .self_signed(&client_key)
-            .unwrap();
-        let other_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).unwrap();
-        let other = CertificateParams::new(vec!["localhost".to_string()])
-            .unwrap()
-            .self_signed(&other_key)
-            .unwrap();
+        let client = localhost_cert(&rcgen::PKCS_ECDSA_P521_SHA512);
+        let other = localhost_cert(&rcgen::PKCS_ECDSA_P521_SHA512);
         let verifier = PinnedClientCert {
             expected: client.der().clone(),
             algorithms: crypto_provider().signature_verification_algorithms,
@@ -304,11 +306,7 @@ mod tests {
     #[test]
     fn key_exchange_is_cheap_and_no_tickets_are_sent() {
         install_crypto_provider();
-        let client_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-        let client = CertificateParams::new(vec!["localhost".to_string()])
-            .unwrap()
-            .self_signed(&client_key)
-            .unwrap();
+        let client = localhost_cert(&rcgen::PKCS_ECDSA_P256_SHA256);
         let tls = server_tls(&client.pem()).unwrap();
         let groups: Vec<_> = tls
             .config

@@ -6,7 +6,7 @@ use anyhow::{bail, Context, Result};
 
 use crate::demo::demo;
 use crate::docs::{docs, DocsOptions};
-use crate::mirror::{publish_mirror, MirrorOptions};
+use crate::mirror::{publish_mirror, PublishOptions};
 use crate::registry::{publish_registry, source_address, RegistryOptions};
 use crate::release::{release, sign_release, write_checksums, ReleaseOptions};
 use crate::workspace::Workspace;
@@ -85,6 +85,17 @@ impl Flags {
     fn switch(&self, name: &str) -> bool {
         self.values.iter().any(|(n, _)| n == name)
     }
+
+    /// The flags `mirror` and `registry` share.
+    fn publish_options(&self) -> Result<PublishOptions> {
+        Ok(PublishOptions {
+            out: PathBuf::from(self.required("out")?),
+            hostname: self.required("hostname")?,
+            namespace: self.required("namespace")?,
+            from: self.value("from").map(PathBuf::from),
+            target: self.value("target"),
+        })
+    }
 }
 
 /// Runs the task named by `args[0]` with the remaining flags.
@@ -133,14 +144,7 @@ pub fn run(args: &[String]) -> Result<()> {
         "mirror" => {
             let flags = Flags::parse(rest, &[])?;
             flags.check_known(&["out", "hostname", "namespace", "from", "target"])?;
-            let options = MirrorOptions {
-                out: PathBuf::from(flags.required("out")?),
-                hostname: flags.required("hostname")?,
-                namespace: flags.required("namespace")?,
-                from: flags.value("from").map(PathBuf::from),
-                target: flags.value("target"),
-            };
-            let dir = publish_mirror(&Workspace::discover()?, &options)?;
+            let dir = publish_mirror(&Workspace::discover()?, &flags.publish_options()?)?;
             println!("mirror updated: {}", dir.display());
             Ok(())
         }
@@ -148,20 +152,21 @@ pub fn run(args: &[String]) -> Result<()> {
             let flags = Flags::parse(rest, &[])?;
             flags.check_known(&["out", "hostname", "namespace", "gpg-key", "from", "target"])?;
             let options = RegistryOptions {
-                out: PathBuf::from(flags.required("out")?),
-                hostname: flags.required("hostname")?,
-                namespace: flags.required("namespace")?,
+                publish: flags.publish_options()?,
                 gpg_key: flags.value("gpg-key"),
-                from: flags.value("from").map(PathBuf::from),
-                target: flags.value("target"),
             };
             let dir = publish_registry(&Workspace::discover()?, &options)?;
             println!("registry updated: {}", dir.display());
+            let PublishOptions {
+                out,
+                hostname,
+                namespace,
+                ..
+            } = &options.publish;
             println!(
-                "serve {} as https://{}/ and require source = \"{}\"",
-                options.out.display(),
-                options.hostname,
-                source_address(&options.hostname, &options.namespace)
+                "serve {} as https://{hostname}/ and require source = \"{}\"",
+                out.display(),
+                source_address(hostname, namespace)
             );
             Ok(())
         }

@@ -82,9 +82,10 @@ pub fn write_mirror(
     Ok(dir)
 }
 
-/// Flags of `cargo xtask mirror`.
+/// Flags of `cargo xtask mirror`, which `cargo xtask registry` takes too: where to publish, and
+/// what.
 #[derive(Debug, Clone, Default)]
-pub struct MirrorOptions {
+pub struct PublishOptions {
     pub out: PathBuf,
     pub hostname: String,
     pub namespace: String,
@@ -94,13 +95,8 @@ pub struct MirrorOptions {
 }
 
 /// `cargo xtask mirror`: publishes release zips (given or freshly built) into the mirror.
-pub fn publish_mirror(workspace: &Workspace, options: &MirrorOptions) -> Result<PathBuf> {
-    let by_version = release_zips_to_publish(
-        workspace,
-        options.from.as_deref(),
-        options.target.as_deref(),
-    )?
-    .1;
+pub fn publish_mirror(workspace: &Workspace, options: &PublishOptions) -> Result<PathBuf> {
+    let (_, by_version) = release_zips_to_publish(workspace, options)?;
     let mut dir = provider_dir(&options.out, &options.hostname, &options.namespace);
     for (version, archives) in by_version {
         dir = write_mirror(
@@ -118,18 +114,17 @@ pub fn publish_mirror(workspace: &Workspace, options: &MirrorOptions) -> Result<
 /// this version freshly built for `target` (default: the host).
 pub(crate) fn release_zips_to_publish(
     workspace: &Workspace,
-    from: Option<&Path>,
-    target: Option<&str>,
+    options: &PublishOptions,
 ) -> Result<(PathBuf, BTreeMap<String, PlatformZips>)> {
-    let (source, only_version) = match from {
-        Some(dir) => (dir.to_path_buf(), None),
+    let (source, only_version) = match &options.from {
+        Some(dir) => (dir.clone(), None),
         None => {
             let dir = workspace.target_dir.join("xtask").join("release");
             release(
                 workspace,
                 &ReleaseOptions {
                     out: dir.clone(),
-                    target: target.map(str::to_owned),
+                    target: options.target.clone(),
                     gpg_key: None,
                 },
             )?;

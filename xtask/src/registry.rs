@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use crate::gpg::PublicKey;
 use crate::hashes::sha256_hex;
 use crate::mirror::{
-    read_json_or_default, release_zips_to_publish, write_file, write_json, PROVIDER_TYPE,
+    read_json_or_default, release_zips_to_publish, write_file, write_json, PublishOptions,
+    PROVIDER_TYPE,
 };
 use crate::package::{
     key_id_file_name, public_key_file_name, signature_file_name, sums_file_name, zip_file_name,
@@ -269,34 +270,32 @@ pub fn read_signed_release(
 /// Flags of `cargo xtask registry`.
 #[derive(Debug, Clone, Default)]
 pub struct RegistryOptions {
-    pub out: PathBuf,
-    pub hostname: String,
-    pub namespace: String,
+    pub publish: PublishOptions,
     /// Sign (or re-sign) SHA256SUMS with this key; without it the release must already be signed.
     pub gpg_key: Option<String>,
-    /// A `cargo xtask release` output directory; without it, this version is built for `target`.
-    pub from: Option<PathBuf>,
-    pub target: Option<String>,
 }
 
 /// `cargo xtask registry`: publishes release zips (given or freshly built) into the registry.
 pub fn publish_registry(workspace: &Workspace, options: &RegistryOptions) -> Result<PathBuf> {
-    check_hostname(&options.hostname)?;
-    if options.from.is_none() && options.gpg_key.is_none() {
+    let PublishOptions {
+        out,
+        hostname,
+        namespace,
+        from,
+        ..
+    } = &options.publish;
+    check_hostname(hostname)?;
+    if from.is_none() && options.gpg_key.is_none() {
         bail!("a registry serves signed releases: pass --gpg-key KEYID, or --from a directory `cargo xtask release --gpg-key` wrote");
     }
-    let (source, by_version) = release_zips_to_publish(
-        workspace,
-        options.from.as_deref(),
-        options.target.as_deref(),
-    )?;
-    let mut dir = provider_dir(&options.out, &options.namespace);
+    let (source, by_version) = release_zips_to_publish(workspace, &options.publish)?;
+    let mut dir = provider_dir(out, namespace);
     for (version, archives) in by_version {
         if let Some(key) = &options.gpg_key {
             sign_release(&source, &version, key, None)?;
         }
         let signed = read_signed_release(&source, &version, archives)?;
-        dir = write_registry(&options.out, &options.hostname, &options.namespace, &signed)?;
+        dir = write_registry(out, hostname, namespace, &signed)?;
     }
     Ok(dir)
 }
@@ -333,6 +332,14 @@ mod tests {
 
     fn read<T: for<'de> Deserialize<'de>>(path: &Path) -> T {
         serde_json::from_slice(&std::fs::read(path).expect("read")).expect("json")
+    }
+
+    /// Asserts each of `files` is in the tree under `dir/version`.
+    fn assert_published(dir: &Path, version: &str, files: &[&str]) {
+        for file in files {
+            let path = dir.join(version).join(file);
+            assert!(path.is_file(), "{} missing", path.display());
+        }
     }
 
     #[test]
@@ -373,13 +380,15 @@ mod tests {
             })
         );
         // Every URL in the document names a file in the tree.
-        for file in [
-            "terraform-provider-msgraph_0.1.0_linux_amd64.zip",
-            "terraform-provider-msgraph_0.1.0_SHA256SUMS",
-            "terraform-provider-msgraph_0.1.0_SHA256SUMS.sig",
-        ] {
-            assert!(dir.join("0.1.0").join(file).is_file(), "{file} missing");
-        }
+        assert_published(
+            &dir,
+            "0.1.0",
+            &[
+                "terraform-provider-msgraph_0.1.0_linux_amd64.zip",
+                "terraform-provider-msgraph_0.1.0_SHA256SUMS",
+                "terraform-provider-msgraph_0.1.0_SHA256SUMS.sig",
+            ],
+        );
     }
 
     #[test]
@@ -421,10 +430,8 @@ mod tests {
                 ),
             ]
         );
-        assert!(dir.join("0.9.0/download/linux/amd64").is_file());
-        assert!(dir
-            .join("0.9.0/terraform-provider-msgraph_0.9.0_linux_amd64.zip")
-            .is_file());
+        let zip = "terraform-provider-msgraph_0.9.0_linux_amd64.zip";
+        assert_published(&dir, "0.9.0", &["download/linux/amd64", zip]);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Tests of the gRPC shims against a small in-memory provider: decoding into diagnostics,
 //! state upgrade rules, destroy plans, imports and StopProvider.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use tonic::Request;
@@ -50,7 +51,6 @@ impl Provider for TestProvider {
             data_sources: vec![("test_thing".into(), thing_schema())],
         }
     }
-    fn validate_provider_config(&self, _config: &Value, _diags: &mut Diagnostics) {}
     async fn configure(
         &self,
         ctx: RequestContext,
@@ -69,16 +69,6 @@ impl Provider for TestProvider {
                 "Pick another name.",
             );
         }
-    }
-    fn validate_data_source_config(&self, _t: &str, _c: &Value, _d: &mut Diagnostics) {}
-    fn upgrade_resource_state(
-        &self,
-        _t: &str,
-        _v: i64,
-        state: Value,
-        _d: &mut Diagnostics,
-    ) -> Value {
-        state
     }
     async fn read_resource(
         &self,
@@ -178,55 +168,54 @@ fn decoded(v: &Option<pb::DynamicValue>) -> Value {
     decode_msgpack(&v.as_ref().unwrap().msgpack, &thing_type()).unwrap()
 }
 
+/// What a shim answered; a gRPC error fails the test (every shim answers, with diagnostics).
+async fn answer<T>(reply: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>) -> T {
+    reply
+        .await
+        .expect("a diagnostic, not a gRPC error")
+        .into_inner()
+}
+
+/// The diagnostics ValidateResourceConfig answers for `config`.
+async fn validate(config: Option<pb::DynamicValue>) -> Vec<pb::Diagnostic> {
+    let req = pb::validate_resource_config::Request {
+        type_name: "test_thing".into(),
+        config,
+        client_capabilities: None,
+    };
+    answer(service().validate_resource_config(Request::new(req)))
+        .await
+        .diagnostics
+}
+
+fn at_name() -> Option<pb::AttributePath> {
+    Some(crate::plugin::convert::path_to_proto(
+        &AttributePath::attrs(["name"]),
+    ))
+}
+
 #[tokio::test]
 async fn validate_passes_provider_diagnostics_with_paths() {
-    let svc = service();
-    let resp = svc
-        .validate_resource_config(Request::new(pb::validate_resource_config::Request {
-            type_name: "test_thing".into(),
-            config: dv(&thing("bad")),
-            client_capabilities: None,
-        }))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(resp.diagnostics.len(), 1);
-    assert_eq!(resp.diagnostics[0].summary, "Bad name");
-    assert_eq!(
-        resp.diagnostics[0].attribute,
-        Some(crate::plugin::convert::path_to_proto(
-            &AttributePath::attrs(["name"])
-        ))
-    );
+    let diagnostics = validate(dv(&thing("bad"))).await;
+    assert_eq!(diagnostics.len(), 1);
+    assert_eq!(diagnostics[0].summary, "Bad name");
+    assert_eq!(diagnostics[0].attribute, at_name());
 }
 
 #[tokio::test]
 async fn undecodable_config_is_a_diagnostic_at_the_attribute() {
-    let svc = service();
     // {"name": true}: a bool where a string belongs.
-    let resp = svc
-        .validate_resource_config(Request::new(pb::validate_resource_config::Request {
-            type_name: "test_thing".into(),
-            config: Some(pb::DynamicValue {
-                msgpack: vec![0x81, 0xa4, b'n', b'a', b'm', b'e', 0xc3],
-                json: vec![],
-            }),
-            client_capabilities: None,
-        }))
-        .await
-        .expect("a diagnostic, not a gRPC error")
-        .into_inner();
-    assert_eq!(resp.diagnostics.len(), 1);
+    let diagnostics = validate(Some(pb::DynamicValue {
+        msgpack: vec![0x81, 0xa4, b'n', b'a', b'm', b'e', 0xc3],
+        json: vec![],
+    }))
+    .await;
+    assert_eq!(diagnostics.len(), 1);
     assert_eq!(
-        resp.diagnostics[0].severity,
+        diagnostics[0].severity,
         pb::diagnostic::Severity::Error as i32
     );
-    assert_eq!(
-        resp.diagnostics[0].attribute,
-        Some(crate::plugin::convert::path_to_proto(
-            &AttributePath::attrs(["name"])
-        ))
-    );
+    assert_eq!(diagnostics[0].attribute, at_name());
 }
 
 async fn upgrade(json: &str, flatmap: bool) -> pb::upgrade_resource_state::Response {
@@ -241,15 +230,12 @@ async fn upgrade(json: &str, flatmap: bool) -> pb::upgrade_resource_state::Respo
             flatmap: Default::default(),
         }
     };
-    service()
-        .upgrade_resource_state(Request::new(pb::upgrade_resource_state::Request {
-            type_name: "test_thing".into(),
-            version: 1,
-            raw_state: Some(raw_state),
-        }))
-        .await
-        .unwrap()
-        .into_inner()
+    let req = pb::upgrade_resource_state::Request {
+        type_name: "test_thing".into(),
+        version: 1,
+        raw_state: Some(raw_state),
+    };
+    answer(service().upgrade_resource_state(Request::new(req))).await
 }
 
 #[tokio::test]
@@ -278,21 +264,24 @@ async fn upgrade_tolerates_missing_attributes_and_names_extra_ones() {
     );
 }
 
+async fn plan(req: pb::plan_resource_change::Request) -> pb::plan_resource_change::Response {
+    let req = pb::plan_resource_change::Request {
+        type_name: "test_thing".into(),
+        ..req
+    };
+    answer(service().plan_resource_change(Request::new(req))).await
+}
+
 #[tokio::test]
 async fn plan_destroy_reaches_the_provider_and_returns_null() {
-    let svc = service();
-    let resp = svc
-        .plan_resource_change(Request::new(pb::plan_resource_change::Request {
-            type_name: "test_thing".into(),
-            prior_state: dv(&thing("n")),
-            proposed_new_state: dv(&Value::Null),
-            config: dv(&Value::Null),
-            prior_private: b"keep".to_vec(),
-            ..Default::default()
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+    let resp = plan(pb::plan_resource_change::Request {
+        prior_state: dv(&thing("n")),
+        proposed_new_state: dv(&Value::Null),
+        config: dv(&Value::Null),
+        prior_private: b"keep".to_vec(),
+        ..Default::default()
+    })
+    .await;
     assert!(resp.diagnostics.is_empty());
     assert_eq!(resp.planned_state.unwrap().msgpack, vec![0xc0]);
     assert_eq!(resp.planned_private, b"keep".to_vec());
@@ -301,17 +290,13 @@ async fn plan_destroy_reaches_the_provider_and_returns_null() {
 
 #[tokio::test]
 async fn plan_create_encodes_unknowns() {
-    let resp = service()
-        .plan_resource_change(Request::new(pb::plan_resource_change::Request {
-            type_name: "test_thing".into(),
-            prior_state: dv(&Value::Null),
-            proposed_new_state: dv(&thing("n")),
-            config: dv(&thing("n")),
-            ..Default::default()
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+    let resp = plan(pb::plan_resource_change::Request {
+        prior_state: dv(&Value::Null),
+        proposed_new_state: dv(&thing("n")),
+        config: dv(&thing("n")),
+        ..Default::default()
+    })
+    .await;
     assert_eq!(
         decoded(&resp.planned_state),
         thing("n").with_attr("id", Value::Unknown)
@@ -321,61 +306,54 @@ async fn plan_create_encodes_unknowns() {
 #[tokio::test]
 async fn import_and_data_source_encode_against_their_schemas() {
     let svc = service();
-    let imported = svc
-        .import_resource_state(Request::new(pb::import_resource_state::Request {
+    let imported = answer(svc.import_resource_state(Request::new(
+        pb::import_resource_state::Request {
             type_name: "test_thing".into(),
             id: "abc".into(),
             ..Default::default()
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+        },
+    )))
+    .await;
     assert_eq!(imported.imported_resources.len(), 1);
     assert_eq!(
         decoded(&imported.imported_resources[0].state).attr("id"),
         &Value::string("abc")
     );
-    let ds = svc
-        .read_data_source(Request::new(pb::read_data_source::Request {
+    let ds = answer(
+        svc.read_data_source(Request::new(pb::read_data_source::Request {
             type_name: "test_thing".into(),
             config: dv(&thing("n")),
             ..Default::default()
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+        })),
+    )
+    .await;
     assert_eq!(decoded(&ds.state).attr("id"), &Value::string("ds"));
 }
 
 #[tokio::test]
 async fn unknown_types_and_unsupported_rpcs_answer_with_diagnostics() {
     let svc = service();
-    let read = svc
-        .read_resource(Request::new(pb::read_resource::Request {
+    let read = answer(svc.read_resource(Request::new(pb::read_resource::Request {
+        type_name: "nope".into(),
+        ..Default::default()
+    })))
+    .await;
+    assert_eq!(read.diagnostics.len(), 1);
+    assert_eq!(read.diagnostics[0].summary, "Unknown resource type");
+    let ds = answer(
+        svc.read_data_source(Request::new(pb::read_data_source::Request {
             type_name: "nope".into(),
             ..Default::default()
-        }))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(read.diagnostics.len(), 1);
-    let moved = svc
-        .move_resource_state(Request::new(pb::move_resource_state::Request::default()))
-        .await
-        .unwrap()
-        .into_inner();
+        })),
+    )
+    .await;
+    assert_eq!(ds.diagnostics.len(), 1);
+    assert_eq!(ds.diagnostics[0].summary, "Unknown data source type");
+    let moved = answer(svc.move_resource_state(Request::new(Default::default()))).await;
     assert_eq!(moved.diagnostics.len(), 1);
-    let eph = svc
-        .open_ephemeral_resource(Request::new(pb::open_ephemeral_resource::Request::default()))
-        .await
-        .unwrap()
-        .into_inner();
+    let eph = answer(svc.open_ephemeral_resource(Request::new(Default::default()))).await;
     assert_eq!(eph.diagnostics.len(), 1);
-    let call = svc
-        .call_function(Request::new(pb::call_function::Request::default()))
-        .await
-        .unwrap()
-        .into_inner();
+    let call = answer(svc.call_function(Request::new(Default::default()))).await;
     assert!(call.error.is_some());
 }
 
@@ -385,31 +363,23 @@ async fn stop_provider_cancels_in_flight_work_then_serves_fresh_calls() {
     let waiting = {
         let svc = svc.clone();
         tokio::spawn(async move {
-            svc.read_resource(Request::new(pb::read_resource::Request {
+            let req = pb::read_resource::Request {
                 type_name: "test_thing".into(),
                 current_state: dv(&thing("wait")),
                 ..Default::default()
-            }))
-            .await
+            };
+            answer(svc.read_resource(Request::new(req))).await
         })
     };
     tokio::task::yield_now().await;
-    svc.stop_provider(Request::new(pb::stop_provider::Request {}))
-        .await
-        .unwrap();
+    answer(svc.stop_provider(Request::new(pb::stop_provider::Request {}))).await;
     let read = tokio::time::timeout(std::time::Duration::from_secs(10), waiting)
         .await
         .expect("the read ended after StopProvider")
-        .unwrap()
-        .unwrap()
-        .into_inner();
+        .unwrap();
     assert_eq!(read.diagnostics[0].summary, "Stopped");
     // Later calls get a fresh, uncancelled token.
-    let configured = svc
-        .configure_provider(Request::new(pb::configure_provider::Request::default()))
-        .await
-        .unwrap()
-        .into_inner();
+    let configured = answer(svc.configure_provider(Request::new(Default::default()))).await;
     assert!(
         configured.diagnostics.is_empty(),
         "{:?}",
