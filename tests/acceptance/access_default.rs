@@ -115,16 +115,16 @@ fn default_import_reads_every_setting_and_refuses_other_ids() {
     for_each_terraform(|s| {
         let cfg = file(s, &[CONSENT_IN]);
         let dir = s.import_cli(D, "default", &cfg);
-        let state = s.state_in(&dir);
-        s.expect_eq(
-            "imported is_service_default",
-            state.attr(D, "is_service_default"),
-            Some(json!(true)),
-        );
-        s.expect_eq(
-            "imported b2b_direct_connect_inbound access",
-            state.attr(D, "b2b_direct_connect_inbound.users_and_groups.access_type"),
-            Some(json!("blocked")),
+        s.expect_checks(
+            &s.state_in(&dir),
+            &[
+                Check::attr(D, "is_service_default", json!(true)),
+                Check::attr(
+                    D,
+                    "b2b_direct_connect_inbound.users_and_groups.access_type",
+                    json!("blocked"),
+                ),
+            ],
         );
         s.dir.write_config(&cfg);
         let out = s.tf_err(&["import", "-input=false", D, T1]);

@@ -339,27 +339,28 @@ fn partner_data_source_reads_every_property() {
                    "b2bCollaborationInbound": collab_json(&[("AllUsers", "user")])}),
         );
         let d = "data.msgraph_cross_tenant_access_partner.d";
-        let cfg = s.file(&[
-            format!(
-                "data \"msgraph_cross_tenant_access_partner\" \"d\" {{\n  tenant_id = {}\n}}\n",
-                hcl_string(T1)
-            ),
-            config::output(
-                "inbound",
-                &format!("{d}.automatic_user_consent_settings.inbound_allowed"),
-            ),
-            config::output(
-                "access",
-                &format!("{d}.b2b_collaboration_inbound.users_and_groups.access_type"),
-            ),
-            config::output("trust", &format!("{d}.inbound_trust")),
-            config::output("mto", &format!("{d}.is_in_multi_tenant_organization")),
-        ]);
+        let data = format!(
+            "data \"msgraph_cross_tenant_access_partner\" \"d\" {{\n  tenant_id = {}\n}}\n",
+            hcl_string(T1)
+        );
+        let outputs = config::outputs(
+            d,
+            &[
+                ("inbound", "automatic_user_consent_settings.inbound_allowed"),
+                (
+                    "access",
+                    "b2b_collaboration_inbound.users_and_groups.access_type",
+                ),
+                ("trust", "inbound_trust"),
+                ("mto", "is_in_multi_tenant_organization"),
+            ],
+        );
         s.step(
-            Step::new(cfg)
-                .check(Check::output("inbound", json!(true)))
-                .check(Check::output("access", json!("allowed")))
-                .check(Check::output("mto", json!(false))),
+            Step::new(s.file(&[vec![data], outputs].concat())).check_outputs(&[
+                ("inbound", json!(true)),
+                ("access", json!("allowed")),
+                ("mto", json!(false)),
+            ]),
         );
         s.expect_eq("Graph writes of a data source", s.write_calls(), vec![]);
     });

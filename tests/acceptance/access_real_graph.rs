@@ -9,7 +9,7 @@ use msgraph_sim::{Fault, FaultKind};
 use serde_json::json;
 
 use crate::access_partner::{partner_hcl, partner_path, CONSENT_IN};
-use crate::harness::config::{self, hcl_string};
+use crate::harness::config::hcl_string;
 use crate::harness::{for_each_terraform, status, Check, Scenario, Step};
 use crate::reliability::statuses;
 
@@ -102,23 +102,13 @@ fn a_partner_create_whose_answer_is_lost_is_recorded_once() {
 fn replace_of_a_partner_while_reads_lag_succeeds() {
     for_each_terraform(|s| {
         s.step(Step::new(s.file(&[partner("p", T1)])).check(Check::present(P)));
-        s.sim.set_consistency_delay(Duration::from_secs(2));
-        s.sim.clear_requests();
-        s.tf_ok(&[
-            "apply",
-            "-auto-approve",
-            "-input=false",
-            &format!("-replace={P}"),
-        ]);
+        s.replace_while_reads_lag(P, Duration::from_secs(2), "POST");
         s.expect_eq("DELETE statuses", statuses(s, "DELETE"), vec![204]);
         s.expect_eq("POST statuses", statuses(s, "POST"), vec![201]);
-        s.expect_delete_awaited_before("POST");
         s.expect(
             s.sim.partner_config(T1).is_some(),
             "Graph holds the new one",
         );
-        s.sim.catch_up();
-        s.expect_empty_plan();
     });
 }
 
@@ -127,10 +117,7 @@ fn replace_of_a_partner_while_reads_lag_succeeds() {
 #[test]
 fn a_refresh_whose_read_deadline_ends_in_the_window_keeps_the_partner() {
     for_each_terraform(|s| {
-        let resource = config::with_timeouts(&partner("p", T1), &[("read", "3s")]);
-        s.dir.write_config(&s.file(&[resource]));
-        s.sim.set_consistency_delay(Duration::from_secs(600));
-        s.tf_ok(&["apply", "-auto-approve", "-input=false"]);
+        s.apply_with_reads_lagging(&partner("p", T1));
         s.expect_lagging_read_keeps(P, "partner");
         s.expect_eq("POSTs", statuses(s, "POST"), vec![201]);
     });
@@ -141,19 +128,17 @@ fn a_refresh_whose_read_deadline_ends_in_the_window_keeps_the_partner() {
 #[test]
 fn a_partner_patch_answered_404_right_after_our_create_is_retried() {
     for_each_terraform(|s| {
-        s.dir.write_config(&s.file(&[partner("p", T1)]));
-        s.tf_ok(&["apply", "-auto-approve", "-input=false"]);
-        s.sim.inject(Fault {
-            method: Some("PATCH".into()),
-            path_contains: Some("crossTenantAccessPolicy/partners".into()),
-            times: 2,
-            kind: status(404, None, None),
-        });
         let trust = "  inbound_trust {\n    is_mfa_accepted = true\n  }";
-        s.dir
-            .write_config(&s.file(&[partner_hcl("p", &hcl_string(T1), &[CONSENT_IN, trust])]));
-        let out = s.tf(&["apply", "-auto-approve", "-input=false", "-refresh=false"]);
-        s.expect(out.success(), "the apply succeeded");
+        s.change_right_after_create(
+            &partner("p", T1),
+            Fault {
+                method: Some("PATCH".into()),
+                path_contains: Some("crossTenantAccessPolicy/partners".into()),
+                times: 2,
+                kind: status(404, None, None),
+            },
+            &partner_hcl("p", &hcl_string(T1), &[CONSENT_IN, trust]),
+        );
         s.expect_eq("PATCH statuses", statuses(s, "PATCH"), vec![404, 404, 204]);
         s.expect(
             s.sim
@@ -171,15 +156,9 @@ fn a_partner_patch_answered_404_right_after_our_create_is_retried() {
 fn a_default_settings_refresh_in_the_window_keeps_what_we_wrote() {
     for_each_terraform(|s| {
         const D: &str = "msgraph_cross_tenant_access_default.d";
-        let resource = config::with_timeouts(
-            &format!(
-                "resource \"msgraph_cross_tenant_access_default\" \"d\" {{\n{CONSENT_IN}\n}}\n"
-            ),
-            &[("read", "3s")],
-        );
-        s.dir.write_config(&s.file(&[resource]));
-        s.sim.set_consistency_delay(Duration::from_secs(600));
-        s.tf_ok(&["apply", "-auto-approve", "-input=false"]);
+        s.apply_with_reads_lagging(&format!(
+            "resource \"msgraph_cross_tenant_access_default\" \"d\" {{\n{CONSENT_IN}\n}}\n"
+        ));
         let out = s.tf(&["plan", "-detailed-exitcode", "-input=false"]);
         s.expect_eq("plan exit code inside the window", out.code(), 1);
         s.expect_output_contains(&out, &["still shows the values from before"]);

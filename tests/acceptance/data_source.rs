@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use crate::harness::config;
-use crate::harness::{for_each_terraform, graph_policy, Check, Step, RESOURCE};
+use crate::harness::{for_each_terraform, graph_policy, Step, RESOURCE};
 
 const T1: &str = "90e29127-71ad-49c7-9ce8-db3f41ea06f1";
 
@@ -12,32 +12,28 @@ fn data_source_reads_the_policy_into_outputs() {
     for_each_terraform(|s| {
         s.sim
             .set_policy(T1, graph_policy(T1, Some("Contoso"), true));
-        let cfg = |s: &crate::harness::Scenario| {
-            s.file(&[
-                config::data_source("x", T1),
-                config::output(
-                    "allowed",
-                    &format!("data.{RESOURCE}.x.user_sync_inbound.is_sync_allowed"),
-                ),
-                config::output("name", &format!("data.{RESOURCE}.x.display_name")),
-                config::output("id", &format!("data.{RESOURCE}.x.id")),
-            ])
-        };
-        s.step(
-            Step::new(cfg(s))
-                .check(Check::output("allowed", json!(true)))
-                .check(Check::output("name", json!("Contoso")))
-                .check(Check::output("id", json!(T1))),
+        let outputs = config::outputs(
+            &format!("data.{RESOURCE}.x"),
+            &[
+                ("allowed", "user_sync_inbound.is_sync_allowed"),
+                ("name", "display_name"),
+                ("id", "id"),
+            ],
         );
+        let cfg = s.file(&[vec![config::data_source("x", T1)], outputs].concat());
+        s.step(Step::new(cfg.clone()).check_outputs(&[
+            ("allowed", json!(true)),
+            ("name", json!("Contoso")),
+            ("id", json!(T1)),
+        ]));
         s.expect_eq("Graph writes of a data source", s.write_calls(), vec![]);
 
         // a later run sees Graph's new values
         s.sim
             .set_policy(T1, graph_policy(T1, Some("Contoso Ltd"), false));
         s.step(
-            Step::new(cfg(s))
-                .check(Check::output("allowed", json!(false)))
-                .check(Check::output("name", json!("Contoso Ltd"))),
+            Step::new(cfg)
+                .check_outputs(&[("allowed", json!(false)), ("name", json!("Contoso Ltd"))]),
         );
         s.expect_eq("Graph writes of a data source", s.write_calls(), vec![]);
     });

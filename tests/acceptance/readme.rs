@@ -7,6 +7,8 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use crate::harness::workdir::scrubbed_env;
+
 const SECTION: &str = "## Try it with your own configuration";
 /// The simulator address the README uses; the test substitutes the one it really got.
 const README_SIM_ADDRESS: &str = "127.0.0.1:8080";
@@ -152,16 +154,15 @@ fn the_walkthrough_applies() {
         )
         .expect("main.tf");
         let run = |args: &[&str], stdin: &str| {
+            // A user's shell: none of the test runner's TF_* (or credential) variables.
             let mut child = Command::new(&tf.path)
                 .args(args)
                 .current_dir(&dir)
+                .env_clear()
+                .envs(scrubbed_env())
                 .env("HOME", &home)
                 .env("TF_CLI_CONFIG_FILE", &cli_config)
                 .env("CHECKPOINT_DISABLE", "1")
-                .env_remove("TF_CLI_ARGS")
-                .env_remove("TF_CLI_ARGS_apply")
-                .env_remove("TF_CLI_ARGS_plan")
-                .env_remove("TF_IN_AUTOMATION")
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())

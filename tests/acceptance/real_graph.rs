@@ -114,14 +114,8 @@ fn replace_while_reads_lag_keeps_the_policy() {
         s.sim.add_partner(T1);
         let cfg = s.file(&[config::resource("x", T1, Some("A"), true)]);
         s.step(Step::new(cfg.clone()).check(Check::present(X)));
-        s.sim.set_consistency_delay(Duration::from_secs(3));
-        s.sim.clear_requests();
-        s.tf_ok(&[
-            "apply",
-            "-auto-approve",
-            "-input=false",
-            &format!("-replace={X}"),
-        ]);
+        // after the DELETE, reads are asked until they say 404, before the create's check
+        s.replace_while_reads_lag(X, Duration::from_secs(3), "PUT");
         s.expect_policy(T1, Some("A"), true);
         s.expect_eq(
             "writes",
@@ -129,10 +123,6 @@ fn replace_while_reads_lag_keeps_the_policy() {
             2,
         );
         s.expect_eq("PUT statuses", statuses(s, "PUT"), vec![204]);
-        // after the DELETE, reads were asked until they said 404, before the create's check
-        s.expect_delete_awaited_before("PUT");
-        s.sim.catch_up();
-        s.expect_empty_plan();
         s.expect(s.state().values(X).is_some(), "the policy is tracked");
     });
 }
@@ -141,13 +131,7 @@ fn replace_while_reads_lag_keeps_the_policy() {
 fn a_refresh_whose_read_deadline_ends_in_the_window_keeps_the_policy() {
     for_each_terraform(|s| {
         s.sim.add_partner(T1);
-        let resource = config::with_timeouts(
-            &config::resource("x", T1, Some("A"), true),
-            &[("read", "3s")],
-        );
-        s.dir.write_config(&s.file(&[resource]));
-        s.sim.set_consistency_delay(Duration::from_secs(600));
-        s.tf_ok(&["apply", "-auto-approve", "-input=false"]);
+        s.apply_with_reads_lagging(&config::resource("x", T1, Some("A"), true));
         // Graph still answers 404 for the new policy when the read deadline comes
         s.expect_lagging_read_keeps(X, "policy");
         s.expect_eq("PUTs", statuses(s, "PUT"), vec![204]);
@@ -158,17 +142,11 @@ fn a_refresh_whose_read_deadline_ends_in_the_window_keeps_the_policy() {
 fn a_patch_answered_404_right_after_our_create_is_retried() {
     for_each_terraform(|s| {
         s.sim.add_partner(T1);
-        s.dir
-            .write_config(&s.file(&[config::resource("x", T1, Some("A"), true)]));
-        s.tf_ok(&["apply", "-auto-approve", "-input=false"]);
-        // a second pipeline step seconds later, without refresh; the replica serving the PATCH
-        // has not seen the create yet
-        s.sim
-            .inject(fault("PATCH", 2, directory_object_not_found()));
-        s.dir
-            .write_config(&s.file(&[config::resource("x", T1, Some("B"), true)]));
-        let out = s.tf(&["apply", "-auto-approve", "-input=false", "-refresh=false"]);
-        s.expect(out.success(), "the apply succeeded");
+        let out = s.change_right_after_create(
+            &config::resource("x", T1, Some("A"), true),
+            fault("PATCH", 2, directory_object_not_found()),
+            &config::resource("x", T1, Some("B"), true),
+        );
         s.expect(
             !out.combined().contains("deleted outside Terraform"),
             "not reported as deleted outside Terraform",

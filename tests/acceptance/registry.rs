@@ -122,14 +122,26 @@ fn text(output: &Output) -> String {
     )
 }
 
-#[test]
-fn terraform_init_installs_from_a_private_registry_and_verifies_its_signature() {
+/// Publishes a registry (`impostor`: as [`publish`] says), runs `terraform init` against it with
+/// every Terraform binary and checks each run (`check` gets the registry, the binary, the dir
+/// init ran in, its output and that output as text); returns the paths Terraform fetched.
+fn init_with_each_terraform(
+    impostor: bool,
+    check: impl Fn(&Registry, &Path, &Path, &Output, &str),
+) -> Vec<String> {
     let keyring = Keyring::new();
     let work = tempfile::tempdir().expect("tempdir");
-    let registry = publish(work.path(), &keyring, false);
+    let registry = publish(work.path(), &keyring, impostor);
     for terraform in terraform_binaries() {
         let (dir, output) = init_from_registry(work.path(), &registry, &terraform);
-        let shown = text(&output);
+        check(&registry, &terraform, &dir, &output, &text(&output));
+    }
+    registry.server.requested_paths()
+}
+
+#[test]
+fn terraform_init_installs_from_a_private_registry_and_verifies_its_signature() {
+    let requested = init_with_each_terraform(false, |registry, terraform, dir, output, shown| {
         assert!(
             output.status.success(),
             "{} init failed\n{shown}",
@@ -168,8 +180,7 @@ fn terraform_init_installs_from_a_private_registry_and_verifies_its_signature() 
             .join(&os_arch)
             .join(format!("terraform-provider-msgraph_v{VERSION}"));
         assert!(installed.is_file(), "{} not installed", installed.display());
-    }
-    let requested = registry.server.requested_paths();
+    });
     let base = format!("/v1/providers/{NAMESPACE}/msgraph");
     let os_arch = xtask::platform::host_os_arch().expect("host platform");
     let (os, arch) = os_arch.split_once('_').expect("OS_ARCH");
@@ -190,12 +201,7 @@ fn terraform_init_installs_from_a_private_registry_and_verifies_its_signature() 
 
 #[test]
 fn terraform_init_refuses_a_package_signed_by_another_key() {
-    let keyring = Keyring::new();
-    let work = tempfile::tempdir().expect("tempdir");
-    let registry = publish(work.path(), &keyring, true);
-    for terraform in terraform_binaries() {
-        let (dir, output) = init_from_registry(work.path(), &registry, &terraform);
-        let shown = text(&output);
+    init_with_each_terraform(true, |registry, terraform, dir, output, shown| {
         assert!(
             !output.status.success(),
             "{} installed a package whose signature is not by the listed key\n{shown}",
@@ -215,5 +221,5 @@ fn terraform_init_refuses_a_package_signed_by_another_key() {
             "{} left the refused provider installed",
             terraform.display()
         );
-    }
+    });
 }

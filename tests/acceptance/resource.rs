@@ -213,21 +213,13 @@ fn import_then_the_plan_is_empty() {
         s.dir.write_config(&cfg);
         s.tf_ok(&["import", "-input=false", X, T1]);
         s.expect_empty_plan();
-        let state = s.state();
-        s.expect_eq(
-            "imported tenant_id",
-            state.attr(X, "tenant_id"),
-            Some(json!(T1)),
-        );
-        s.expect_eq(
-            "imported display_name",
-            state.attr(X, "display_name"),
-            Some(json!("Existing")),
-        );
-        s.expect_eq(
-            "imported is_sync_allowed",
-            state.attr(X, "user_sync_inbound.is_sync_allowed"),
-            Some(json!(true)),
+        s.expect_checks(
+            &s.state(),
+            &[
+                Check::attr(X, "tenant_id", json!(T1)),
+                Check::attr(X, "display_name", json!("Existing")),
+                Check::attr(X, "user_sync_inbound.is_sync_allowed", json!(true)),
+            ],
         );
         if s.tf.at_least(1, 5) {
             s.import_block(X, T1, &cfg);

@@ -7,30 +7,42 @@ use std::path::{Path, PathBuf};
 struct Rule {
     name: &'static str,
     applies_to: fn(&str) -> bool,
-    finds: fn(&str) -> bool,
+    finds: Finds,
     /// `(file, why)`: each exception says why it is one.
     allowed: &'static [(&'static str, &'static str)],
+}
+
+/// What a rule looks for in a line.
+enum Finds {
+    /// Any of these anywhere.
+    Text(&'static [&'static str]),
+    /// Any of these where a word starts (so `eprintln!` is not `println!`).
+    WordStart(&'static [&'static str]),
+    /// The lines this function picks.
+    Custom(fn(&str) -> bool),
+}
+
+impl Finds {
+    fn in_line(&self, line: &str) -> bool {
+        match self {
+            Finds::Text(patterns) => patterns.iter().any(|p| line.contains(p)),
+            Finds::WordStart(patterns) => patterns.iter().any(|p| starts_word(line, p)),
+            Finds::Custom(finds) => finds(line),
+        }
+    }
 }
 
 const RULES: &[Rule] = &[
     Rule {
         name: "src/graph imports nothing from crate::plugin or crate::provider and reads no environment",
         applies_to: |path| path.starts_with("src/graph/"),
-        finds: |line| {
-            ["crate::plugin", "crate::provider", "std::env", "env::var"]
-                .iter()
-                .any(|p| line.contains(p))
-        },
+        finds: Finds::Text(&["crate::plugin", "crate::provider", "std::env", "env::var"]),
         allowed: &[],
     },
     Rule {
         name: "src/provider never speaks gRPC or HTTP itself (no tonic, reqwest or generated proto)",
         applies_to: |path| path.starts_with("src/provider/"),
-        finds: |line| {
-            ["tonic", "reqwest", "proto::", "tfplugin6"]
-                .iter()
-                .any(|p| starts_word(line, p))
-        },
+        finds: Finds::WordStart(&["tonic", "reqwest", "proto::", "tfplugin6"]),
         allowed: &[],
     },
     Rule {
@@ -39,27 +51,23 @@ const RULES: &[Rule] = &[
         applies_to: |path| {
             !path.starts_with("src/plugin/") && !path.starts_with("tests/acceptance/protocol/")
         },
-        finds: |line| line.contains("plugin::proto") || line.contains("tfplugin6::"),
+        finds: Finds::Text(&["plugin::proto", "tfplugin6::"]),
         allowed: &[("tests/acceptance/tidy.rs", "names the patterns it looks for")],
     },
     Rule {
         name: "src/plugin does not mention Graph, Entra or msgraph",
         applies_to: |path| path.starts_with("src/plugin/"),
-        finds: |line| {
+        finds: Finds::Custom(|line| {
             line.split(|c: char| !c.is_ascii_alphanumeric())
                 .map(str::to_ascii_lowercase)
                 .any(|word| word == "graph" || word == "entra" || word.contains("msgraph"))
-        },
+        }),
         allowed: &[],
     },
     Rule {
         name: "nothing but the handshake line (and the documented --version, --schema-json and --debug output) is written to stdout",
         applies_to: |path| path.starts_with("src/"),
-        finds: |line| {
-            ["println!", "print!", "io::stdout"]
-                .iter()
-                .any(|p| starts_word(line, p))
-        },
+        finds: Finds::WordStart(&["println!", "print!", "io::stdout"]),
         allowed: &[
             ("src/plugin/handshake.rs", "prints the handshake line"),
             ("src/plugin/process.rs", "--debug prints the TF_REATTACH_PROVIDERS instructions"),
@@ -70,30 +78,14 @@ const RULES: &[Rule] = &[
     Rule {
         name: "library code returns its own error types, not Result<_, String>",
         applies_to: |path| path.starts_with("src/"),
-        finds: returns_string_error,
+        finds: Finds::Custom(returns_string_error),
         allowed: &[],
     },
 ];
 
 #[test]
 fn architecture_invariants_hold_in_the_source_tree() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    for dir in ["src", "tests/acceptance"] {
-        rust_files(&root.join(dir), &mut files);
-    }
-    assert!(files.len() > 20, "found only {} source files", files.len());
-    let test_files = test_only_files(&files);
-    let mut violations = Vec::new();
-    for file in &files {
-        let rel = relative(root, file);
-        if test_files.contains(file) {
-            continue;
-        }
-        let text =
-            std::fs::read_to_string(file).unwrap_or_else(|e| panic!("cannot read {rel}: {e}"));
-        violations.extend(check(&rel, &text));
-    }
+    let violations = tree_violations(&["src", "tests/acceptance"], Code::LibraryOnly, check);
     assert!(
         violations.is_empty(),
         "ARCHITECTURE.md invariants broken:\n{}",
@@ -134,19 +126,11 @@ fn a_planted_violation_is_reported_with_file_and_line() {
 /// never in a sibling `*_tests.rs` module or a file pulled in with `#[path]`.
 #[test]
 fn unit_tests_follow_the_one_layout() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    for dir in ["src", "sim/src", "xtask/src"] {
-        rust_files(&root.join(dir), &mut files);
-    }
-    assert!(files.len() > 20, "found only {} source files", files.len());
-    let mut violations = Vec::new();
-    for file in &files {
-        let rel = relative(root, file);
-        let text =
-            std::fs::read_to_string(file).unwrap_or_else(|e| panic!("cannot read {rel}: {e}"));
-        violations.extend(layout_violations(&rel, &text));
-    }
+    let violations = tree_violations(
+        &["src", "sim/src", "xtask/src"],
+        Code::TestsToo,
+        layout_violations,
+    );
     assert!(
         violations.is_empty(),
         "the test layout in ARCHITECTURE.md is broken:\n{}",
@@ -168,6 +152,36 @@ fn a_planted_layout_violation_is_reported() {
         ["src/x/foo.rs:2: a `#[path]` attribute: use `mod tests;` and `foo/tests.rs`"]
     );
     assert!(layout_violations("src/x/foo.rs", "#[cfg(test)]\nmod tests;\n").is_empty());
+}
+
+/// Which files of a tree a scan reads.
+enum Code {
+    /// Passes over test-only files (`#[cfg(test)] mod name;` and what lies under it).
+    LibraryOnly,
+    TestsToo,
+}
+
+/// What `find` (given a file's path from the repository root and its text) reports in the Rust
+/// files under `dirs`.
+fn tree_violations(dirs: &[&str], code: Code, find: fn(&str, &str) -> Vec<String>) -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in dirs {
+        rust_files(&root.join(dir), &mut files);
+    }
+    assert!(files.len() > 20, "found only {} source files", files.len());
+    let test_files = match code {
+        Code::LibraryOnly => test_only_files(&files),
+        Code::TestsToo => Vec::new(),
+    };
+    let mut violations = Vec::new();
+    for file in files.iter().filter(|f| !test_files.contains(f)) {
+        let rel = relative(root, file);
+        let text =
+            std::fs::read_to_string(file).unwrap_or_else(|e| panic!("cannot read {rel}: {e}"));
+        violations.extend(find(&rel, &text));
+    }
+    violations
 }
 
 fn layout_violations(path: &str, text: &str) -> Vec<String> {
@@ -203,7 +217,7 @@ fn check(path: &str, text: &str) -> Vec<String> {
         for rule in RULES {
             if (rule.applies_to)(path)
                 && !rule.allowed.iter().any(|(file, _)| *file == path)
-                && (rule.finds)(line)
+                && rule.finds.in_line(line)
             {
                 out.push(format!("{path}:{number}: {}: {}", rule.name, line.trim()));
             }

@@ -6,7 +6,7 @@ use msgraph_sim::{CLIENT_ID, CLIENT_SECRET, TENANT_ID};
 use crate::harness::config::hcl_string;
 use crate::harness::{for_each_terraform, Step};
 
-use super::terraform::{config, create_and_destroy, write_in_dir, T1};
+use super::terraform::{app, config, create_and_destroy, write_in_dir, T1};
 
 /// The AKS webhook's variables, for a pod whose token the simulator federates to our app.
 fn set_aks_env(s: &mut crate::harness::Scenario) {
@@ -74,12 +74,10 @@ fn client_id_file_path_supplies_the_client_id() {
         s.step(
             Step::new(config(
                 s,
-                &[
-                    ("tenant_id", hcl_string(TENANT_ID)),
-                    ("client_id", hcl_string("not-the-file-client")),
-                    ("client_id_file_path", hcl_string(&id_file)),
-                    ("use_cli", "false".into()),
-                ],
+                &app(
+                    "not-the-file-client",
+                    &[("client_id_file_path", hcl_string(&id_file))],
+                ),
                 "mismatch",
             ))
             .expect_error(&["not-the-file-client", "client_id_file_path"]),
@@ -92,30 +90,13 @@ fn client_id_file_path_supplies_the_client_id() {
 fn client_secret_file_path_supplies_the_secret_without_printing_it() {
     for_each_terraform(|s| {
         let secret_file = write_in_dir(s, "client-secret", &format!("{CLIENT_SECRET}\n"));
-        create_and_destroy(
-            s,
-            &[
-                ("tenant_id", hcl_string(TENANT_ID)),
-                ("client_id", hcl_string(CLIENT_ID)),
-                ("client_secret_file_path", hcl_string(&secret_file)),
-                ("use_cli", "false".into()),
-            ],
-            "client_secret",
-        );
+        let file_secret = [("client_secret_file_path", hcl_string(&secret_file))];
+        create_and_destroy(s, &app(CLIENT_ID, &file_secret), "client_secret");
         let other = "Other~Secret-value-not-to-print";
         s.dir.set_env("ARM_CLIENT_SECRET", other);
         s.step(
-            Step::new(config(
-                s,
-                &[
-                    ("tenant_id", hcl_string(TENANT_ID)),
-                    ("client_id", hcl_string(CLIENT_ID)),
-                    ("client_secret_file_path", hcl_string(&secret_file)),
-                    ("use_cli", "false".into()),
-                ],
-                "mismatch",
-            ))
-            .expect_error(&["client_secret_file_path", "different secrets"]),
+            Step::new(config(s, &app(CLIENT_ID, &file_secret), "mismatch"))
+                .expect_error(&["client_secret_file_path", "different secrets"]),
         );
         s.expect_never_printed(other, "the inline client secret");
         s.expect_never_printed(CLIENT_SECRET, "the client secret from the file");
@@ -131,16 +112,16 @@ fn ado_pipeline_service_connection_id_as_an_argument() {
             .set_env("SYSTEM_ACCESSTOKEN", &s.sim.ado_access_token());
         create_and_destroy(
             s,
-            &[
-                ("tenant_id", hcl_string(TENANT_ID)),
-                ("client_id", hcl_string(CLIENT_ID)),
-                ("use_oidc", "true".into()),
-                (
-                    "ado_pipeline_service_connection_id",
-                    hcl_string("sc-from-hcl"),
-                ),
-                ("use_cli", "false".into()),
-            ],
+            &app(
+                CLIENT_ID,
+                &[
+                    ("use_oidc", "true".into()),
+                    (
+                        "ado_pipeline_service_connection_id",
+                        hcl_string("sc-from-hcl"),
+                    ),
+                ],
+            ),
             "federated",
         );
         let asked: Vec<String> = s

@@ -2,8 +2,6 @@
 //! wins (arguments and ARM_*/AZURE_*/ACTIONS_*/SYSTEM_*/IDENTITY_* environment), CI and Azure
 //! environments sign in with their variables alone, and nothing usable lists what was tried.
 
-use std::collections::HashMap;
-
 use msgraph_sim::{Sim, CLIENT_ID, TENANT_ID};
 use terraform_provider_msgraph::graph::GraphError;
 use terraform_provider_msgraph::plugin::{Diagnostics, Value};
@@ -26,12 +24,9 @@ pub fn provider_block(set: &[(&str, Value)]) -> Value {
     }))
 }
 
+/// The configuration `block` and the environment `env` (nothing else) resolve to.
 pub fn resolved(block: &Value, env: &[(&str, String)]) -> ResolvedConfig {
-    let env: HashMap<String, String> = env
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect();
-    let lookup = move |name: &str| env.get(name).cloned();
+    let lookup = |name: &str| env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone());
     let mut diags = Diagnostics::new();
     match resolve(block, &lookup, "1.11.4", &mut diags) {
         Resolution::Ready(config) if !diags.has_errors() => *config,

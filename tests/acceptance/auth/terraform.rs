@@ -32,6 +32,21 @@ pub(super) fn config(s: &Scenario, arguments: &[(&str, String)], display_name: &
     )
 }
 
+/// Provider arguments signing in as app `client_id` of the simulator's tenant with `credential`
+/// (HCL values), the Azure CLI off.
+pub(super) fn app(
+    client_id: &str,
+    credential: &[(&'static str, String)],
+) -> Vec<(&'static str, String)> {
+    let mut arguments = vec![
+        ("tenant_id", hcl_string(TENANT_ID)),
+        ("client_id", hcl_string(client_id)),
+    ];
+    arguments.extend_from_slice(credential);
+    arguments.push(("use_cli", "false".into()));
+    arguments
+}
+
 /// Writes `name` into the working directory and returns its path as text (for HCL or env).
 pub(super) fn write_in_dir(s: &Scenario, name: &str, contents: &str) -> String {
     s.dir.write_file(name, contents);
@@ -65,12 +80,7 @@ fn terraform_signs_in_with_a_certificate_file() {
         let pem = write_in_dir(s, "client.pem", &id.pem_bundle);
         create_and_destroy(
             s,
-            &[
-                ("tenant_id", hcl_string(TENANT_ID)),
-                ("client_id", hcl_string(CERT_APP)),
-                ("client_certificate_path", hcl_string(&pem)),
-                ("use_cli", "false".into()),
-            ],
+            &app(CERT_APP, &[("client_certificate_path", hcl_string(&pem))]),
             "client_certificate",
         );
     });
@@ -82,13 +92,13 @@ fn terraform_signs_in_with_an_oidc_token_file() {
         let file = write_in_dir(s, "token", &s.sim.mint_federated_token(CLIENT_ID));
         create_and_destroy(
             s,
-            &[
-                ("tenant_id", hcl_string(TENANT_ID)),
-                ("client_id", hcl_string(CLIENT_ID)),
-                ("use_oidc", "true".into()),
-                ("oidc_token_file_path", hcl_string(&file)),
-                ("use_cli", "false".into()),
-            ],
+            &app(
+                CLIENT_ID,
+                &[
+                    ("use_oidc", "true".into()),
+                    ("oidc_token_file_path", hcl_string(&file)),
+                ],
+            ),
             "federated",
         );
     });
@@ -281,18 +291,12 @@ fn terraform_reports_unusable_credentials_clearly() {
     let ec = super::ec_identity();
     for_each_terraform(|s| {
         s.sim.add_partner(T1);
-        let app = |client_id: &str| {
-            vec![
-                ("tenant_id", hcl_string(TENANT_ID)),
-                ("client_id", hcl_string(client_id)),
-                ("use_cli", "false".to_string()),
-            ]
-        };
-
         // An EC certificate: refused before anything is sent, naming the fix.
         let ec_path = write_in_dir(s, "ec.pem", &ec.pem_bundle);
-        let mut ec_args = app(CERT_APP);
-        ec_args.push(("client_certificate_path", hcl_string(&ec_path)));
+        let ec_args = app(
+            CERT_APP,
+            &[("client_certificate_path", hcl_string(&ec_path))],
+        );
         s.step(Step::new(config(s, &ec_args, "ec")).expect_error(&["only RSA", "ec.pem"]));
 
         // Nothing configured: every credential is listed with what it needs.
@@ -308,8 +312,10 @@ fn terraform_reports_unusable_credentials_clearly() {
         );
 
         // A token file that is not there.
-        let mut missing = app(CLIENT_ID);
-        missing.push(("oidc_token_file_path", hcl_string("/nonexistent/token")));
+        let missing = app(
+            CLIENT_ID,
+            &[("oidc_token_file_path", hcl_string("/nonexistent/token"))],
+        );
         s.step(Step::new(config(s, &missing, "missing")).expect_error(&[
             "oidc_token_file_path",
             "could not read",
@@ -321,8 +327,7 @@ fn terraform_reports_unusable_credentials_clearly() {
         let pfx = s.dir.path().join("client.pfx");
         std::fs::write(&pfx, rsa_identity().pkcs12("right-password")).expect("write client.pfx");
         let pfx = pfx.display().to_string();
-        let mut pfx_args = app(CERT_APP);
-        pfx_args.push(("client_certificate_path", hcl_string(&pfx)));
+        let pfx_args = app(CERT_APP, &[("client_certificate_path", hcl_string(&pfx))]);
         s.dir
             .set_env("ARM_CLIENT_CERTIFICATE_PASSWORD", wrong_password);
         s.step(Step::new(config(s, &pfx_args, "pfx")).expect_error(&[

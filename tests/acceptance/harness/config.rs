@@ -76,6 +76,14 @@ pub fn output(name: &str, expr: &str) -> String {
     format!("output \"{name}\" {{\n  value = {expr}\n}}\n")
 }
 
+/// One `output "NAME" { value = ADDRESS.PATH }` per `(NAME, PATH)` of `paths`.
+pub fn outputs(address: &str, paths: &[(&str, &str)]) -> Vec<String> {
+    paths
+        .iter()
+        .map(|(name, path)| output(name, &format!("{address}.{path}")))
+        .collect()
+}
+
 /// `import { to = ADDR  id = "ID" }` (Terraform 1.5+).
 pub fn import_block(address: &str, id: &str) -> String {
     format!(

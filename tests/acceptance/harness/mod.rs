@@ -13,6 +13,7 @@
 
 pub mod config;
 pub mod graph;
+pub mod lag;
 pub mod runner;
 pub mod scenario;
 pub mod state;

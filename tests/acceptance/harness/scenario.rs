@@ -206,29 +206,6 @@ impl Scenario {
         }
     }
 
-    /// With Graph still answering 404 for the object at `address` we just created: a plan
-    /// whose read deadline ends inside the consistency window fails, keeps `what` in the
-    /// state and plans no create; once Graph catches up, the plan is empty.
-    pub fn expect_lagging_read_keeps(&self, address: &str, what: &str) {
-        let out = self.tf(&["plan", "-detailed-exitcode", "-input=false"]);
-        self.expect_eq("plan exit code inside the window", out.code(), 1);
-        self.expect_output_contains(&out, &["still answers 404", "nothing was removed"]);
-        self.expect(
-            self.state().values(address).is_some(),
-            &format!("the {what} stays in the state"),
-        );
-        self.expect(
-            !out.combined().contains("will be created"),
-            "no plan to create it again",
-        );
-        self.sim.catch_up();
-        self.expect_eq(
-            "plan exit code once Graph caught up",
-            self.plan_exit_code(&[]),
-            0,
-        );
-    }
-
     /// Fails if any recorded command printed `secret` (stdout or stderr).
     pub fn expect_never_printed(&self, secret: &str, what: &str) {
         let leaked: Vec<String> = self

@@ -98,7 +98,7 @@ fn harness_environment_is_scrubbed_and_set() {
 /// Every rendered block is valid, canonically formatted HCL for both Terraform versions.
 #[test]
 fn harness_renders_canonical_hcl() {
-    let blocks = vec![
+    let mut blocks = vec![
         config::resource(
             "a",
             "90e29127-71ad-49c7-9ce8-db3f41ea06f1",
@@ -113,6 +113,10 @@ fn harness_renders_canonical_hcl() {
             &format!("data.{RESOURCE}.d.user_sync_inbound.is_sync_allowed"),
         ),
     ];
+    blocks.extend(config::outputs(
+        &format!("data.{RESOURCE}.d"),
+        &[("name", "display_name"), ("id", "id")],
+    ));
     for tf in terraforms() {
         let dir = Workdir::new(tf, "fmt");
         dir.write_config(&config::file("http://127.0.0.1:1", &blocks));

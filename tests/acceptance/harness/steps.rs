@@ -33,6 +33,13 @@ impl Step {
         self.checks.push(check);
         self
     }
+
+    /// [`Check::output`] for each `(name, expected)`.
+    pub fn check_outputs(self, expected: &[(&str, Value)]) -> Step {
+        expected.iter().fold(self, |step, (name, value)| {
+            step.check(Check::output(name, value.clone()))
+        })
+    }
 }
 
 type CheckFn = dyn Fn(&State) -> Result<(), String> + Send + Sync;
@@ -121,12 +128,17 @@ impl Scenario {
             Some(needles) => self.expect_step_error(needles),
         }
         let state = self.state();
-        for check in &step.checks {
-            if let Err(e) = (check.test)(&state) {
+        self.expect_checks(&state, &step.checks);
+        state
+    }
+
+    /// Fails the scenario at the first of `checks` that `state` does not pass.
+    pub fn expect_checks(&self, state: &State, checks: &[Check]) {
+        for check in checks {
+            if let Err(e) = (check.test)(state) {
                 self.fail(&format!("check `{}` failed: {e}", check.what));
             }
         }
-        state
     }
 
     fn expect_step_error(&self, needles: &[String]) {

@@ -186,24 +186,25 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 fn verify_sha256(path: &Path, expected: &str) -> Result<(), String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let actual = sha256_hex(&bytes);
+    verify(path, "sha256", &sha256_hex(&bytes), expected)
+}
+
+fn verify_version(path: &Path, expected: &str) -> Result<(), String> {
+    verify(
+        path,
+        "terraform_version",
+        &terraform_version(path)?,
+        expected,
+    )
+}
+
+/// `path`'s `what` is the pinned `expected`.
+fn verify(path: &Path, what: &str, actual: &str, expected: &str) -> Result<(), String> {
     if actual == expected {
         Ok(())
     } else {
         Err(format!(
-            "{} has sha256 {actual}, expected the pinned {expected}",
-            path.display()
-        ))
-    }
-}
-
-fn verify_version(path: &Path, expected: &str) -> Result<(), String> {
-    let version = terraform_version(path)?;
-    if version == expected {
-        Ok(())
-    } else {
-        Err(format!(
-            "{} reports terraform_version {version}, expected {expected}",
+            "{} has {what} {actual}, expected the pinned {expected}",
             path.display()
         ))
     }

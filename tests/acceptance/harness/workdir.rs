@@ -19,6 +19,22 @@ const SCRUBBED_PREFIXES: &[&str] = &[
     "IMDS_",
 ];
 
+/// This process's environment (the entries that are UTF-8).
+fn process_env() -> impl Iterator<Item = (String, String)> {
+    std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+}
+
+/// `env` without the [`SCRUBBED_PREFIXES`] variables.
+fn scrub(env: impl Iterator<Item = (String, String)>) -> impl Iterator<Item = (String, String)> {
+    env.filter(|(k, _)| !SCRUBBED_PREFIXES.iter().any(|p| k.starts_with(p)))
+}
+
+/// This process's environment without anything that could leak credentials or change how
+/// Terraform behaves: what a Terraform command run outside a [`Workdir`] starts from.
+pub fn scrubbed_env() -> impl Iterator<Item = (String, String)> {
+    scrub(process_env())
+}
+
 /// What one Terraform command did.
 #[derive(Debug, Clone)]
 pub struct RunOutput {
@@ -146,8 +162,7 @@ impl Workdir {
         &self,
         parent: impl Iterator<Item = (String, String)>,
     ) -> Vec<(String, String)> {
-        let mut env: Vec<(String, String)> = parent
-            .filter(|(k, _)| !SCRUBBED_PREFIXES.iter().any(|p| k.starts_with(p)))
+        let mut env: Vec<(String, String)> = scrub(parent)
             .filter(|(k, _)| !self.env.iter().any(|(ours, _)| ours == k))
             .collect();
         env.extend(self.env.iter().cloned());
@@ -203,13 +218,11 @@ impl Workdir {
             }
             full.extend(rest.iter().map(|a| a.to_string()));
         }
-        let parent = std::env::vars_os()
-            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
         let mut cmd = Command::new(&self.tf.path);
         cmd.args(&full)
             .current_dir(self.path())
             .env_clear()
-            .envs(self.child_env(parent));
+            .envs(self.child_env(process_env()));
         (cmd, full)
     }
 }
