@@ -7,7 +7,7 @@ use super::value::{decode_json, decode_msgpack, encode_msgpack};
 use super::{
     ApplyRequest, Attribute, AttributePath, Block, CodecError, ConfigureRequest, DescriptionKind,
     Diagnostics, NestedBlock, NestingMode, PathStep, PlanRequest, PlanResponse, ReadRequest,
-    Schema, Severity, Type, Value,
+    RequestContext, Schema, Severity, Type, Value,
 };
 
 pub(crate) fn schema_to_proto(schema: &Schema) -> pb::Schema {
@@ -171,8 +171,9 @@ pub(crate) fn encode_dynamic(
     }
 }
 
-/// The provider's request from Terraform's, whose fields have the same names: `copy` ones are
-/// copied, `decode` ones decoded against the type (every failure reported, then no request).
+/// The provider's request from Terraform's and the call's context; the other fields have the
+/// same names: `copy` ones are copied, `decode` ones decoded against the type (every failure
+/// reported, then no request).
 macro_rules! from_proto {
     ($request:ident from $proto:ty {
         copy: $($copy:ident),*;
@@ -181,11 +182,13 @@ macro_rules! from_proto {
         impl $request {
             pub(crate) fn from_proto(
                 req: &$proto,
+                ctx: RequestContext,
                 ty: &Type,
                 diags: &mut Diagnostics,
             ) -> Option<$request> {
                 $(let $value = decode_dynamic(req.$value.as_ref(), ty, $what, diags);)*
                 Some($request {
+                    ctx,
                     $($copy: req.$copy.clone(),)*
                     $($value: $value?,)*
                 })

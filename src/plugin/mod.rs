@@ -39,8 +39,9 @@ pub use listener::Listener;
 pub use logger::{init_logging, level_from_env};
 pub use process::{serve_process, ServeOptions};
 pub use provider::{
-    ApplyRequest, ApplyResponse, ConfigureRequest, ImportedResource, PlanRequest, PlanResponse,
-    Provider, ProviderSchema, ReadRequest, ReadResponse, RequestContext,
+    ApplyRequest, ApplyResponse, ConfigureRequest, ImportRequest, ImportedResource, PlanRequest,
+    PlanResponse, Provider, ProviderSchema, ReadDataSourceRequest, ReadRequest, ReadResponse,
+    RequestContext,
 };
 pub use schema::{Attribute, Block, DescriptionKind, NestedBlock, NestingMode, Schema};
 pub use schema_json::schema_json;

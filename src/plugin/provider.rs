@@ -6,8 +6,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::{AttributePath, Diagnostics, Schema, Value};
 
-/// Per-call context: which RPC this is and a token cancelled when Terraform calls StopProvider.
-#[derive(Debug, Clone)]
+/// Per-call context, carried by every request: a token cancelled when Terraform calls
+/// StopProvider.
+#[derive(Debug, Clone, Default)]
 pub struct RequestContext {
     /// Cancelled when Terraform asks the provider to stop (Ctrl-C); in-flight work should end.
     pub stop: CancellationToken,
@@ -25,12 +26,14 @@ pub struct ProviderSchema {
 
 #[derive(Debug, Clone)]
 pub struct ConfigureRequest {
+    pub ctx: RequestContext,
     pub terraform_version: String,
     pub config: Value,
 }
 
 #[derive(Debug, Clone)]
 pub struct ReadRequest {
+    pub ctx: RequestContext,
     pub type_name: String,
     pub current_state: Value,
     pub private: Vec<u8>,
@@ -45,6 +48,7 @@ pub struct ReadResponse {
 
 #[derive(Debug, Clone)]
 pub struct PlanRequest {
+    pub ctx: RequestContext,
     pub type_name: String,
     /// `Null` on create.
     pub prior_state: Value,
@@ -63,6 +67,7 @@ pub struct PlanResponse {
 
 #[derive(Debug, Clone)]
 pub struct ApplyRequest {
+    pub ctx: RequestContext,
     pub type_name: String,
     pub prior_state: Value,
     /// `Null` on destroy.
@@ -79,13 +84,29 @@ pub struct ApplyResponse {
 }
 
 #[derive(Debug, Clone)]
+pub struct ImportRequest {
+    pub ctx: RequestContext,
+    pub type_name: String,
+    /// What the user wrote after the resource address in `terraform import`.
+    pub id: String,
+}
+
+#[derive(Debug, Clone)]
 pub struct ImportedResource {
     pub type_name: String,
     pub state: Value,
     pub private: Vec<u8>,
 }
 
-/// A Terraform provider, as the plugin layer drives it. Diagnostics are appended to `diags`.
+#[derive(Debug, Clone)]
+pub struct ReadDataSourceRequest {
+    pub ctx: RequestContext,
+    pub type_name: String,
+    pub config: Value,
+}
+
+/// A Terraform provider, as the plugin layer drives it: each call gets one request (its
+/// [`RequestContext`] included); diagnostics are appended to `diags`.
 pub trait Provider: Send + Sync + 'static {
     fn schema(&self) -> ProviderSchema;
 
@@ -95,7 +116,6 @@ pub trait Provider: Send + Sync + 'static {
 
     fn configure(
         &self,
-        ctx: RequestContext,
         req: ConfigureRequest,
         diags: &mut Diagnostics,
     ) -> impl Future<Output = ()> + Send;
@@ -125,38 +145,31 @@ pub trait Provider: Send + Sync + 'static {
 
     fn read_resource(
         &self,
-        ctx: RequestContext,
         req: ReadRequest,
         diags: &mut Diagnostics,
     ) -> impl Future<Output = ReadResponse> + Send;
 
     fn plan_resource_change(
         &self,
-        ctx: RequestContext,
         req: PlanRequest,
         diags: &mut Diagnostics,
     ) -> impl Future<Output = PlanResponse> + Send;
 
     fn apply_resource_change(
         &self,
-        ctx: RequestContext,
         req: ApplyRequest,
         diags: &mut Diagnostics,
     ) -> impl Future<Output = ApplyResponse> + Send;
 
     fn import_resource_state(
         &self,
-        ctx: RequestContext,
-        type_name: &str,
-        id: &str,
+        req: ImportRequest,
         diags: &mut Diagnostics,
     ) -> impl Future<Output = Vec<ImportedResource>> + Send;
 
     fn read_data_source(
         &self,
-        ctx: RequestContext,
-        type_name: &str,
-        config: Value,
+        req: ReadDataSourceRequest,
         diags: &mut Diagnostics,
     ) -> impl Future<Output = Value> + Send;
 }

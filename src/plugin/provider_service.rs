@@ -10,8 +10,8 @@ use super::schema_cache::{server_capabilities, SchemaCache, TypeKind, TypeKind::
 use super::stop_signal::StopSignal;
 use super::value::decode_json;
 use super::{
-    ApplyRequest, ConfigureRequest, Diagnostics, PlanRequest, Provider, ReadRequest,
-    RequestContext, Type, Value,
+    ApplyRequest, ConfigureRequest, Diagnostics, ImportRequest, PlanRequest, Provider,
+    ReadDataSourceRequest, ReadRequest, RequestContext, Type, Value,
 };
 
 type Reply<T> = Result<Response<T>, Status>;
@@ -285,8 +285,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         in_rpc("ConfigureProvider", None, async move {
             let mut d = Diagnostics::new();
             let ty = &self.schema.provider_type;
-            if let Some(creq) = ConfigureRequest::from_proto(&req, ty, &mut d) {
-                self.provider.configure(self.request(), creq, &mut d).await;
+            if let Some(creq) = ConfigureRequest::from_proto(&req, self.request(), ty, &mut d) {
+                self.provider.configure(creq, &mut d).await;
             }
             pb::configure_provider::Response::default().answer(&d)
         })
@@ -298,8 +298,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::read_resource::Request>,
     ) -> Reply<pb::read_resource::Response> {
         self.typed_rpc(req, async |req, ctx, ty, out, d| {
-            if let Some(rreq) = ReadRequest::from_proto(&req, ty, d) {
-                let resp = self.provider.read_resource(ctx, rreq, d).await;
+            if let Some(rreq) = ReadRequest::from_proto(&req, ctx, ty, d) {
+                let resp = self.provider.read_resource(rreq, d).await;
                 out.new_state = encode_dynamic(&resp.new_state, ty, "new state", d);
                 out.private = resp.private;
             }
@@ -312,8 +312,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::plan_resource_change::Request>,
     ) -> Reply<pb::plan_resource_change::Response> {
         self.typed_rpc(req, async |req, ctx, ty, out, d| {
-            if let Some(preq) = PlanRequest::from_proto(&req, ty, d) {
-                let resp = self.provider.plan_resource_change(ctx, preq, d).await;
+            if let Some(preq) = PlanRequest::from_proto(&req, ctx, ty, d) {
+                let resp = self.provider.plan_resource_change(preq, d).await;
                 *out = resp.to_proto(ty, d);
             }
         })
@@ -325,8 +325,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::apply_resource_change::Request>,
     ) -> Reply<pb::apply_resource_change::Response> {
         self.typed_rpc(req, async |req, ctx, ty, out, d| {
-            if let Some(areq) = ApplyRequest::from_proto(&req, ty, d) {
-                let resp = self.provider.apply_resource_change(ctx, areq, d).await;
+            if let Some(areq) = ApplyRequest::from_proto(&req, ctx, ty, d) {
+                let resp = self.provider.apply_resource_change(areq, d).await;
                 out.new_state = encode_dynamic(&resp.new_state, ty, "new state", d);
                 out.private = resp.private;
             } else {
@@ -342,10 +342,12 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         req: Request<pb::import_resource_state::Request>,
     ) -> Reply<pb::import_resource_state::Response> {
         self.typed_rpc(req, async |req, ctx, _, out, d| {
-            let imported = self
-                .provider
-                .import_resource_state(ctx, &req.type_name, &req.id, d)
-                .await;
+            let ireq = ImportRequest {
+                ctx,
+                type_name: req.type_name,
+                id: req.id,
+            };
+            let imported = self.provider.import_resource_state(ireq, d).await;
             for res in imported {
                 let Some(ty) = self.schema.value_type(Resource, &res.type_name, d) else {
                     continue;
@@ -382,10 +384,12 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
     ) -> Reply<pb::read_data_source::Response> {
         self.typed_rpc(req, async |req, ctx, ty, out, d| {
             if let Some(config) = decode_dynamic(req.config.as_ref(), ty, "configuration", d) {
-                let state = self
-                    .provider
-                    .read_data_source(ctx, &req.type_name, config, d)
-                    .await;
+                let dreq = ReadDataSourceRequest {
+                    ctx,
+                    type_name: req.type_name,
+                    config,
+                };
+                let state = self.provider.read_data_source(dreq, d).await;
                 out.state = encode_dynamic(&state, ty, "data source result", d);
             }
         })

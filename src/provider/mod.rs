@@ -32,9 +32,9 @@ use std::time::Duration;
 
 use crate::graph::GraphClient;
 use crate::plugin::{
-    ApplyRequest, ApplyResponse, AttributePath, ConfigureRequest, Diagnostics, ImportedResource,
-    PlanRequest, PlanResponse, Provider, ProviderSchema, ReadRequest, ReadResponse, RequestContext,
-    Value,
+    ApplyRequest, ApplyResponse, AttributePath, ConfigureRequest, Diagnostics, ImportRequest,
+    ImportedResource, PlanRequest, PlanResponse, Provider, ProviderSchema, ReadDataSourceRequest,
+    ReadRequest, ReadResponse, RequestContext, Value,
 };
 
 use access::ops::AccessOps;
@@ -195,12 +195,7 @@ impl Provider for MsGraphProvider {
         provider_config::validate(config, diags);
     }
 
-    async fn configure(
-        &self,
-        _ctx: RequestContext,
-        req: ConfigureRequest,
-        diags: &mut Diagnostics,
-    ) {
+    async fn configure(&self, req: ConfigureRequest, diags: &mut Diagnostics) {
         match provider_config::resolve(&req.config, &process_env, &req.terraform_version, diags) {
             Resolution::Deferred => {
                 log::debug!("provider configuration has unknown values; deferring");
@@ -283,12 +278,7 @@ impl Provider for MsGraphProvider {
         state
     }
 
-    async fn read_resource(
-        &self,
-        ctx: RequestContext,
-        req: ReadRequest,
-        diags: &mut Diagnostics,
-    ) -> ReadResponse {
+    async fn read_resource(&self, req: ReadRequest, diags: &mut Diagnostics) -> ReadResponse {
         let unchanged = ReadResponse {
             new_state: req.current_state.clone(),
             private: req.private.clone(),
@@ -308,8 +298,12 @@ impl Provider for MsGraphProvider {
         };
         let mut own = Diagnostics::new();
         let (new_state, private) = match access_def {
-            Some(def) => access_ops(&ready, &ctx, def).read(&req, &mut own).await,
-            None => identity_sync_ops(&ready, &ctx).read(&req, &mut own).await,
+            Some(def) => access_ops(&ready, &req.ctx, def).read(&req, &mut own).await,
+            None => {
+                identity_sync_ops(&ready, &req.ctx)
+                    .read(&req, &mut own)
+                    .await
+            }
         };
         graph_diagnostics::redact(&mut own, &ready.secrets);
         diags.extend(own);
@@ -318,7 +312,6 @@ impl Provider for MsGraphProvider {
 
     async fn plan_resource_change(
         &self,
-        _ctx: RequestContext,
         req: PlanRequest,
         diags: &mut Diagnostics,
     ) -> PlanResponse {
@@ -377,7 +370,6 @@ impl Provider for MsGraphProvider {
 
     async fn apply_resource_change(
         &self,
-        ctx: RequestContext,
         req: ApplyRequest,
         diags: &mut Diagnostics,
     ) -> ApplyResponse {
@@ -395,8 +387,16 @@ impl Provider for MsGraphProvider {
         };
         let mut own = Diagnostics::new();
         let (new_state, private) = match access_def {
-            Some(def) => access_ops(&ready, &ctx, def).apply(&req, &mut own).await,
-            None => identity_sync_ops(&ready, &ctx).apply(&req, &mut own).await,
+            Some(def) => {
+                access_ops(&ready, &req.ctx, def)
+                    .apply(&req, &mut own)
+                    .await
+            }
+            None => {
+                identity_sync_ops(&ready, &req.ctx)
+                    .apply(&req, &mut own)
+                    .await
+            }
         };
         graph_diagnostics::redact(&mut own, &ready.secrets);
         diags.extend(own);
@@ -405,13 +405,12 @@ impl Provider for MsGraphProvider {
 
     async fn import_resource_state(
         &self,
-        ctx: RequestContext,
-        type_name: &str,
-        id: &str,
+        req: ImportRequest,
         diags: &mut Diagnostics,
     ) -> Vec<ImportedResource> {
-        if let Some(def) = access::resource_def(type_name) {
-            let Some(key) = access::parse_import_id(def, id, diags) else {
+        let ImportRequest { ctx, type_name, id } = req;
+        if let Some(def) = access::resource_def(&type_name) {
+            let Some(key) = access::parse_import_id(def, &id, diags) else {
                 return vec![];
             };
             let Some(ready) = self.ready_or_error(diags) else {
@@ -431,11 +430,11 @@ impl Provider for MsGraphProvider {
                 .collect();
         }
         if type_name != TYPE_NAME {
-            unknown_type("resource", type_name, diags);
+            unknown_type("resource", &type_name, diags);
             return vec![];
         }
         // A malformed ID is refused before anything else, configured or not.
-        let Some(tenant) = resource::parse_import_id(id, diags) else {
+        let Some(tenant) = resource::parse_import_id(&id, diags) else {
             return vec![];
         };
         let Some(ready) = self.ready_or_error(diags) else {
@@ -457,14 +456,13 @@ impl Provider for MsGraphProvider {
             .collect()
     }
 
-    async fn read_data_source(
-        &self,
-        ctx: RequestContext,
-        type_name: &str,
-        config: Value,
-        diags: &mut Diagnostics,
-    ) -> Value {
-        if let Some(def) = access::data_source_def(type_name) {
+    async fn read_data_source(&self, req: ReadDataSourceRequest, diags: &mut Diagnostics) -> Value {
+        let ReadDataSourceRequest {
+            ctx,
+            type_name,
+            config,
+        } = req;
+        if let Some(def) = access::data_source_def(&type_name) {
             let tenant = config.attr("tenant_id").as_str().and_then(|t| {
                 guid::validate_tenant_id(t, AttributePath::attrs(["tenant_id"]), diags)
             });
@@ -480,7 +478,7 @@ impl Provider for MsGraphProvider {
             return if value.is_null() { config } else { value };
         }
         if type_name != TYPE_NAME {
-            unknown_type("data source", type_name, diags);
+            unknown_type("data source", &type_name, diags);
             return config;
         }
         let Some(ready) = self.ready_or_error(diags) else {

@@ -34,33 +34,25 @@ pub trait PolicyApi: Send + Sync {
 }
 
 impl PolicyApi for GraphClient {
-    fn get(
+    async fn get(
         &self,
         tenant_id: &str,
         deadline: Instant,
-    ) -> impl Future<Output = Result<Option<IdentitySyncPolicy>, GraphError>> + Send {
-        self.get_identity_sync(tenant_id, deadline)
+    ) -> Result<Option<IdentitySyncPolicy>, GraphError> {
+        self.get_identity_sync(tenant_id, deadline).await
     }
-    fn put(
-        &self,
-        policy: &IdentitySyncPolicy,
-        deadline: Instant,
-    ) -> impl Future<Output = Result<(), GraphError>> + Send {
-        self.put_identity_sync(policy, deadline)
+    async fn put(&self, policy: &IdentitySyncPolicy, deadline: Instant) -> Result<(), GraphError> {
+        self.put_identity_sync(policy, deadline).await
     }
-    fn patch(
+    async fn patch(
         &self,
         tenant_id: &str,
         patch: &IdentitySyncPatch,
         deadline: Instant,
-    ) -> impl Future<Output = Result<(), GraphError>> + Send {
-        self.patch_identity_sync(tenant_id, patch, deadline)
+    ) -> Result<(), GraphError> {
+        self.patch_identity_sync(tenant_id, patch, deadline).await
     }
-    fn delete(
-        &self,
-        tenant_id: &str,
-        deadline: Instant,
-    ) -> impl Future<Output = Result<bool, GraphError>> + Send {
-        self.delete_identity_sync(tenant_id, deadline)
+    async fn delete(&self, tenant_id: &str, deadline: Instant) -> Result<bool, GraphError> {
+        self.delete_identity_sync(tenant_id, deadline).await
     }
 }

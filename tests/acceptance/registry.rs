@@ -4,7 +4,9 @@
 //! signature by another key makes `terraform init` fail.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+use xtask::gpg::ScratchKeyring;
 
 use crate::https_server::HttpsFileServer;
 use crate::publishing::{sanitize, terraform_binaries, terraform_init, write_config, VERSION};
@@ -12,40 +14,6 @@ use crate::publishing::{sanitize, terraform_binaries, terraform_init, write_conf
 const NAMESPACE: &str = "acme";
 const RELEASE_KEY: &str = "release@example.test";
 const IMPOSTOR_KEY: &str = "impostor@example.test";
-
-/// A throwaway GnuPG home with two RSA signing keys; gpg's agent for it stops when dropped.
-struct Keyring {
-    home: tempfile::TempDir,
-}
-
-impl Keyring {
-    fn new() -> Keyring {
-        let home = tempfile::tempdir().expect("gnupg home");
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o700))
-                .expect("chmod gnupg home");
-        }
-        for name in [RELEASE_KEY, IMPOSTOR_KEY] {
-            xtask::gpg::generate_rsa_signing_key(name, Some(home.path()))
-                .unwrap_or_else(|e| panic!("{e:#}"));
-        }
-        Keyring { home }
-    }
-
-    fn path(&self) -> &Path {
-        self.home.path()
-    }
-}
-
-impl Drop for Keyring {
-    fn drop(&mut self) {
-        let _ = Command::new("gpgconf")
-            .env("GNUPGHOME", self.home.path())
-            .args(["--kill", "gpg-agent"])
-            .status();
-    }
-}
 
 /// A registry tree served over HTTPS, with everything a test asserts on.
 struct Registry {
@@ -59,7 +27,7 @@ struct Registry {
 /// Releases the freshly built provider into `work/release` as `cargo xtask release --gpg-key`
 /// does, then publishes it into a registry served from `work/site`. With `impostor`, the
 /// SHA256SUMS signature is then replaced by one from a key the registry does not list.
-fn publish(work: &Path, keyring: &Keyring, impostor: bool) -> Registry {
+fn publish(work: &Path, keyring: &ScratchKeyring, impostor: bool) -> Registry {
     let release = work.join("release");
     let binary = Path::new(env!("CARGO_BIN_EXE_terraform-provider-msgraph"));
     let os_arch = xtask::platform::host_os_arch().expect("host platform");
@@ -129,7 +97,8 @@ fn init_with_each_terraform(
     impostor: bool,
     check: impl Fn(&Registry, &Path, &Path, &Output, &str),
 ) -> Vec<String> {
-    let keyring = Keyring::new();
+    let keyring =
+        ScratchKeyring::new(&[RELEASE_KEY, IMPOSTOR_KEY]).unwrap_or_else(|e| panic!("{e:#}"));
     let work = tempfile::tempdir().expect("tempdir");
     let registry = publish(work.path(), &keyring, impostor);
     for terraform in terraform_binaries() {

@@ -114,6 +114,40 @@ pub fn generate_rsa_signing_key(user_id: &str, gnupg_home: Option<&Path>) -> Res
     .map(drop)
 }
 
+/// A throwaway GnuPG home (mode 0700) holding fresh RSA signing keys for `names`; gpg-agent stopped
+/// on drop. For tests and trials.
+pub struct ScratchKeyring {
+    home: tempfile::TempDir,
+}
+
+impl ScratchKeyring {
+    pub fn new(names: &[&str]) -> Result<ScratchKeyring> {
+        use std::os::unix::fs::PermissionsExt;
+        let home = tempfile::tempdir().context("creating a GnuPG home")?;
+        std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o700))
+            .context("chmod 0700 on the GnuPG home")?;
+        let keyring = ScratchKeyring { home };
+        for name in names {
+            generate_rsa_signing_key(name, Some(keyring.path()))?;
+        }
+        Ok(keyring)
+    }
+
+    /// The GnuPG home, for `GNUPGHOME` or the `gnupg_home` arguments.
+    pub fn path(&self) -> &Path {
+        self.home.path()
+    }
+}
+
+impl Drop for ScratchKeyring {
+    fn drop(&mut self) {
+        let _ = Command::new("gpgconf")
+            .env("GNUPGHOME", self.home.path())
+            .args(["--kill", "gpg-agent"])
+            .status();
+    }
+}
+
 /// The long key ID on the first `pub` record of `gpg --with-colons` output.
 fn primary_key_id(listing: &str) -> Option<String> {
     let mut pubs = listing.lines().filter(|line| line.starts_with("pub:"));
@@ -128,7 +162,6 @@ fn primary_key_id(listing: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::TestKeyring;
 
     #[test]
     fn reads_the_primary_key_id() {
@@ -141,7 +174,7 @@ mod tests {
 
     #[test]
     fn exports_the_public_key_and_signs() {
-        let keyring = TestKeyring::new(&["release@example.test"]);
+        let keyring = ScratchKeyring::new(&["release@example.test"]).expect("keyring");
         let key = export_public_key("release@example.test", Some(keyring.path())).expect("export");
         assert_eq!(key.key_id.len(), 16);
         assert!(key.ascii_armor.contains("END PGP PUBLIC KEY BLOCK"));

@@ -15,9 +15,6 @@ pub mod registry;
 pub mod release;
 pub mod workspace;
 
-#[cfg(test)]
-mod testutil;
-
 pub use docs::{render_docs, schema_from_binary, stale_docs, FIX_COMMAND};
 pub use hashes::{h1_hash, zh_hash};
 pub use mirror::write_mirror;

@@ -197,7 +197,7 @@ mod tests {
 
     #[test]
     fn signing_writes_signature_public_key_and_key_id() {
-        let keyring = crate::testutil::TestKeyring::new(&["release@example.test"]);
+        let keyring = crate::gpg::ScratchKeyring::new(&["release@example.test"]).expect("keyring");
         let out = tempfile::tempdir().expect("out");
         let zip = package_bytes(b"bin", "0.1.0", "linux_amd64").expect("zip");
         write_release_files(out.path(), "0.1.0", "linux_amd64", &zip).expect("write");
@@ -220,12 +220,7 @@ mod tests {
         let armor = std::fs::read_to_string(&signed.public_key_path).expect("public key");
         assert!(armor.starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----"));
         // The signature verifies with nothing but the exported public key.
-        let verifier = tempfile::tempdir().expect("verifier home");
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(verifier.path(), std::fs::Permissions::from_mode(0o700))
-                .expect("chmod");
-        }
+        let verifier = crate::gpg::ScratchKeyring::new(&[]).expect("verifier home");
         let gpgv = |args: &[&std::ffi::OsStr]| {
             std::process::Command::new("gpg")
                 .env("GNUPGHOME", verifier.path())
@@ -249,10 +244,6 @@ mod tests {
             "{}",
             String::from_utf8_lossy(&verify.stderr)
         );
-        let _ = std::process::Command::new("gpgconf")
-            .env("GNUPGHOME", verifier.path())
-            .args(["--kill", "gpg-agent"])
-            .status();
     }
 
     #[test]

@@ -51,13 +51,8 @@ impl Provider for TestProvider {
             data_sources: vec![("test_thing".into(), thing_schema())],
         }
     }
-    async fn configure(
-        &self,
-        ctx: RequestContext,
-        _req: ConfigureRequest,
-        diags: &mut Diagnostics,
-    ) {
-        if ctx.stop.is_cancelled() {
+    async fn configure(&self, req: ConfigureRequest, diags: &mut Diagnostics) {
+        if req.ctx.stop.is_cancelled() {
             diags.error("stale stop token", "configure saw a cancelled token");
         }
     }
@@ -70,14 +65,9 @@ impl Provider for TestProvider {
             );
         }
     }
-    async fn read_resource(
-        &self,
-        ctx: RequestContext,
-        req: ReadRequest,
-        diags: &mut Diagnostics,
-    ) -> ReadResponse {
+    async fn read_resource(&self, req: ReadRequest, diags: &mut Diagnostics) -> ReadResponse {
         if req.current_state.attr("name").as_str() == Some("wait") {
-            ctx.stop.cancelled().await;
+            req.ctx.stop.cancelled().await;
             diags.error("Stopped", "Terraform asked the provider to stop.");
         }
         ReadResponse {
@@ -85,12 +75,7 @@ impl Provider for TestProvider {
             private: req.private,
         }
     }
-    async fn plan_resource_change(
-        &self,
-        _ctx: RequestContext,
-        req: PlanRequest,
-        _d: &mut Diagnostics,
-    ) -> PlanResponse {
+    async fn plan_resource_change(&self, req: PlanRequest, _d: &mut Diagnostics) -> PlanResponse {
         let planned_state = if req.proposed_new_state.is_null() {
             Value::Null
         } else {
@@ -104,7 +89,6 @@ impl Provider for TestProvider {
     }
     async fn apply_resource_change(
         &self,
-        _ctx: RequestContext,
         req: ApplyRequest,
         _d: &mut Diagnostics,
     ) -> ApplyResponse {
@@ -115,29 +99,21 @@ impl Provider for TestProvider {
     }
     async fn import_resource_state(
         &self,
-        _ctx: RequestContext,
-        type_name: &str,
-        id: &str,
+        req: ImportRequest,
         _d: &mut Diagnostics,
     ) -> Vec<ImportedResource> {
         vec![ImportedResource {
-            type_name: type_name.into(),
+            type_name: req.type_name,
             state: Value::object([
-                ("id", Value::string(id)),
+                ("id", Value::string(req.id)),
                 ("name", Value::Null),
                 ("size", Value::Null),
             ]),
             private: b"p".to_vec(),
         }]
     }
-    async fn read_data_source(
-        &self,
-        _ctx: RequestContext,
-        _t: &str,
-        config: Value,
-        _d: &mut Diagnostics,
-    ) -> Value {
-        config.with_attr("id", Value::string("ds"))
+    async fn read_data_source(&self, req: ReadDataSourceRequest, _d: &mut Diagnostics) -> Value {
+        req.config.with_attr("id", Value::string("ds"))
     }
 }
 

@@ -38,34 +38,21 @@ pub trait AccessApi: Send + Sync {
 }
 
 impl AccessApi for GraphClient {
-    fn get(
-        &self,
-        path: &[&str],
-        deadline: Instant,
-    ) -> impl Future<Output = Result<Option<Json>, GraphError>> + Send {
-        self.get_access_policy_object(path, deadline)
+    async fn get(&self, path: &[&str], deadline: Instant) -> Result<Option<Json>, GraphError> {
+        self.get_access_policy_object(path, deadline).await
     }
-    fn post(
+    async fn post(
         &self,
         path: &[&str],
         body: &Json,
         deadline: Instant,
-    ) -> impl Future<Output = Result<Json, GraphError>> + Send {
-        self.post_access_policy_object(path, body, deadline)
+    ) -> Result<Json, GraphError> {
+        self.post_access_policy_object(path, body, deadline).await
     }
-    fn patch(
-        &self,
-        path: &[&str],
-        body: &Json,
-        deadline: Instant,
-    ) -> impl Future<Output = Result<(), GraphError>> + Send {
-        self.patch_access_policy_object(path, body, deadline)
+    async fn patch(&self, path: &[&str], body: &Json, deadline: Instant) -> Result<(), GraphError> {
+        self.patch_access_policy_object(path, body, deadline).await
     }
-    fn delete(
-        &self,
-        path: &[&str],
-        deadline: Instant,
-    ) -> impl Future<Output = Result<bool, GraphError>> + Send {
-        self.delete_access_policy_object(path, deadline)
+    async fn delete(&self, path: &[&str], deadline: Instant) -> Result<bool, GraphError> {
+        self.delete_access_policy_object(path, deadline).await
     }
 }

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::*;
-use crate::plugin::{ApplyRequest, ReadRequest, Severity};
+use crate::plugin::{ApplyRequest, ReadRequest, RequestContext, Severity};
 use crate::provider::state::{resource_value, ID};
 use crate::provider::testutil::fake_graph::{self, policy, FakeGraph, TID};
 const TID_UPPER: &str = "90E29127-71AD-49C7-9CE8-DB3F41EA06F1";
@@ -53,6 +53,7 @@ impl Harness {
 /// A read of `current` with its private state.
 fn reading(current: &Value, private: &[u8]) -> ReadRequest {
     ReadRequest {
+        ctx: RequestContext::default(),
         type_name: TYPE_NAME.into(),
         current_state: current.clone(),
         private: private.to_vec(),
@@ -62,6 +63,7 @@ fn reading(current: &Value, private: &[u8]) -> ReadRequest {
 /// An update from `prior` to `planned`.
 fn change(prior: &Value, planned: &Value, planned_private: &[u8]) -> ApplyRequest {
     ApplyRequest {
+        ctx: RequestContext::default(),
         type_name: TYPE_NAME.into(),
         prior_state: prior.clone(),
         planned_state: planned.clone(),

@@ -5,13 +5,6 @@ mod input_fuzz;
 use super::*;
 use crate::plugin::Provider;
 
-/// A request context nobody stops.
-fn ctx() -> RequestContext {
-    RequestContext {
-        stop: tokio_util::sync::CancellationToken::new(),
-    }
-}
-
 #[test]
 fn schema_declares_the_resource_and_data_source() {
     let s = MsGraphProvider::new().schema();
@@ -42,9 +35,11 @@ async fn use_before_configure_is_a_clear_error() {
     let mut diags = Diagnostics::new();
     let out = p
         .read_data_source(
-            ctx(),
-            TYPE_NAME,
-            Value::object([("tenant_id", Value::string(guid::EXAMPLE_GUID))]),
+            ReadDataSourceRequest {
+                ctx: RequestContext::default(),
+                type_name: TYPE_NAME.into(),
+                config: Value::object([("tenant_id", Value::string(guid::EXAMPLE_GUID))]),
+            },
             &mut diags,
         )
         .await;
@@ -57,7 +52,14 @@ async fn malformed_import_id_is_refused_without_configuration() {
     let p = MsGraphProvider::new();
     let mut diags = Diagnostics::new();
     let out = p
-        .import_resource_state(ctx(), TYPE_NAME, "contoso", &mut diags)
+        .import_resource_state(
+            ImportRequest {
+                ctx: RequestContext::default(),
+                type_name: TYPE_NAME.into(),
+                id: "contoso".into(),
+            },
+            &mut diags,
+        )
         .await;
     assert!(out.is_empty());
     assert_eq!(diags.0.len(), 1);
@@ -80,8 +82,8 @@ async fn plan_validates_values_that_became_known() {
     ]);
     let mut diags = Diagnostics::new();
     p.plan_resource_change(
-        ctx(),
         PlanRequest {
+            ctx: RequestContext::default(),
             type_name: TYPE_NAME.into(),
             prior_state: Value::Null,
             proposed_new_state: config.clone(),
@@ -113,6 +115,7 @@ async fn plan_passes_private_state_through_updates_only() {
         Value::Null,
     );
     let plan = |prior: Value| PlanRequest {
+        ctx: RequestContext::default(),
         type_name: TYPE_NAME.into(),
         prior_state: prior,
         proposed_new_state: state.clone(),
@@ -121,13 +124,11 @@ async fn plan_passes_private_state_through_updates_only() {
     };
     let mut diags = Diagnostics::new();
     let update = p
-        .plan_resource_change(ctx(), plan(state.clone()), &mut diags)
+        .plan_resource_change(plan(state.clone()), &mut diags)
         .await;
     assert_eq!(update.planned_state, state);
     assert_eq!(update.planned_private, b"last-write");
-    let create = p
-        .plan_resource_change(ctx(), plan(Value::Null), &mut diags)
-        .await;
+    let create = p.plan_resource_change(plan(Value::Null), &mut diags).await;
     assert_eq!(create.planned_state, state);
     assert!(create.planned_private.is_empty());
     assert!(diags.0.is_empty());
