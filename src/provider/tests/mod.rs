@@ -29,38 +29,36 @@ fn schema_declares_the_resource_and_data_source() {
     assert!(!s.provider.block.attributes.is_empty());
 }
 
+/// `call` on a provider never configured: its answer and the diagnostics it appended.
+async fn unconfigured<T>(
+    call: impl AsyncFnOnce(&MsGraphProvider, &mut Diagnostics) -> T,
+) -> (T, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let out = call(&MsGraphProvider::new(), &mut diags).await;
+    (out, diags)
+}
+
 #[tokio::test]
 async fn use_before_configure_is_a_clear_error() {
-    let p = MsGraphProvider::new();
-    let mut diags = Diagnostics::new();
-    let out = p
-        .read_data_source(
-            ReadDataSourceRequest {
-                ctx: RequestContext::default(),
-                type_name: TYPE_NAME.into(),
-                config: Value::object([("tenant_id", Value::string(guid::EXAMPLE_GUID))]),
-            },
-            &mut diags,
-        )
-        .await;
+    let config = Value::object([("tenant_id", Value::string(guid::EXAMPLE_GUID))]);
+    let req = ReadDataSourceRequest {
+        ctx: RequestContext::default(),
+        type_name: TYPE_NAME.into(),
+        config,
+    };
+    let (out, diags) = unconfigured(async |p, d| p.read_data_source(req, d).await).await;
     assert_eq!(diags.0[0].summary, "Provider not configured");
     assert!(out.attr("tenant_id").as_str().is_some());
 }
 
 #[tokio::test]
 async fn malformed_import_id_is_refused_without_configuration() {
-    let p = MsGraphProvider::new();
-    let mut diags = Diagnostics::new();
-    let out = p
-        .import_resource_state(
-            ImportRequest {
-                ctx: RequestContext::default(),
-                type_name: TYPE_NAME.into(),
-                id: "contoso".into(),
-            },
-            &mut diags,
-        )
-        .await;
+    let req = ImportRequest {
+        ctx: RequestContext::default(),
+        type_name: TYPE_NAME.into(),
+        id: "contoso".into(),
+    };
+    let (out, diags) = unconfigured(async |p, d| p.import_resource_state(req, d).await).await;
     assert!(out.is_empty());
     assert_eq!(diags.0.len(), 1);
     assert_eq!(diags.0[0].summary, "Invalid import ID");
