@@ -58,6 +58,17 @@ impl WindowWaits {
         self.wait = (self.wait * 2).min(MAX_CONSISTENCY_WAIT);
         Next::Pause(pause_for)
     }
+
+    /// For a GET answered 404 while the consistency window lasts until `window_end`: how long
+    /// to wait before asking again, or `None` when the 404 stands (the window or the deadline
+    /// is over). An object created moments ago, by another resource of this apply or just
+    /// before an import, may not be readable yet.
+    pub(crate) fn after_not_found(&mut self, window_end: Instant) -> Option<Duration> {
+        match self.next(window_end.saturating_duration_since(Instant::now())) {
+            Next::Pause(wait) => Some(wait),
+            Next::Settle | Next::TooLate { .. } => None,
+        }
+    }
 }
 
 /// Why a PATCH sent through the consistency window did not go through.
@@ -127,5 +138,16 @@ mod tests {
         let mut w = WindowWaits::new(Instant::now());
         let lag = Duration::from_secs(30);
         assert_eq!(w.next(lag), Next::TooLate { window_left: lag });
+    }
+
+    #[test]
+    fn a_404_is_asked_again_only_while_window_and_deadline_last() {
+        let later = Instant::now() + Duration::from_secs(60);
+        let mut w = WindowWaits::new(later);
+        assert_eq!(w.after_not_found(later), Some(FIRST_CONSISTENCY_WAIT));
+        assert_eq!(w.after_not_found(later), Some(FIRST_CONSISTENCY_WAIT * 2));
+        assert_eq!(w.after_not_found(Instant::now()), None, "window over");
+        let mut at_deadline = WindowWaits::new(Instant::now());
+        assert_eq!(at_deadline.after_not_found(later), None, "deadline over");
     }
 }

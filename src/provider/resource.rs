@@ -447,7 +447,7 @@ impl<A: PolicyApi> IdentitySyncOps<'_, A> {
         diags: &mut Diagnostics,
     ) -> Option<Option<IdentitySyncPolicy>> {
         let window_end = Instant::now() + self.consistency_window;
-        let mut wait = FIRST_CONSISTENCY_WAIT;
+        let mut waits = WindowWaits::new(deadline);
         loop {
             let found = self
                 .call(
@@ -459,16 +459,18 @@ impl<A: PolicyApi> IdentitySyncOps<'_, A> {
                     diags,
                 )
                 .await?;
-            let next = Instant::now() + wait;
-            if found.is_some() || next >= window_end || next >= deadline {
+            let again = match found {
+                Some(_) => None,
+                None => waits.after_not_found(window_end),
+            };
+            let Some(wait) = again else {
                 return Some(found);
-            }
+            };
             log::debug!("identity synchronization for {tenant_id}: 404, asking again in {wait:?}");
             if let Err(why) = pause(self.stop, wait).await {
                 interrupted(action, why, timeout, diags);
                 return None;
             }
-            wait = (wait * 2).min(MAX_CONSISTENCY_WAIT);
         }
     }
 

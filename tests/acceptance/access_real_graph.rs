@@ -9,8 +9,8 @@ use msgraph_sim::{Fault, FaultKind};
 use serde_json::json;
 
 use crate::access_partner::{partner_hcl, partner_path, CONSENT_IN};
-use crate::harness::config::hcl_string;
-use crate::harness::{for_each_terraform, status, Check, Scenario, Step};
+use crate::harness::config::{self, hcl_string};
+use crate::harness::{for_each_terraform, graph_error, status, Check, Scenario, Step};
 use crate::reliability::statuses;
 
 const T1: &str = "3f6a2c1e-8b4d-4e9a-a7c2-5d1e9b3f6a08";
@@ -171,5 +171,62 @@ fn a_default_settings_refresh_in_the_window_keeps_what_we_wrote() {
         s.sim.catch_up();
         s.expect_eq("plan once Graph caught up", s.plan_exit_code(&[]), 0);
         s.expect_eq("default PATCHes", statuses(s, "PATCH"), vec![204]);
+    });
+}
+
+/// A partner created moments ago is not readable yet: a data source reading the partner this
+/// apply just created, and an import right after someone else's create, ask again through the
+/// consistency window instead of saying it does not exist.
+#[test]
+fn a_partner_created_moments_ago_is_read_and_imported_through_the_lag() {
+    for_each_terraform(|s| {
+        s.sim.set_consistency_delay(Duration::from_secs(3));
+        let d = "data.msgraph_cross_tenant_access_partner.d";
+        let data = format!(
+            "data \"msgraph_cross_tenant_access_partner\" \"d\" {{\n  tenant_id = {P}.tenant_id\n}}\n"
+        );
+        let inbound = "automatic_user_consent_settings.inbound_allowed";
+        let outputs = config::outputs(d, &[("inbound", inbound)]);
+        s.dir
+            .write_config(&s.file(&[vec![partner("p", T1), data], outputs].concat()));
+        s.tf_ok(&["apply", "-auto-approve", "-input=false"]);
+        s.expect_eq(
+            "the data source read the new partner",
+            s.state().output("inbound"),
+            Some(&json!(true)),
+        );
+        let gets = partner_gets(s, T1);
+        s.expect(
+            gets.contains(&404) && gets.last() == Some(&200),
+            &format!("the data source asked again after a lagging 404: GETs {gets:?}"),
+        );
+
+        // An import right after the partner was created elsewhere: the first GET lags.
+        s.sim.catch_up();
+        let cfg = s.file(&[partner("p", T1)]);
+        s.dir.write_config(&cfg);
+        // drops the data source and its output from the state (1.0.3 keeps them otherwise)
+        s.tf_ok(&["apply", "-auto-approve", "-input=false"]);
+        s.tf_ok(&["state", "rm", P]);
+        s.sim.clear_requests();
+        s.sim.inject(Fault {
+            method: Some("GET".into()),
+            path_contains: Some("crossTenantAccessPolicy/partners".into()),
+            times: 1,
+            kind: status(
+                404,
+                None,
+                Some(graph_error(
+                    "Request_ResourceNotFound",
+                    &format!("Resource '{T1}' does not exist or one of its queried reference-property objects are not present."),
+                )),
+            ),
+        });
+        s.tf_ok(&["import", "-input=false", P, T1]);
+        // the import's lagging 404 and its second ask, then Terraform's read of what it imported
+        s.expect_eq("import GETs", partner_gets(s, T1), vec![404, 200, 200]);
+        s.expect_eq("imported", s.state().attr(P, inbound), Some(json!(true)));
+        s.expect_empty_plan();
+        s.destroy_and_check(&[]);
     });
 }

@@ -213,6 +213,36 @@ impl<A: AccessApi> AccessOps<'_, A> {
         }
     }
 
+    /// GET of the object `key`; while it says 404, asked again for up to the consistency
+    /// window, as for the identity synchronization policy: a partner configuration created
+    /// moments ago (by another resource of this apply, or just before an import) may not be
+    /// readable yet. `None` after a diagnostic.
+    async fn get_settled(
+        &self,
+        verb: &str,
+        key: &str,
+        timeout: Duration,
+        diags: &mut Diagnostics,
+    ) -> Option<Option<Json>> {
+        let deadline = Instant::now() + timeout;
+        let window_end = Instant::now() + self.consistency_window;
+        let mut waits = WindowWaits::new(deadline);
+        loop {
+            let found = self.get_by(verb, key, deadline, timeout, "", diags).await?;
+            let again = match found {
+                Some(_) => None,
+                None => waits.after_not_found(window_end),
+            };
+            let Some(wait) = again else {
+                return Some(found);
+            };
+            log::debug!("{} {key}: 404, asking again in {wait:?}", self.def.noun);
+            if !self.paused(wait, diags).await {
+                return None;
+            }
+        }
+    }
+
     /// Waits `wait` before asking Graph again; false (after a diagnostic) when Terraform asked
     /// to stop.
     async fn paused(&self, wait: Duration, diags: &mut Diagnostics) -> bool {
@@ -488,7 +518,7 @@ impl<A: AccessApi> AccessOps<'_, A> {
     /// Import: the partner tenant GUID (parsed once by the caller) or `default`.
     pub async fn import(&self, key: &str, diags: &mut Diagnostics) -> Option<Value> {
         let timeout = Operation::Read.default_timeout();
-        let found = self.get("import", key, timeout, "", diags).await?;
+        let found = self.get_settled("import", key, timeout, diags).await?;
         match found {
             Some(json) => Some(state_from_graph(self.def, &Value::Null, key, &json)),
             None => {
@@ -515,7 +545,7 @@ impl<A: AccessApi> AccessOps<'_, A> {
     ) -> Value {
         let key = tenant.as_str();
         let timeout = timeout_for(config, Operation::Read);
-        match self.get("read", key, timeout, "", diags).await {
+        match self.get_settled("read", key, timeout, diags).await {
             Some(Some(json)) => data_source_value(self.def, key, &json, config),
             Some(None) => {
                 diags.attribute_error(

@@ -1,5 +1,6 @@
 //! Unit tests of the partner create's unclear outcomes, against a fake Graph whose POST answer
-//! is lost: what the read-back shows decides the result and the diagnostic.
+//! is lost: what the read-back shows decides the result and the diagnostic; and of import and
+//! the data source asking again while Graph's reads lag a create.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -58,17 +59,58 @@ fn planned() -> Value {
     ])
 }
 
-async fn create(api: &LostAnswer) -> (Value, Vec<u8>, Diagnostics) {
-    let stop = CancellationToken::new();
-    let ops = AccessOps {
+fn ops<'a>(api: &'a LostAnswer, stop: &'a CancellationToken) -> AccessOps<'a, LostAnswer> {
+    AccessOps {
         api,
-        stop: &stop,
+        stop,
         def: &PARTNER,
         consistency_window: Duration::from_millis(50),
-    };
+    }
+}
+
+async fn create(api: &LostAnswer) -> (Value, Vec<u8>, Diagnostics) {
+    let stop = CancellationToken::new();
     let mut diags = Diagnostics::new();
-    let (state, private) = ops.create(&planned(), &mut diags).await;
+    let (state, private) = ops(api, &stop).create(&planned(), &mut diags).await;
     (state, private, diags)
+}
+
+/// Import, then the data source, each against GETs answering `reads` in turn.
+async fn import_and_data_source(reads: &[Option<Json>]) -> [(Value, Diagnostics); 2] {
+    let stop = CancellationToken::new();
+    let scripted = || LostAnswer::new(reads.iter().cloned().map(Ok).collect());
+    let mut import_diags = Diagnostics::new();
+    let imported = ops(&scripted(), &stop)
+        .import(TID, &mut import_diags)
+        .await
+        .unwrap_or(Value::Null);
+    let mut read_diags = Diagnostics::new();
+    let config = Value::object([("tenant_id", Value::string(TID))]);
+    let read = ops(&scripted(), &stop)
+        .read_data_source(&TenantId::parse(TID).unwrap(), &config, &mut read_diags)
+        .await;
+    [(imported, import_diags), (read, read_diags)]
+}
+
+#[tokio::test]
+async fn import_and_the_data_source_ask_again_after_a_lagging_404() {
+    let created = json!({"tenantId": TID, "isServiceProvider": true});
+    for (value, diags) in import_and_data_source(&[None, Some(created)]).await {
+        assert!(diags.0.is_empty(), "{diags:?}");
+        assert_eq!(value.attr("tenant_id").as_str(), Some(TID));
+        assert_eq!(value.attr("is_service_provider"), &Value::Bool(true));
+    }
+}
+
+#[tokio::test]
+async fn import_and_the_data_source_accept_a_404_once_the_window_is_over() {
+    let [(imported, import_diags), (read, read_diags)] = import_and_data_source(&[None]).await;
+    assert!(imported.is_null() && read.is_null());
+    assert_eq!(
+        import_diags.0[0].summary,
+        "Cannot import non-existent partner configuration"
+    );
+    assert_eq!(read_diags.0[0].summary, "Partner configuration not found");
 }
 
 #[tokio::test]
