@@ -148,14 +148,19 @@ async fn run<P: Provider>(provider: P, options: ServeOptions, launch: Launch) ->
         ignore_interrupts();
         exit_on_terminate(token.clone());
         exit_when_orphaned(token.clone());
-        Shutdown::on_terraform_request(token)
+        let dir = cleanup.clone();
+        Shutdown::on_terraform_request(token).exit_once_replied(move || exit_now(dir.as_deref()))
     };
     if let Err(err) = serve(provider, listener, tls, shutdown).await {
         log::error!("{err}");
     }
-    remove_dir(cleanup.as_deref());
+    exit_now(cleanup.as_deref())
+}
+
+/// Exit at once: open connections and tasks have nothing left worth waiting for.
+fn exit_now(socket_dir: Option<&std::path::Path>) -> ! {
+    remove_dir(socket_dir);
     log::logger().flush();
-    // Exit at once: open connections and tasks have nothing left worth waiting for.
     std::process::exit(0)
 }
 
