@@ -206,6 +206,14 @@ mod tests {
         (watch, token, calls)
     }
 
+    /// A watch that saw the Shutdown request, the client's only one, on stream 1.
+    fn shutdown_asked_on_stream_1() -> (ReplyWatch, Arc<AtomicUsize>) {
+        let (mut w, token, calls) = watch();
+        w.read(&client_requests(&[1]));
+        token.cancel();
+        (w, calls)
+    }
+
     /// The client's preface, its SETTINGS, then a request on each of `streams`.
     fn client_requests(streams: &[u32]) -> Vec<u8> {
         let mut bytes = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
@@ -268,9 +276,7 @@ mod tests {
 
     #[test]
     fn trailers_split_into_continuation_fire_only_at_its_end() {
-        let (mut w, token, calls) = watch();
-        w.read(&client_requests(&[1]));
-        token.cancel();
+        let (mut w, calls) = shutdown_asked_on_stream_1();
         w.wrote(&frame(HEADERS, END_HEADERS, 1, 20));
         w.wrote(&frame(HEADERS, END_STREAM, 1, 10));
         w.flushed();
@@ -282,9 +288,7 @@ mod tests {
 
     #[test]
     fn a_reset_shutdown_stream_leaves_the_exit_to_serving() {
-        let (mut w, token, calls) = watch();
-        w.read(&client_requests(&[1]));
-        token.cancel();
+        let (mut w, calls) = shutdown_asked_on_stream_1();
         w.wrote(&frame(RST_STREAM, 0, 1, 4));
         w.wrote(&reply(1));
         w.flushed();
