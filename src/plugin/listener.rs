@@ -14,6 +14,8 @@ use tokio::sync::{mpsc, Semaphore};
 use tokio_rustls::TlsAcceptor;
 use tonic::transport::server::Connected;
 
+use super::reply_watch::{OnReplyWritten, ReplyWatch};
+
 /// A client that does not finish its TLS handshake in this time is dropped.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// At most this many TLS handshakes run at once; further clients wait in the kernel's backlog,
@@ -112,11 +114,16 @@ impl Accept for Listener {
     }
 }
 
+/// Exit as soon as the reply to Shutdown is written: the token the Controller cancels, and what
+/// to call then.
+pub(crate) type ExitOnReply = (tokio_util::sync::CancellationToken, OnReplyWritten);
+
 /// Accepts connections (TLS-handshaken when `tls` is set) and yields them to tonic. A failed
 /// accept is logged and retried after a pause; it never ends the loop.
 pub(crate) fn accept_loop(
     mut listener: impl Accept,
     tls: Option<TlsAcceptor>,
+    exit_on_reply: Option<ExitOnReply>,
 ) -> impl futures_util::Stream<Item = io::Result<Conn>> {
     let (tx, rx) = mpsc::channel::<Conn>(16);
     let handshakes = Arc::new(Semaphore::new(MAX_HANDSHAKES_IN_FLIGHT));
@@ -132,7 +139,10 @@ pub(crate) fn accept_loop(
                     if tx.is_closed() {
                         return; // the server is gone
                     }
-                    hand_over(stream, tls.clone(), tx.clone(), slot);
+                    let watch = exit_on_reply
+                        .as_ref()
+                        .map(|(requested, hook)| ReplyWatch::new(requested.clone(), hook.clone()));
+                    hand_over(stream, watch, tls.clone(), tx.clone(), slot);
                 }
                 Err(err) => {
                     log::warn!("Accepting a connection failed (will keep accepting): {err}");
@@ -151,19 +161,20 @@ pub(crate) fn accept_loop(
 /// slot is released when the handshake ends, however it ends.
 fn hand_over(
     stream: Box<dyn Io>,
+    watch: Option<ReplyWatch>,
     acceptor: Option<TlsAcceptor>,
     tx: mpsc::Sender<Conn>,
     slot: tokio::sync::OwnedSemaphorePermit,
 ) {
     tokio::spawn(async move {
-        let conn = match acceptor {
-            None => Conn(stream),
+        let io: Box<dyn Io> = match acceptor {
+            None => stream,
             Some(acceptor) => {
                 let started = std::time::Instant::now();
                 match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                     Ok(Ok(tls)) => {
                         log_handshake(tls.get_ref().1, started.elapsed());
-                        Conn(Box::new(tls))
+                        Box::new(tls)
                     }
                     Ok(Err(err)) => {
                         log::warn!("Refused a connection: TLS handshake failed: {err}");
@@ -177,7 +188,7 @@ fn hand_over(
             }
         };
         drop(slot);
-        let _ = tx.send(conn).await;
+        let _ = tx.send(Conn { io, watch }).await;
     });
 }
 
@@ -196,8 +207,12 @@ fn log_handshake(conn: &rustls::ServerConnection, took: Duration) {
 pub(crate) trait Io: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
 impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Io for T {}
 
-/// One accepted connection (unix or tcp, plain or TLS) as tonic serves it.
-pub(crate) struct Conn(Box<dyn Io>);
+/// One accepted connection (unix or tcp, plain or TLS) as tonic serves it; its plaintext goes
+/// past the Shutdown reply watch when the process wrapper armed one.
+pub(crate) struct Conn {
+    io: Box<dyn Io>,
+    watch: Option<ReplyWatch>,
+}
 
 impl Connected for Conn {
     type ConnectInfo = ();
@@ -210,7 +225,13 @@ impl AsyncRead for Conn {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut *self.0).poll_read(cx, buf)
+        let before = buf.filled().len();
+        let this = &mut *self;
+        let polled = Pin::new(&mut *this.io).poll_read(cx, buf);
+        if let (Some(watch), Poll::Ready(Ok(()))) = (this.watch.as_mut(), &polled) {
+            watch.read(&buf.filled()[before..]);
+        }
+        polled
     }
 }
 
@@ -220,23 +241,46 @@ impl AsyncWrite for Conn {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut *self.0).poll_write(cx, buf)
+        let this = &mut *self;
+        let polled = Pin::new(&mut *this.io).poll_write(cx, buf);
+        if let (Some(watch), Poll::Ready(Ok(n))) = (this.watch.as_mut(), &polled) {
+            watch.wrote(&buf[..*n]);
+        }
+        polled
     }
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut *self.0).poll_flush(cx)
+        let this = &mut *self;
+        let polled = Pin::new(&mut *this.io).poll_flush(cx);
+        if let (Some(watch), Poll::Ready(Ok(()))) = (this.watch.as_mut(), &polled) {
+            watch.flushed();
+        }
+        polled
     }
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut *self.0).poll_shutdown(cx)
+        Pin::new(&mut *self.io).poll_shutdown(cx)
     }
     fn poll_write_vectored(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut *self.0).poll_write_vectored(cx, bufs)
+        let this = &mut *self;
+        let polled = Pin::new(&mut *this.io).poll_write_vectored(cx, bufs);
+        if let (Some(watch), Poll::Ready(Ok(n))) = (this.watch.as_mut(), &polled) {
+            let mut left = *n;
+            for b in bufs {
+                let take = left.min(b.len());
+                watch.wrote(&b[..take]);
+                left -= take;
+                if left == 0 {
+                    break;
+                }
+            }
+        }
+        polled
     }
     fn is_write_vectored(&self) -> bool {
-        self.0.is_write_vectored()
+        self.io.is_write_vectored()
     }
 }
 
@@ -315,7 +359,7 @@ mod tests {
     #[tokio::test]
     async fn accept_errors_do_not_end_the_loop() {
         let (script, listener, _) = scripted();
-        let mut conns = Box::pin(accept_loop(listener, None));
+        let mut conns = Box::pin(accept_loop(listener, None, None));
         for errno in [
             24,  /* EMFILE */
             103, /* ECONNABORTED */
@@ -344,7 +388,11 @@ mod tests {
             .unwrap();
         let tls = crate::plugin::tls::server_tls(&cert.pem()).unwrap();
         let (script, listener, accepted) = scripted();
-        let _conns = Box::pin(accept_loop(listener, Some(TlsAcceptor::from(tls.config))));
+        let _conns = Box::pin(accept_loop(
+            listener,
+            Some(TlsAcceptor::from(tls.config)),
+            None,
+        ));
         // Idle clients that never send a ClientHello: each holds a slot until it goes away.
         let mut idle = Vec::new();
         for _ in 0..MAX_HANDSHAKES_IN_FLIGHT + 5 {

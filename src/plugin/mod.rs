@@ -19,6 +19,7 @@ mod logger;
 mod msgpack;
 mod process;
 mod provider_service;
+mod reply_watch;
 mod schema_cache;
 mod schema_json;
 mod serve;

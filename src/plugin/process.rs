@@ -131,6 +131,9 @@ async fn run<P: Provider>(provider: P, options: ServeOptions, launch: Launch) ->
         remove_dir(cleanup.as_deref());
         return ExitCode::FAILURE;
     }
+    if !options.debug {
+        end_stdout();
+    }
     log::debug!(
         "Serving plugin protocol {} on {network} {address}",
         handshake::PROTOCOL_VERSION
@@ -148,15 +151,35 @@ async fn run<P: Provider>(provider: P, options: ServeOptions, launch: Launch) ->
         ignore_interrupts();
         exit_on_terminate(token.clone());
         exit_when_orphaned(token.clone());
-        Shutdown::on_terraform_request(token)
+        let dir = cleanup.clone();
+        Shutdown::on_terraform_request(token).exit_once_replied(move || exit_now(dir.as_deref()))
     };
     if let Err(err) = serve(provider, listener, tls, shutdown).await {
         log::error!("{err}");
     }
-    remove_dir(cleanup.as_deref());
+    exit_now(cleanup.as_deref())
+}
+
+/// Exit at once: open connections and tasks have nothing left worth waiting for.
+fn exit_now(socket_dir: Option<&std::path::Path>) -> ! {
+    remove_dir(socket_dir);
     log::logger().flush();
-    // Exit at once: open connections and tasks have nothing left worth waiting for.
     std::process::exit(0)
+}
+
+/// Nothing follows the handshake line on stdout, so Terraform's reader gets its end now.
+/// go-plugin 1.6.0 (Terraform 1.11) closes that pipe when the process exits, racing the reader,
+/// which then logs "error encountered while scanning stdout" (hashicorp/go-plugin#298, fixed in
+/// 1.6.1); exiting right after the Shutdown reply made that race visible. fd 1 stays valid, on
+/// /dev/null, so nothing else can be opened as fd 1.
+fn end_stdout() {
+    use std::os::fd::AsRawFd;
+    let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") else {
+        return; // stdout stays open until exit, as before
+    };
+    // SAFETY: dup2 on two descriptors this process owns; fd 1 is replaced atomically and the
+    // handshake line was flushed before.
+    unsafe { libc::dup2(null.as_raw_fd(), 1) };
 }
 
 /// Terraform's Ctrl-C reaches our process group too; like go-plugin servers, we keep serving

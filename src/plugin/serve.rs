@@ -15,6 +15,7 @@ use super::proto::plugin::{
 };
 use super::proto::tfplugin6::provider_server::ProviderServer;
 use super::provider_service::ProviderService;
+use super::reply_watch::OnReplyWritten;
 use super::tls::ServerTls;
 use super::Provider;
 
@@ -24,10 +25,21 @@ const MAX_MESSAGE_SIZE: usize = i32::MAX as usize;
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(50);
 
 /// When serving ends.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Shutdown {
     token: CancellationToken,
     on_controller_shutdown: bool,
+    exit_on_reply: Option<OnReplyWritten>,
+}
+
+impl std::fmt::Debug for Shutdown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shutdown")
+            .field("token", &self.token)
+            .field("on_controller_shutdown", &self.on_controller_shutdown)
+            .field("exit_on_reply", &self.exit_on_reply.is_some())
+            .finish()
+    }
 }
 
 impl Shutdown {
@@ -36,7 +48,16 @@ impl Shutdown {
         Shutdown {
             token,
             on_controller_shutdown: true,
+            exit_on_reply: None,
         }
+    }
+
+    /// Calls `exit` as soon as the reply to Terraform's Shutdown is written and flushed, instead
+    /// of draining the connection first (GOAWAY, PING, close_notify): Terraform only waits for
+    /// the process to be gone. For the process wrapper only; `exit` must not return to serving.
+    pub fn exit_once_replied(mut self, exit: impl Fn() + Send + Sync + 'static) -> Shutdown {
+        self.exit_on_reply = Some(std::sync::Arc::new(exit));
+        self
     }
 
     /// Serving ends only when `token` is cancelled: a `--debug` provider outlives each
@@ -45,6 +66,7 @@ impl Shutdown {
         Shutdown {
             token,
             on_controller_shutdown: false,
+            exit_on_reply: None,
         }
     }
 }
@@ -74,8 +96,10 @@ pub async fn serve<P: Provider>(
     tls: Option<ServerTls>,
     shutdown: Shutdown,
 ) -> Result<(), ServeError> {
+    // Cancelled by the Controller alone, so the reply watch knows Shutdown from a signal.
+    let requested = CancellationToken::new();
     let controller_token = if shutdown.on_controller_shutdown {
-        shutdown.token.clone()
+        requested.clone()
     } else {
         CancellationToken::new()
     };
@@ -91,10 +115,23 @@ pub async fn serve<P: Provider>(
         .add_service(GrpcStdioServer::new(Stdio))
         .add_service(GrpcBrokerServer::new(Broker));
 
-    let incoming = accept_loop(listener, tls.map(|t| TlsAcceptor::from(t.config)));
-    let signal = shutdown.token.clone();
-    let served =
-        router.serve_with_incoming_shutdown(incoming, async move { signal.cancelled().await });
+    let exit_on_reply = match (&shutdown.exit_on_reply, shutdown.on_controller_shutdown) {
+        (Some(exit), true) => Some((requested.clone(), exit.clone())),
+        _ => None,
+    };
+    let incoming = accept_loop(
+        listener,
+        tls.map(|t| TlsAcceptor::from(t.config)),
+        exit_on_reply,
+    );
+    let stop = shutdown.token.clone();
+    let signal = async move {
+        tokio::select! {
+            () = stop.cancelled() => {}
+            () = requested.cancelled() => stop.cancel(),
+        }
+    };
+    let served = router.serve_with_incoming_shutdown(incoming, signal);
     let backstop = async {
         shutdown.token.cancelled().await;
         tokio::time::sleep(SHUTDOWN_GRACE).await;

@@ -365,7 +365,6 @@ async fn stop_provider_cancels_in_flight_work_then_serves_fresh_calls() {
 
 #[tokio::test]
 async fn serve_answers_in_process_and_returns_when_shut_down() {
-    use hyper_util::rt::TokioIo;
     use tokio_util::sync::CancellationToken;
 
     let dir = tempfile::tempdir().unwrap();
@@ -378,16 +377,7 @@ async fn serve_answers_in_process_and_returns_when_shut_down() {
         None,
         Shutdown::on_terraform_request(token.clone()),
     ));
-    let channel = tonic::transport::Endpoint::from_static("http://localhost")
-        .connect_with_connector(tower::service_fn(move |_: tonic::transport::Uri| {
-            let address = address.clone();
-            async move {
-                let stream = tokio::net::UnixStream::connect(address).await?;
-                Ok::<_, std::io::Error>(TokioIo::new(stream))
-            }
-        }))
-        .await
-        .unwrap();
+    let channel = connect_unix(address).await;
     let mut client = pb::provider_client::ProviderClient::new(channel.clone());
     let schema = client
         .get_provider_schema(pb::get_provider_schema::Request {})
@@ -405,4 +395,79 @@ async fn serve_answers_in_process_and_returns_when_shut_down() {
     let result = tokio::time::timeout(std::time::Duration::from_secs(20), served).await;
     assert!(matches!(result, Ok(Ok(Ok(())))), "serve did not return Ok");
     assert!(token.is_cancelled());
+}
+
+/// A plaintext gRPC channel to a served unix socket.
+async fn connect_unix(address: String) -> tonic::transport::Channel {
+    use hyper_util::rt::TokioIo;
+    tonic::transport::Endpoint::from_static("http://localhost")
+        .connect_with_connector(tower::service_fn(move |_: tonic::transport::Uri| {
+            let address = address.clone();
+            async move {
+                let stream = tokio::net::UnixStream::connect(address).await?;
+                Ok::<_, std::io::Error>(TokioIo::new(stream))
+            }
+        }))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_exit_hook_runs_once_the_shutdown_reply_is_written_and_never_on_a_signal() {
+    use crate::plugin::proto::plugin::{grpc_controller_client::GrpcControllerClient, Empty};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio_util::sync::CancellationToken;
+
+    async fn serve_counting_exits(
+        dir: &std::path::Path,
+    ) -> (
+        tonic::transport::Channel,
+        CancellationToken,
+        Arc<AtomicUsize>,
+    ) {
+        let listener = Listener::bind_unix(dir).unwrap();
+        let (_, address) = listener.network_and_address();
+        let token = CancellationToken::new();
+        let exits = Arc::new(AtomicUsize::new(0));
+        let counted = exits.clone();
+        let shutdown = Shutdown::on_terraform_request(token.clone())
+            .exit_once_replied(move || _ = counted.fetch_add(1, Ordering::SeqCst));
+        tokio::spawn(serve(TestProvider, listener, None, shutdown));
+        (connect_unix(address).await, token, exits)
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let (channel, _token, exits) = serve_counting_exits(dir.path()).await;
+    pb::provider_client::ProviderClient::new(channel.clone())
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .unwrap();
+    assert_eq!(exits.load(Ordering::SeqCst), 0, "exited before Shutdown");
+    GrpcControllerClient::new(channel)
+        .shutdown(Empty {})
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while exits.load(Ordering::SeqCst) == 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert_eq!(
+        exits.load(Ordering::SeqCst),
+        1,
+        "the exit hook did not run once"
+    );
+
+    // SIGTERM and the orphan watch cancel the token: serving drains as before, no early exit.
+    let (channel, token, exits) = serve_counting_exits(dir.path()).await;
+    pb::provider_client::ProviderClient::new(channel)
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .unwrap();
+    token.cancel();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        exits.load(Ordering::SeqCst),
+        0,
+        "a signal ran the exit hook"
+    );
 }

@@ -1,7 +1,7 @@
 //! A Rust client that starts the provider and speaks to it exactly as Terraform does:
 //! handshake, AutoMTLS with a P-521 client cert (or a forged one), gRPC calls, Shutdown.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -52,6 +52,8 @@ pub(super) struct Plugin {
     pub(super) network: String,
     pub(super) address: String,
     pub(super) server_cert: Option<Vec<u8>>,
+    /// What stdout carried after the handshake line, once it ended.
+    pub(super) stdout_rest: std::sync::mpsc::Receiver<String>,
 }
 
 impl Drop for Plugin {
@@ -98,10 +100,15 @@ pub(super) fn start_command(mut cmd: Command, client_cert_pem: Option<&str>) -> 
     let mut child = cmd.spawn().expect("start the provider binary");
     let stdout = child.stdout.take().expect("stdout");
     let (tx, rx) = std::sync::mpsc::channel();
+    let (rest_tx, stdout_rest) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
+        let mut reader = BufReader::new(stdout);
         let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = reader.read_line(&mut line);
         let _ = tx.send(line);
+        let mut rest = String::new();
+        let _ = reader.read_to_string(&mut rest);
+        let _ = rest_tx.send(rest);
     });
     let line = rx.recv_timeout(PATIENCE).expect("a handshake line");
     let fields: Vec<&str> = line.trim_end_matches('\n').split('|').collect();
@@ -121,6 +128,7 @@ pub(super) fn start_command(mut cmd: Command, client_cert_pem: Option<&str>) -> 
         network: fields[2].to_string(),
         address: fields[3].to_string(),
         server_cert,
+        stdout_rest,
     }
 }
 
@@ -278,8 +286,12 @@ pub(super) async fn get_schema(
 /// Calls Shutdown and checks the process then exits by itself, successfully.
 pub(super) async fn shutdown_and_wait(plugin: &mut Plugin, ch: Channel) {
     let mut controller = goplugin::grpc_controller_client::GrpcControllerClient::new(ch);
-    // The process may exit before the reply is fully read: either outcome is fine.
-    let _ = tokio::time::timeout(PATIENCE, controller.shutdown(goplugin::Empty {})).await;
+    // The process exits once the reply is written, never before: the reply arrives.
+    let replied = tokio::time::timeout(PATIENCE, controller.shutdown(goplugin::Empty {})).await;
+    assert!(
+        matches!(replied, Ok(Ok(_))),
+        "no reply to Shutdown: {replied:?}"
+    );
     let deadline = Instant::now() + PATIENCE;
     loop {
         if let Some(status) = plugin.child.try_wait().expect("wait for provider") {

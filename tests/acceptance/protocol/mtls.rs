@@ -258,3 +258,22 @@ async fn tls_1_2_clients_are_answered_with_terraforms_key_and_refused_without_it
             .expect("GetProviderSchema answered over TLS 1.2"),
     );
 }
+
+/// Terraform 1.11's go-plugin (1.6.0) logs "error encountered while scanning stdout" when the
+/// process exits before its stdout reader saw the end: stdout ends right after the handshake
+/// line, long before the exit, and carries nothing else.
+#[test]
+fn stdout_ends_after_the_handshake_line_while_the_provider_serves() {
+    let cert = client_cert();
+    let mut plugin = start(Some(&cert.pem), &[]);
+    let rest = plugin
+        .stdout_rest
+        .recv_timeout(PATIENCE)
+        .expect("stdout still open after the handshake line");
+    assert_eq!(rest, "", "stdout carried more than the handshake line");
+    assert!(
+        plugin.child.try_wait().expect("provider status").is_none(),
+        "the provider exited instead of serving"
+    );
+    assert!(std::path::Path::new(&plugin.address).exists());
+}

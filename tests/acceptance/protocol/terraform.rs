@@ -133,6 +133,8 @@ async fn debug_mode_prints_reattach_and_serves_until_interrupted() {
             .expect("socket path")
             .to_string(),
         server_cert: None,
+        // --debug keeps stdout (its instructions went there); nothing reads it here.
+        stdout_rest: std::sync::mpsc::channel().1,
     };
     let ch = channel(&plugin, None).await.expect("plaintext connection");
     assert_schema_answer(&get_schema(ch).await.expect("GetProviderSchema answered"));
