@@ -160,14 +160,25 @@ impl<A: AccessApi> AccessOps<'_, A> {
         diags: &mut Diagnostics,
     ) -> Option<T> {
         let deadline = Instant::now() + timeout;
-        match self.call(verb, deadline, timeout, fut, diags).await? {
-            Ok(v) => Some(v),
-            Err(e) => {
+        let answer = self.call(verb, deadline, timeout, fut, diags).await?;
+        self.reported(verb, key, note, answer, diags)
+    }
+
+    /// Graph's answer; an error is reported (with `note`) and becomes `None`.
+    fn reported<T>(
+        &self,
+        verb: &str,
+        key: &str,
+        note: &str,
+        answer: Result<T, GraphError>,
+        diags: &mut Diagnostics,
+    ) -> Option<T> {
+        answer
+            .map_err(|e| {
                 log::warn!("{verb} {} {key} failed: {e}", self.def.noun);
                 failure(&self.summary(verb), &self.subject(key), &e, note, diags);
-                None
-            }
-        }
+            })
+            .ok()
     }
 
     /// GET of the object `key`, bounded by `timeout`; `None` after a diagnostic.
@@ -194,23 +205,10 @@ impl<A: AccessApi> AccessOps<'_, A> {
         diags: &mut Diagnostics,
     ) -> Option<Option<Json>> {
         let path = object_path(self.def, key);
-        match self
-            .call(
-                verb,
-                deadline,
-                timeout,
-                self.api.get(&refs(&path), deadline),
-                diags,
-            )
-            .await?
-        {
-            Ok(v) => Some(v),
-            Err(e) => {
-                log::warn!("{verb} {} {key} failed: {e}", self.def.noun);
-                failure(&self.summary(verb), &self.subject(key), &e, note, diags);
-                None
-            }
-        }
+        let parts = refs(&path);
+        let get = self.api.get(&parts, deadline);
+        let answer = self.call(verb, deadline, timeout, get, diags).await?;
+        self.reported(verb, key, note, answer, diags)
     }
 
     /// GET of the object `key`; while it says 404, asked again for up to the consistency
